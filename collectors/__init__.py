@@ -1,0 +1,1 @@
+"""Collectors: pull metrics from every node's platform and yield canonical samples."""

@@ -1,0 +1,77 @@
+"""The sources file: which source feeds which nodes — the only place that says so.
+
+Validated on load with file, line and field for every problem, and cross-checked against
+the plan registry so that a source can never feed a node the plan does not have.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from wall.configfile import ConfigError, Problem, YamlDocument, load_yaml, parse_model
+from wall.plan.models import NodeId, Plan
+
+SourceName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+SOURCE_TYPES = ("prometheus", "exposition", "http_json", "inventory", "simulator")
+
+
+class Source(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: SourceName
+    type: Literal["prometheus", "exposition", "http_json", "inventory", "simulator"]
+    url: str | None = None
+    mapping: str | None = None
+    nodes: list[NodeId] = Field(min_length=1)
+    interval_s: float = Field(60.0, gt=0)
+    timeout_s: float = Field(10.0, gt=0)
+    auth_header_env: str | None = Field(
+        None, description="Environment variable holding the Authorization header (never inline)."
+    )
+
+
+class SourcesFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_version: Literal[1]
+    kind: Literal["sources"]
+    sources: list[Source]
+
+
+def check_sources(doc: YamlDocument, sources: SourcesFile, plan: Plan | None) -> list[Problem]:
+    """Return every problem that types alone do not catch, including references to the plan."""
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    node_ids = {n.id for n in plan.nodes} if plan else None
+    for i, source in enumerate(sources.sources):
+        if source.name in seen:
+            problems.append(
+                doc.problem(("sources", i, "name"), f"duplicate source {source.name!r}")
+            )
+        seen.add(source.name)
+        if source.timeout_s > source.interval_s:
+            problems.append(
+                doc.problem(("sources", i, "timeout_s"), "longer than the source's interval_s")
+            )
+        if source.type != "simulator" and not source.url:
+            problems.append(doc.problem(("sources", i, "url"), f"a {source.type} source needs url"))
+        if node_ids is not None:
+            for j, node in enumerate(source.nodes):
+                if node not in node_ids:
+                    problems.append(
+                        doc.problem(("sources", i, "nodes", j), f"node {node!r} is not in the plan")
+                    )
+    return problems
+
+
+def load_sources(path: str | Path, plan: Plan | None = None) -> SourcesFile:
+    """Load a sources file; with a plan, also check every node it names exists."""
+    doc = load_yaml(path)
+    sources = parse_model(doc, SourcesFile)
+    problems = check_sources(doc, sources, plan)
+    if problems:
+        raise ConfigError(problems)
+    return sources

@@ -1,0 +1,126 @@
+"""The registry against the plan: every fact of shared/plan/README.md, checked one by one."""
+
+import json
+from datetime import date
+
+from typer.testing import CliRunner
+
+from geo.cities import CITIES
+from wall.cli import app
+from wall.plan import load_plan
+from wall.plan.models import NodeState, Tier
+
+# Independent copy of the plan's facts (from the plan document), not read from the registry.
+CITY_NODES = {
+    "汕头": 440500, "韶关": 440200, "河源": 441600, "梅州": 441400, "汕尾": 441500,
+    "江门": 440700, "阳江": 441700, "湛江": 440800, "茂名": 440900, "肇庆": 441200,
+    "清远": 441800, "潮州": 445100, "揭阳": 445200, "云浮": 445300,
+}  # fmt: skip
+PRD_CLOUDS = {"广州": 440100, "深圳": 440300, "珠海": 440400, "佛山": 440600,
+              "惠州": 441300, "东莞": 441900, "中山": 442000}  # fmt: skip
+MILESTONE_DEADLINES = {
+    "1": date(2019, 12, 31), "2a": date(2019, 9, 30), "2b": date(2019, 12, 31),
+    "2c": date(2020, 6, 30), "2d": date(2019, 12, 31), "2e": date(2020, 6, 30), "3": None,
+    "4": date(2020, 12, 31), "5a": date(2019, 12, 31), "5b": date(2020, 12, 31),
+    "6a": date(2019, 12, 31), "6b": date(2020, 12, 31), "6c": None, "6d": date(2020, 12, 31),
+    "7": date(2019, 8, 31), "8a": date(2019, 9, 30), "8b": date(2019, 10, 31),
+}  # fmt: skip
+
+
+def plan_json() -> dict:
+    result = CliRunner().invoke(app, ["plan", "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_plan_json_lists_the_plans_topology():
+    data = plan_json()
+    by_tier = {t: [n for n in data["nodes"] if n["tier"] == t] for t in Tier}
+    assert {n["city"]: n["adcode"] for n in by_tier[Tier.city]} == CITY_NODES
+    assert {n["city"]: n["adcode"] for n in by_tier[Tier.prd]} == PRD_CLOUDS
+    assert sorted(n["id"] for n in by_tier[Tier.province]) == ["prov-dongyong", "prov-mingmei"]
+    assert {"名美", "东涌"} == {n["name"].split("·")[1][:2] for n in by_tier[Tier.province]}
+    industry = {n["name"][:2] for n in by_tier[Tier.industry]}
+    assert {"党建", "人才", "气象", "医疗"} <= industry
+    # every node records its provider
+    providers = {p["id"] for p in data["providers"]}
+    assert all(n["provider"] in providers for n in data["nodes"])
+
+
+def test_city_node_deadlines_follow_the_attachment():
+    plan = load_plan()
+    deadlines = {n.city: n.deadline for n in plan.nodes_of(Tier.city)}
+    assert {c for c, d in deadlines.items() if d == date(2019, 9, 30)} == {"韶关", "肇庆", "河源"}
+    assert all(d <= date(2020, 6, 30) for d in deadlines.values())
+    assert [n.city for n in plan.nodes_of(Tier.city) if n.pilot] == ["梅州"]
+
+
+def test_prd_docking_deadlines():
+    plan = load_plan()
+    deadlines = {n.city: n.deadline for n in plan.nodes_of(Tier.prd)}
+    assert deadlines.pop("佛山") == date(2019, 12, 31)
+    assert set(deadlines.values()) == {date(2020, 6, 30)}
+    assert plan.node("prd-foshan").states == (
+        NodeState.not_docked,
+        NodeState.displayed,
+        NodeState.interop,
+    )
+
+
+def test_every_milestone_of_the_attachment_with_its_deadline():
+    data = plan_json()
+    got = {m["seq"]: m["deadline"] for m in data["milestones"]}
+    assert got == {k: v.isoformat() if v else None for k, v in MILESTONE_DEADLINES.items()}
+
+
+def test_ten_cities_by_2019_is_a_count_not_a_list_of_nodes():
+    plan = load_plan()
+    crit = plan.milestone("m2b-ten-cities").criterion
+    assert (crit.kind, crit.count, crit.tier) == ("count", 10, Tier.city)
+
+
+def test_targets_carry_the_plans_numbers():
+    plan = load_plan()
+    t = {x.id: x for x in plan.targets}
+    assert (t["prov-vcpu"].value, t["prov-vcpu"].deadline) == (90000, date(2019, 12, 31))
+    assert t["prov-vcpu-added-2019"].value == 17000
+    assert (t["prov-migrated-2019"].value, t["prov-migrated-2019"].deadline) == (
+        400,
+        date(2019, 12, 31),
+    )
+    assert (t["prov-migrated-2020"].value, t["prov-migrated-2020"].deadline) == (
+        1000,
+        date(2020, 12, 31),
+    )
+    assert (t["city-migration-rate"].value, t["city-migration-rate"].within_months_of_live) == (
+        0.5,
+        12,
+    )
+    assert (t["city-utilization"].value, t["city-utilization"].within_months_of_live) == (0.6, 12)
+    assert t["security-platform"].within_months_of_live == 6
+    assert t["security-platform"].deadline == date(2020, 12, 31)
+    assert t["identity-eseal"].deadline == date(2020, 12, 31)
+
+
+def test_node_ids_are_ascii_slugs_with_the_tier_prefix():
+    plan = load_plan()
+    prefix = {"province": "prov-", "city": "city-", "prd": "prd-", "industry": "ind-"}
+    for node in plan.nodes:
+        assert node.id.isascii() and node.id.startswith(prefix[node.tier])
+    assert {"city-shantou", "prd-foshan", "prov-dongyong", "ind-weather"} <= {
+        n.id for n in plan.nodes
+    }
+
+
+def test_every_guangdong_city_has_a_node():
+    plan = load_plan()
+    covered = {n.adcode for n in plan.nodes if n.tier in (Tier.city, Tier.prd)}
+    assert covered == {c.adcode for c in CITIES}
+    assert len(CITIES) == 21
+
+
+def test_plan_text_summary_is_chinese():
+    result = CliRunner().invoke(app, ["plan"])
+    assert result.exit_code == 0
+    assert "省统筹地市节点 (14)" in result.output
+    assert "珠三角自建云 (7)" in result.output

@@ -1,0 +1,1 @@
+"""The Guangdong government-cloud wall: the Dash app, its query layer and the plan it tracks."""
