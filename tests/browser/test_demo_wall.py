@@ -1,0 +1,67 @@
+"""The demo wall in a real headless Chromium: what a new user sees after the first command."""
+
+from pathlib import Path
+
+from tests.conftest import ROOT
+from wall.plan import load_plan
+
+SHOTS = ROOT / "screenshots"
+
+
+def open_wall(page, url: str) -> None:
+    page.page.goto(url + "/", wait_until="networkidle")
+    page.page.wait_for_selector("#tile-cities .tile-value", timeout=30_000)
+
+
+def test_demo_wall_shows_every_node_target_and_milestone(demo_wall, page):
+    url, _ = demo_wall
+    open_wall(page, url)
+    plan = load_plan()
+    text = page.page.inner_text("body")
+    for node in plan.nodes:
+        assert page.page.locator(f"#node-{node.id}").count() == 1, node.id
+        assert node.name in text
+    for milestone in plan.milestones:
+        assert page.page.locator(f"#ms-{milestone.id}").count() == 1
+    assert "演示模式" in text and "未启用登录" in text
+    assert page.page.inner_text("#tile-cities .tile-value") == "0/14"
+    assert "90,000" in page.page.inner_text("#tile-vcpu")
+    SHOTS.mkdir(exist_ok=True)
+    page.page.screenshot(path=str(SHOTS / "demo-wall-1920x1080.png"), full_page=True)
+
+
+def test_wall_session_asks_no_other_host_for_anything(demo_wall, page):
+    url, _ = demo_wall
+    open_wall(page, url)
+    page.page.wait_for_timeout(2500)  # at least one auto-refresh
+    assert page.foreign_requests(url) == []
+    assert any(u.endswith(".js") or ".js?" in u for u in page.requests)
+
+
+def test_recorded_progress_shows_on_the_wall_and_as_of_replays_it(demo_wall, page):
+    url, data = demo_wall
+    from datetime import datetime
+
+    from wall.chinatime import CHINA
+    from wall.progress import EventKind, ProgressEvent, add_event
+    from wall.state.db import connect
+
+    plan = load_plan()
+    conn = connect(Path(data) / "state.db")
+    for node_id in ("city-shaoguan", "city-zhaoqing", "city-heyuan"):
+        add_event(conn, plan, ProgressEvent(EventKind.node_live, node_id,
+                  datetime(2019, 9, 30, 23, 30, tzinfo=CHINA), "验收", "test"))  # fmt: skip
+    conn.close()
+    open_wall(page, url)
+    page.page.wait_for_function(
+        "document.querySelector('#tile-cities .tile-value').innerText === '3/14'", timeout=10_000
+    )
+    assert "按期完成" in page.page.inner_text("#ms-m2a-first-three")
+    # As of 2019-09-29 the three were not yet live: the milestone was still open.
+    page.page.goto(url + "/?asof=2019-09-29", wait_until="networkidle")
+    page.page.wait_for_selector("#tile-cities .tile-value")
+    page.page.wait_for_function(
+        "document.querySelector('#tile-cities .tile-value').innerText === '0/14'", timeout=10_000
+    )
+    assert "进行中" in page.page.inner_text("#ms-m2a-first-three")
+    assert "截至 2019年9月29日" in page.page.inner_text("header")

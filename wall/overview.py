@@ -1,0 +1,58 @@
+"""The plan-versus-actual view of the province as of an instant, computed once per refresh.
+
+Pure data: panels draw it, tests check it. Metrics from the store join it in the store issue;
+until then every figure here comes from the plan and the recorded progress events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from wall.plan.models import Node, NodeState, Plan, Tier
+from wall.progress import MilestoneOutcome, Progress, evaluate_milestone
+
+
+@dataclass(frozen=True)
+class NodeView:
+    node: Node
+    state: NodeState
+    live_at: datetime | None
+    late: bool  # past its plan deadline without reaching the state the plan asks for
+
+
+@dataclass(frozen=True)
+class Overview:
+    plan: Plan
+    asof: datetime
+    nodes: list[NodeView]
+    milestones: list[MilestoneOutcome]
+
+    def count(self, tier: Tier, *states: NodeState) -> int:
+        """How many nodes of a tier are in one of the given states."""
+        return sum(1 for v in self.nodes if v.node.tier == tier and v.state in states)
+
+    def total(self, tier: Tier) -> int:
+        """How many nodes the plan has in a tier."""
+        return sum(1 for v in self.nodes if v.node.tier == tier)
+
+
+def _done_state(node: Node) -> NodeState:
+    return NodeState.online if node.tier in (Tier.city, Tier.province) else NodeState.displayed
+
+
+def build_overview(plan: Plan, progress: Progress, asof: datetime) -> Overview:
+    """Evaluate every node's state and every milestone as of an instant."""
+    from wall.chinatime import deadline_end
+
+    views = []
+    for node in plan.nodes:
+        state = progress.state(node, asof)
+        reached = progress.reached_at(node, _done_state(node), asof)
+        late = node.deadline is not None and (
+            (reached is None and asof >= deadline_end(node.deadline))
+            or (reached is not None and reached >= deadline_end(node.deadline))
+        )
+        views.append(NodeView(node, state, progress.live_at(node, asof), late))
+    outcomes = [evaluate_milestone(progress, m, asof) for m in plan.milestones]
+    return Overview(plan, asof, views, outcomes)
