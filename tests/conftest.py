@@ -1,0 +1,202 @@
+"""Fixtures: real servers for integration tests, a real headless Chromium for browser tests.
+
+`make test` starts the shared servers once and exports their URLs (GDWALL_TEST_*); run
+pytest alone and the session starts them itself. A missing server is a failure that says
+what to install, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.harness import servers as harness
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("GDWALL_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        parts = Path(item.fspath).parts
+        if "integration" in parts:
+            item.add_marker(pytest.mark.integration)
+        if "browser" in parts:
+            item.add_marker(pytest.mark.integration)
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def shared_servers(tmp_path_factory) -> Iterator[dict[str, str]]:
+    """URLs of the run's InfluxDB, Prometheus, node_exporter and Redis."""
+    keys = (
+        "GDWALL_TEST_INFLUX_URL",
+        "GDWALL_TEST_PROMETHEUS_URL",
+        "GDWALL_TEST_NODE_EXPORTER_URL",
+        "GDWALL_TEST_REDIS_URL",
+    )
+    if all(os.environ.get(k) for k in keys):
+        yield {k: os.environ[k] for k in keys}
+        return
+    fleet = harness.Fleet(tmp_path_factory.mktemp("servers"))
+    try:
+        env = fleet.start_all()
+    except harness.MissingService as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield env
+    finally:
+        fleet.stop_all()
+
+
+def _reachable(url: str, path: str) -> None:
+    try:
+        httpx.get(url + path, timeout=5).raise_for_status()
+    except httpx.HTTPError as exc:
+        pytest.fail(f"{url} does not answer ({exc}); is the server running?", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def influx_url(shared_servers) -> str:
+    url = shared_servers["GDWALL_TEST_INFLUX_URL"]
+    _reachable(url, "/ping")
+    return url
+
+
+@pytest.fixture(scope="session")
+def prometheus_url(shared_servers) -> str:
+    url = shared_servers["GDWALL_TEST_PROMETHEUS_URL"]
+    _reachable(url, "/-/ready")
+    return url
+
+
+@pytest.fixture(scope="session")
+def node_exporter_url(shared_servers) -> str:
+    url = shared_servers["GDWALL_TEST_NODE_EXPORTER_URL"]
+    _reachable(url, "/metrics")
+    return url
+
+
+@pytest.fixture(scope="session")
+def redis_url(shared_servers) -> str:
+    return shared_servers["GDWALL_TEST_REDIS_URL"]
+
+
+@pytest.fixture
+def private_influxdb(tmp_path) -> Iterator[harness.Server]:
+    """An InfluxDB of the test's own, which it may stop and start (fault tests)."""
+    try:
+        server = harness.influxdb(tmp_path / "influxdb").start()
+    except harness.MissingService as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A real headless Chromium (Debian's), driven by Playwright; never a downloaded browser."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"{CHROMIUM} not found: run `apt-get install -y chromium chromium-driver`",
+            pytrace=False,
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+class RecordingPage:
+    """A Playwright page that remembers every URL it requested."""
+
+    def __init__(self, page):
+        self.page = page
+        self.requests: list[str] = []
+        page.on("request", lambda req: self.requests.append(req.url))
+
+    def foreign_requests(self, own_origin: str) -> list[str]:
+        """Every request to a host other than the app's own (the air-gap check)."""
+        return [u for u in self.requests if not u.startswith((own_origin, "data:", "blob:"))]
+
+
+@pytest.fixture
+def page(browser) -> Iterator[RecordingPage]:
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    try:
+        yield RecordingPage(context.new_page())
+    finally:
+        context.close()
+
+
+def wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}:\n{log.read_text()}")
+        try:
+            if httpx.get(url, timeout=1).is_success:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} not ready after {timeout}s:\n{log.read_text()}")
+
+
+@pytest.fixture
+def demo_wall(tmp_path) -> Iterator[tuple[str, Path]]:
+    """`gdwall demo` running as its own process; yields (base URL, data dir)."""
+    port = harness.free_port()
+    data = tmp_path / "data"
+    log = tmp_path / "demo.log"
+    env = dict(os.environ, GDWALL_REFRESH_S="2")
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "wall.cli",
+                "demo",
+                "--port",
+                str(port),
+                "--data-dir",
+                str(data),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(url + "/", proc, log)
+        yield url, data
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()

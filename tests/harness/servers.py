@@ -1,0 +1,289 @@
+"""Real servers for tests: InfluxDB 1.x, Prometheus, node_exporter and Redis from Debian.
+
+Each server gets free loopback ports and a throw-away data folder, is waited for until it
+answers, and is stopped by its PID. A missing binary raises MissingService naming the Debian
+package to install: integration tests fail with it, they never skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+PACKAGES = {
+    "influxd": "influxdb",
+    "prometheus": "prometheus",
+    "prometheus-node-exporter": "prometheus-node-exporter",
+    "redis-server": "redis-server",
+    "chromium": "chromium",
+}
+
+
+class MissingService(RuntimeError):
+    """A server binary is not installed; the message says which package brings it."""
+
+
+def need(binary: str) -> str:
+    """Return the path of a server binary or raise MissingService with the install command."""
+    path = shutil.which(binary) or (
+        f"/usr/bin/{binary}" if Path(f"/usr/bin/{binary}").exists() else None
+    )
+    if not path:
+        package = PACKAGES.get(binary, binary)
+        raise MissingService(
+            f"{binary} is not installed: run `apt-get install -y {package}` "
+            f"(or `make test`, which installs every package the tests need)"
+        )
+    return path
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    name: str
+    url: str
+    argv: list[str]
+    workdir: Path
+    ready_path: str | None = None  # HTTP path that answers 2xx when ready
+    proc: subprocess.Popen | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc else None
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1].split("/")[0])
+
+    def start(self, timeout: float = 30.0) -> Server:
+        """Start the process and wait until it answers; raise with its log if it does not."""
+        log = open(self.workdir / f"{self.name}.log", "ab")  # noqa: SIM115 - kept open for the child
+        self.proc = subprocess.Popen(
+            self.argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=self.workdir,
+            start_new_session=True,
+        )
+        (self.workdir / f"{self.name}.pid").write_text(str(self.proc.pid))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(
+                    f"{self.name} exited with {self.proc.returncode}: {self.log_tail()}"
+                )
+            if self._answers():
+                return self
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"{self.name} did not become ready in {timeout}s: {self.log_tail()}")
+
+    def _answers(self) -> bool:
+        if self.ready_path is None:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return True
+            except OSError:
+                return False
+        try:
+            return httpx.get(self.url + self.ready_path, timeout=1.0).is_success
+        except httpx.HTTPError:
+            return False
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop by PID (SIGTERM, then SIGKILL); idempotent."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout)
+
+    def restart(self) -> Server:
+        """Stop and start again with the same data folder and ports."""
+        self.stop()
+        return self.start()
+
+    def log_tail(self, n: int = 20) -> str:
+        path = self.workdir / f"{self.name}.log"
+        lines = path.read_text(errors="replace").splitlines() if path.exists() else []
+        return "\n".join(lines[-n:])
+
+
+def influxdb(root: Path) -> Server:
+    """InfluxDB 1.x bound to 127.0.0.1 only (Debian's default listens on every interface)."""
+    binary = need("influxd")
+    root.mkdir(parents=True, exist_ok=True)
+    http_port, rpc_port = free_port(), free_port()
+    conf = root / "influxdb.conf"
+    conf.write_text(
+        f"""reporting-enabled = false
+bind-address = "127.0.0.1:{rpc_port}"
+[meta]
+  dir = "{root}/meta"
+[data]
+  dir = "{root}/data"
+  wal-dir = "{root}/wal"
+  query-log-enabled = false
+[http]
+  bind-address = "127.0.0.1:{http_port}"
+  log-enabled = false
+[monitor]
+  store-enabled = false
+[continuous_queries]
+  enabled = false
+"""
+    )
+    return Server(
+        "influxd", f"http://127.0.0.1:{http_port}", [binary, "-config", str(conf)], root, "/ping"
+    )
+
+
+def node_exporter(root: Path) -> Server:
+    """Debian's prometheus-node-exporter on a loopback port."""
+    binary = need("prometheus-node-exporter")
+    root.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    return Server(
+        "node-exporter",
+        f"http://127.0.0.1:{port}",
+        [binary, f"--web.listen-address=127.0.0.1:{port}"],
+        root,
+        "/metrics",
+    )
+
+
+def prometheus(
+    root: Path, scrape_targets: list[str] | None = None, interval_s: float = 1.0
+) -> Server:
+    """Prometheus scraping the given host:port targets every interval_s seconds."""
+    binary = need("prometheus")
+    root.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    targets = ", ".join(f'"{t}"' for t in scrape_targets or [])
+    (root / "prometheus.yml").write_text(
+        f"""global:
+  scrape_interval: {int(interval_s * 1000)}ms
+  evaluation_interval: {int(interval_s * 1000)}ms
+scrape_configs:
+  - job_name: test
+    static_configs:
+      - targets: [{targets}]
+"""
+    )
+    return Server(
+        "prometheus",
+        f"http://127.0.0.1:{port}",
+        [
+            binary,
+            f"--config.file={root / 'prometheus.yml'}",
+            f"--storage.tsdb.path={root / 'tsdb'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--web.enable-lifecycle",
+        ],
+        root,
+        "/-/ready",
+    )
+
+
+def redis(root: Path) -> Server:
+    """Redis with no persistence, bound to 127.0.0.1."""
+    binary = need("redis-server")
+    root.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    return Server(
+        "redis",
+        f"redis://127.0.0.1:{port}",
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(root),
+        ],
+        root,
+    )
+
+
+@dataclass
+class Fleet:
+    """The shared servers of one test run."""
+
+    root: Path
+    servers: dict[str, Server] = field(default_factory=dict)
+
+    def start_all(self) -> dict[str, str]:
+        """Start every shared server; return the environment that points tests at them."""
+        try:
+            influx = self.servers["influxdb"] = influxdb(self.root / "influxdb").start()
+            ne = self.servers["node_exporter"] = node_exporter(self.root / "node-exporter").start()
+            prom = prometheus(self.root / "prometheus", [f"127.0.0.1:{ne.port}"])
+            self.servers["prometheus"] = prom.start()
+            self.servers["redis"] = redis(self.root / "redis").start()
+        except BaseException:
+            self.stop_all()
+            raise
+        return {
+            "GDWALL_TEST_INFLUX_URL": influx.url,
+            "GDWALL_TEST_PROMETHEUS_URL": self.servers["prometheus"].url,
+            "GDWALL_TEST_NODE_EXPORTER_URL": ne.url,
+            "GDWALL_TEST_REDIS_URL": self.servers["redis"].url,
+        }
+
+    def stop_all(self) -> None:
+        for server in reversed(list(self.servers.values())):
+            server.stop()
+
+
+def stop_pidfiles(root: Path) -> list[int]:
+    """Stop every server whose pidfile lies under root (SIGTERM, then SIGKILL); return PIDs."""
+    stopped = []
+    for pidfile in root.rglob("*.pid"):
+        try:
+            pid = int(pidfile.read_text().strip())
+        except ValueError:
+            continue
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                break
+            for _ in range(50):
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    break
+                time.sleep(0.1)
+            else:
+                continue
+            break
+        stopped.append(pid)
+    return stopped
+
+
+def temp_root(prefix: str = "gdwall-test-") -> Path:
+    return Path(tempfile.mkdtemp(prefix=prefix))
