@@ -1,0 +1,43 @@
+"""The metric store: one contract (base.Store), InfluxDB in production, SQLite embedded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from wall.store.base import Resolution, Retention, Store, StoreError, StoreRefused, StoreUnavailable
+from wall.store.samples import Batch, Sample, SampleError
+
+__all__ = [
+    "Batch",
+    "Resolution",
+    "Retention",
+    "Sample",
+    "SampleError",
+    "Store",
+    "StoreError",
+    "StoreRefused",
+    "StoreUnavailable",
+    "open_store",
+]
+
+
+def open_store(
+    url: str | None,
+    data_dir: str | Path = "data",
+    retention: Retention | None = None,
+    password: str | None = None,
+    token: str | None = None,
+) -> Store:
+    """Open the store a URL names: influxdb://…, influxdbs://…, sqlite:///rel.db,
+    sqlite:////abs.db; None means the embedded store in data_dir/metrics.db."""
+    from wall.store.embedded import EmbeddedStore, parse_sqlite_url
+    from wall.store.influx import InfluxStore, parse_influx_url
+
+    if url is None or url == "":
+        return EmbeddedStore(Path(data_dir) / "metrics.db", retention)
+    if url.startswith("sqlite:"):
+        return EmbeddedStore(parse_sqlite_url(url), retention)
+    if url.startswith(("influxdb:", "influxdbs:")):
+        store = InfluxStore(parse_influx_url(url, password=password, token=token), retention)
+        return store
+    raise ValueError(f"unknown store URL {url!r}: use influxdb://host:8086/db or sqlite:///path.db")

@@ -1,0 +1,192 @@
+"""The Store contract: one interface, two real implementations (InfluxDB and embedded SQLite).
+
+Everything that reads or writes metrics goes through these methods; no InfluxQL or SQL
+lives outside wall/store. Reads return tidy pandas frames with UTC timestamps.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import pandas as pd
+
+from wall.store.samples import Batch, Sample, SampleError, to_epoch_s
+from wall.store.schema import FieldType, measurement
+
+HOUR = 3600
+DAY = 86400
+CHINA_OFFSET_S = 8 * HOUR  # Asia/Shanghai has had no daylight saving since 1991
+
+
+class StoreError(Exception):
+    """Base of every store failure."""
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be reached (or timed out): retry later, spool meanwhile."""
+
+
+class StoreRefused(StoreError):
+    """The store answered and refused the request (bad credentials, bad data, full disk)."""
+
+
+class Resolution(StrEnum):
+    raw = "raw"
+    hourly = "1h"
+    daily = "1d"
+
+
+BUCKET_S = {Resolution.hourly: HOUR, Resolution.daily: DAY}
+AGGREGATES = ("mean", "max", "min", "last", "sum", "count")
+
+
+def hour_bucket(ts: int) -> int:
+    return ts - ts % HOUR
+
+
+def day_bucket(ts: int) -> int:
+    """Start (UTC seconds) of the China calendar day holding ts."""
+    return (ts + CHINA_OFFSET_S) // DAY * DAY - CHINA_OFFSET_S
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long each resolution is kept; None keeps it for ever. Configuration, in seconds."""
+
+    raw_s: int | None = 90 * DAY
+    hourly_s: int | None = 3 * 365 * DAY
+    daily_s: int | None = None
+
+    def cutoff(self, resolution: Resolution, now_s: int) -> int | None:
+        keep = {
+            Resolution.raw: self.raw_s,
+            Resolution.hourly: self.hourly_s,
+            Resolution.daily: self.daily_s,
+        }[resolution]
+        return None if keep is None else now_s - keep
+
+
+def choose_resolution(
+    start_s: int, end_s: int, step_s: int, retention: Retention, now_s: int
+) -> Resolution:
+    """Pick the cheapest resolution that still answers at this step and is still kept."""
+    raw_cut = retention.cutoff(Resolution.raw, now_s)
+    hourly_cut = retention.cutoff(Resolution.hourly, now_s)
+    if step_s >= DAY and step_s % DAY == 0:
+        return Resolution.daily
+    if step_s >= HOUR and step_s % HOUR == 0 and (hourly_cut is None or start_s >= hourly_cut):
+        return Resolution.hourly
+    if raw_cut is not None and start_s < raw_cut:
+        # raw points are gone that far back: the coarser rollup is all there is
+        return (
+            Resolution.hourly if hourly_cut is None or start_s >= hourly_cut else Resolution.daily
+        )
+    return Resolution.raw
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    lines: int
+    batches: int
+
+
+def as_batches(data: Batch | Sample | Iterable[Batch | Sample]) -> list[Batch]:
+    """Normalize what callers write into validated batches (one per measurement)."""
+    if isinstance(data, Batch | Sample):
+        data = [data]
+    batches: list[Batch] = []
+    samples: list[Sample] = []
+    for item in data:
+        if isinstance(item, Batch):
+            batches.append(item.validate())
+        elif isinstance(item, Sample):
+            samples.append(item)
+        else:
+            raise SampleError(f"cannot write {type(item).__name__}: expected Sample or Batch")
+    return batches + Batch.from_samples(samples)
+
+
+def check_field(measurement_name: str, field: str, numeric: bool = False) -> None:
+    """Raise KeyError for names the schema does not have (so no query is built from them)."""
+    spec = measurement(measurement_name).field(field)
+    if numeric and spec.type != FieldType.float:
+        raise KeyError(f"{measurement_name}.{field} is not numeric")
+
+
+LATEST_COLUMNS = ["node", "field", "value", "time"]
+SERIES_COLUMNS = ["time", "value"]
+ROLLUP_COLUMNS = ["time", "node", "count", "sum", "min", "max", "last"]
+
+
+def ts_index(seconds: Sequence[int]) -> pd.Series:
+    return pd.to_datetime(pd.Series(seconds, dtype="int64"), unit="s", utc=True)
+
+
+class Store(ABC):
+    """Write canonical samples; read latest values, series, counters and rollups."""
+
+    retention: Retention
+
+    @abstractmethod
+    def write(self, data: Batch | Sample | Iterable[Batch | Sample]) -> WriteResult:
+        """Write samples or batches (rollups maintained); raise StoreUnavailable/StoreRefused."""
+
+    @abstractmethod
+    def latest(
+        self, measurement_name: str, fields: Sequence[str], nodes: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """Latest value of each field per series: columns node, field, value, time (+ tags)."""
+
+    @abstractmethod
+    def series(
+        self,
+        measurement_name: str,
+        field: str,
+        node: str,
+        start: datetime,
+        end: datetime,
+        step: timedelta,
+        agg: str = "mean",
+        resolution: Resolution | None = None,
+    ) -> pd.DataFrame:
+        """One node's field over [start, end) at step, reduced by agg: columns time, value.
+        Several series of the node (e.g. per department) are combined by agg's nature:
+        summed for sum/last/count, else reduced across them too. Empty buckets are left out."""
+
+    @abstractmethod
+    def counters(
+        self, measurement_name: str, fields: Sequence[str], asof: datetime
+    ) -> pd.DataFrame:
+        """Cumulative counts as of the end of asof's China day, per series: tags + fields."""
+
+    @abstractmethod
+    def rollup(
+        self,
+        measurement_name: str,
+        field: str,
+        start: datetime,
+        end: datetime,
+        resolution: Resolution,
+        nodes: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """Stored rollups (count, sum, min, max, last) per bucket and node, summed over the
+        node's series: columns time, node, count, sum, min, max, last."""
+
+    @abstractmethod
+    def apply_retention(self, now: datetime) -> None:
+        """Drop what each resolution's retention no longer keeps."""
+
+    @abstractmethod
+    def ping(self) -> bool:
+        """True if the store answers now."""
+
+    def close(self) -> None:  # noqa: B027 - optional for stores holding nothing
+        """Release connections and files."""
+
+
+def epoch(t: datetime) -> int:
+    return to_epoch_s(t)

@@ -1,0 +1,542 @@
+"""The InfluxDB store, over the v1 HTTP API (line protocol to /write, InfluxQL to /query),
+which InfluxDB 1.x serves natively, 2.x through its v1 compatibility API (database = bucket,
+token auth) and 3.x natively.
+
+Retention is InfluxDB's own: retention policies `raw`, `hourly`, `daily` and `latest` in
+the database, created or altered to the configured durations. Rollups are this module's
+work, not continuous queries (1.x only, and they skip backfilled data): after every write
+the touched hourly buckets are recomputed from raw and the touched days from hourly, and
+buckets older than what the lower level keeps are computed from the batch itself. The
+`latest` policy holds, per series, the newest value of each field with its time (field
+`<name>__ts`), so the wall's most frequent read does not scan the write cache.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import httpx
+import numpy as np
+import pandas as pd
+
+from wall.store.base import (
+    AGGREGATES,
+    CHINA_OFFSET_S,
+    DAY,
+    HOUR,
+    Resolution,
+    Retention,
+    Store,
+    StoreRefused,
+    StoreUnavailable,
+    WriteResult,
+    as_batches,
+    check_field,
+    choose_resolution,
+    day_bucket,
+    epoch,
+    hour_bucket,
+)
+from wall.store.lineprotocol import (
+    batch_lines,
+    escape_key,
+    escape_measurement,
+    format_float,
+    quote_string,
+)
+from wall.store.rollups import STATS, rollup_from_batch
+from wall.store.samples import Batch
+from wall.store.schema import FieldType, measurement
+
+CHUNK_LINES = 10_000
+RP_NAMES = {Resolution.raw: "raw", Resolution.hourly: "hourly", Resolution.daily: "daily"}
+
+
+@dataclass(frozen=True)
+class InfluxConfig:
+    url: str  # http(s)://host:port
+    database: str
+    username: str | None = None
+    password: str | None = None
+    token: str | None = None
+    verify: bool | str = True
+    timeout_s: float = 10.0
+
+
+def parse_influx_url(
+    url: str, password: str | None = None, token: str | None = None
+) -> InfluxConfig:
+    """influxdb://[user[:password]@]host[:port]/database[?verify=false|/path/ca.pem&timeout_s=N];
+    influxdbs:// for TLS. Secrets are better passed from the environment or a file (settings)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("influxdb", "influxdbs"):
+        raise ValueError(f"not an InfluxDB URL: {url!r} (influxdb://host:8086/database)")
+    database = unquote(parts.path.lstrip("/"))
+    if not database or "/" in database:
+        raise ValueError(
+            f"InfluxDB URL {url!r} must name one database: influxdb://host:8086/gdcloud"
+        )
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    verify: bool | str = True
+    if "verify" in query:
+        verify = {"false": False, "true": True}.get(query["verify"].lower(), query["verify"])
+    scheme = "https" if parts.scheme == "influxdbs" else "http"
+    host = parts.hostname or "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return InfluxConfig(
+        url=f"{scheme}://{host}:{parts.port or 8086}",
+        database=database,
+        username=unquote(parts.username) if parts.username else None,
+        password=password
+        if password is not None
+        else (unquote(parts.password) if parts.password else None),
+        token=token,
+        verify=verify,
+        timeout_s=float(query.get("timeout_s", 10.0)),
+    )
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _duration(seconds: int | None) -> str:
+    return "INF" if seconds is None else f"{max(seconds // HOUR, 1)}h"
+
+
+class InfluxStore(Store):
+    def __init__(self, config: InfluxConfig, retention: Retention | None = None):
+        self.config = config
+        self.retention = retention or Retention()
+        headers = {}
+        auth = None
+        if config.token:
+            headers["Authorization"] = f"Token {config.token}"
+        elif config.username:
+            auth = httpx.BasicAuth(config.username, config.password or "")
+        self._client = httpx.Client(
+            base_url=config.url,
+            headers=headers,
+            auth=auth,
+            verify=config.verify,
+            timeout=httpx.Timeout(config.timeout_s),
+            limits=httpx.Limits(max_keepalive_connections=8, max_connections=16),
+        )
+        self._latest_ts: dict[str, dict[tuple, dict[str, int]]] = {}
+        self._lock = threading.Lock()
+        self._ready = False
+
+    # -- HTTP plumbing
+    def _request(self, method: str, path: str, **kwargs) -> httpx.Response:
+        try:
+            response = self._client.request(method, path, **kwargs)
+        except (httpx.TransportError, httpx.TimeoutException) as exc:
+            raise StoreUnavailable(f"InfluxDB at {self.config.url} unreachable: {exc}") from exc
+        if response.status_code >= 500:
+            raise StoreUnavailable(f"InfluxDB {response.status_code}: {response.text[:300]}")
+        if response.status_code >= 400:
+            raise StoreRefused(f"InfluxDB refused ({response.status_code}): {response.text[:300]}")
+        return response
+
+    def query(self, q: str, write: bool = False) -> list[dict]:
+        """Run InfluxQL; return the results list, raising StoreRefused on statement errors."""
+        params = {"q": q, "db": self.config.database, "epoch": "s"}
+        response = self._request("POST" if write else "GET", "/query", params=params)
+        results = response.json().get("results", [])
+        for r in results:
+            if "error" in r:
+                raise StoreRefused(f"InfluxQL error: {r['error']} in {q[:200]}")
+        return results
+
+    def ping(self) -> bool:
+        try:
+            return self._client.get("/ping", timeout=2).status_code == 204
+        except httpx.HTTPError:
+            return False
+
+    def close(self) -> None:
+        self._client.close()
+
+    def ensure_database(self) -> None:
+        """Create the database and retention policies when missing (where allowed)."""
+        if self._ready:
+            return
+        db = _ident(self.config.database)
+        try:
+            self.query(f"CREATE DATABASE {db}", write=True)
+        except StoreRefused as exc:
+            if "403" not in str(exc) and "not authorized" not in str(exc):
+                raise
+        existing = {
+            row[0]
+            for r in self.query(f"SHOW RETENTION POLICIES ON {db}")
+            for s in r.get("series", [])
+            for row in s["values"]
+        }
+        wanted = {
+            "raw": self.retention.raw_s,
+            "hourly": self.retention.hourly_s,
+            "daily": self.retention.daily_s,
+            "latest": None,
+        }
+        for name, seconds in wanted.items():
+            verb = "ALTER" if name in existing else "CREATE"
+            default = " DEFAULT" if name == "raw" else ""
+            self.query(
+                f"{verb} RETENTION POLICY {_ident(name)} ON {db} DURATION {_duration(seconds)}"
+                f" REPLICATION 1{default}",
+                write=True,
+            )
+        self._ready = True
+
+    def _post_lines(self, lines: list[str], rp: str) -> None:
+        params = {"db": self.config.database, "rp": rp, "precision": "s"}
+        for i in range(0, len(lines), CHUNK_LINES):
+            body = "\n".join(lines[i : i + CHUNK_LINES]).encode()
+            self._request("POST", "/write", params=params, content=body)
+
+    def _from(self, rp: str, name: str) -> str:
+        return f"{_ident(self.config.database)}.{_ident(rp)}.{_ident(name)}"
+
+    def _series(self, results: list[dict]) -> list[dict]:
+        return [s for r in results for s in r.get("series", [])]
+
+    # -- writing
+    def write(self, data) -> WriteResult:
+        batches = as_batches(data)
+        self.ensure_database()
+        now_s = epoch(datetime.now().astimezone())
+        lines = 0
+        with self._lock:
+            for batch in batches:
+                lines += self._write_batch(batch, now_s)
+        return WriteResult(lines, len(batches))
+
+    def _write_batch(self, batch: Batch, now_s: int) -> int:
+        if len(batch) == 0:
+            return 0
+        m = measurement(batch.measurement)
+        raw_cut = self.retention.cutoff(Resolution.raw, now_s)
+        hourly_cut = self.retention.cutoff(Resolution.hourly, now_s)
+        keep = batch.time >= raw_cut if raw_cut is not None else np.ones(len(batch), bool)
+        if keep.all():
+            self._post_lines(batch_lines(batch), "raw")
+        elif keep.any():
+            self._post_lines(batch_lines(_subset(batch, keep)), "raw")
+        numeric = [f for f in batch.fields if m.field(f).type == FieldType.float]
+        self._update_latest(batch)
+        if not numeric:
+            return len(batch)
+        tmax = int(batch.time.max())
+        # hourly: from raw where raw is kept, from the batch where it is not
+        if not keep.all():
+            old = _subset(batch, ~keep)
+            self._write_rollup(old, rollup_from_batch(old, HOUR), "hourly", hourly_cut)
+        if keep.any():
+            h0 = hour_bucket(int(batch.time[keep].min()))
+            self._recompute(m.name, numeric, "raw", "hourly", HOUR, h0, hour_bucket(tmax) + HOUR)
+        # daily: from hourly where hourly is kept, from the batch where it is not
+        old_days = batch.time < hourly_cut if hourly_cut is not None else np.zeros(len(batch), bool)
+        if old_days.any():
+            old = _subset(batch, old_days)
+            self._write_rollup(old, rollup_from_batch(old, DAY), "daily", None)
+        if not old_days.all():
+            d0 = day_bucket(int(batch.time[~old_days].min()))
+            self._recompute(m.name, numeric, "hourly", "daily", DAY, d0, day_bucket(tmax) + DAY)
+        return len(batch)
+
+    def _write_rollup(self, batch: Batch, frame: pd.DataFrame, rp: str, cutoff: int | None) -> None:
+        if cutoff is not None:
+            frame = frame[frame["bucket"] >= cutoff]
+        if frame.empty:
+            return
+        m = measurement(batch.measurement)
+        fields = {
+            c: frame[c].to_numpy(dtype=np.float64)
+            for c in frame.columns
+            if c.rsplit("_", 1)[-1] in STATS and c not in m.tags
+        }
+        rollup = Batch.__new__(Batch)
+        rollup.measurement = m.name
+        rollup.time = frame["bucket"].to_numpy(dtype=np.int64)
+        rollup.tags = {t: frame[t].to_numpy(dtype=object) for t in m.tags}
+        rollup.fields = fields
+        self._post_lines(_raw_lines(rollup), rp)
+
+    def _recompute(
+        self, name: str, fields: list[str], src: str, dst: str, step: int, t0: int, t1: int
+    ) -> None:
+        if src == "raw":
+            select = ", ".join(
+                f"{fn}({_ident(f)}) AS {_ident(f + '_' + stat)}"
+                for f in fields
+                for stat, fn in zip(STATS, ("count", "sum", "min", "max", "last"), strict=True)
+            )
+        else:
+            select = ", ".join(
+                f"{fn}({_ident(f + '_' + stat)}) AS {_ident(f + '_' + stat)}"
+                for f in fields
+                for stat, fn in zip(STATS, ("sum", "sum", "min", "max", "last"), strict=True)
+            )
+        offset = f", {(-CHINA_OFFSET_S) % DAY}s" if step == DAY else ""
+        q = (
+            f"SELECT {select} FROM {self._from(src, name)} WHERE time >= {t0}s AND time < {t1}s"
+            f" GROUP BY time({step}s{offset}), * fill(none)"
+        )
+        lines = []
+        m = measurement(name)
+        head = escape_measurement(name)
+        for s in self._series(self.query(q)):
+            tags = "".join(
+                f",{escape_key(k)}={escape_key(v)}"
+                for k, v in sorted(s.get("tags", {}).items())
+                if v
+            )
+            if len([k for k, v in s.get("tags", {}).items() if v]) != len(m.tags):
+                continue
+            cols = s["columns"]
+            for row in s["values"]:
+                values = [
+                    f"{escape_key(c)}={format_float(v)}"
+                    for c, v in zip(cols[1:], row[1:], strict=True)
+                    if v is not None
+                ]
+                if values:
+                    lines.append(f"{head}{tags} {','.join(values)} {row[0]}")
+        if lines:
+            self._post_lines(lines, dst)
+
+    def _update_latest(self, batch: Batch) -> None:
+        m = measurement(batch.measurement)
+        known = self._latest_known(m.name)
+        tag_names = sorted(m.tags)
+        tag_cols = [batch.tags[t].tolist() for t in tag_names]
+        keys = list(zip(*tag_cols, strict=True))
+        times = batch.time.tolist()
+        newest: dict[tuple, dict[str, tuple[int, object]]] = {}
+        for f, col in batch.fields.items():
+            values = col.tolist()
+            text = m.field(f).type == FieldType.text
+            for key, t, v in zip(keys, times, values, strict=True):
+                if v is None or (not text and v != v):
+                    continue
+                have = newest.setdefault(key, {}).get(f)
+                if have is None or t >= have[0]:
+                    newest[key][f] = (t, v)
+        lines = []
+        head = escape_measurement(m.name)
+        for key, fields in newest.items():
+            seen = known.setdefault(key, {})
+            parts = []
+            for f, (t, v) in fields.items():
+                if t < seen.get(f, -(2**62)):
+                    continue
+                seen[f] = t
+                text = m.field(f).type == FieldType.text
+                parts.append(f"{escape_key(f)}={quote_string(v) if text else format_float(v)}")
+                parts.append(f"{escape_key(f + '__ts')}={float(t)!r}")
+            if parts:
+                tags = "".join(
+                    f",{escape_key(k)}={escape_key(v)}" for k, v in zip(tag_names, key, strict=True)
+                )
+                lines.append(f"{head}{tags} {','.join(parts)} 0")
+        if lines:
+            self._post_lines(lines, "latest")
+
+    def _latest_known(self, name: str) -> dict[tuple, dict[str, int]]:
+        if name not in self._latest_ts:
+            known: dict[tuple, dict[str, int]] = {}
+            tag_names = sorted(measurement(name).tags)
+            for s in self._series(
+                self.query(f"SELECT * FROM {self._from('latest', name)} GROUP BY *")
+            ):
+                key = tuple(s["tags"].get(t, "") for t in tag_names)
+                cols = s["columns"]
+                for row in s["values"]:
+                    for c, v in zip(cols, row, strict=True):
+                        if c.endswith("__ts") and v is not None:
+                            known.setdefault(key, {})[c[:-4]] = int(v)
+            self._latest_ts[name] = known
+        return self._latest_ts[name]
+
+    # -- reading
+    def _node_filter(self, nodes: Sequence[str] | None) -> str:
+        if nodes is None:
+            return ""
+        if not nodes:
+            return " AND false"
+        return " AND (" + " OR ".join(f'"node" = {_literal(n)}' for n in nodes) + ")"
+
+    def latest(self, measurement_name, fields, nodes=None) -> pd.DataFrame:
+        for f in fields:
+            check_field(measurement_name, f)
+        m = measurement(measurement_name)
+        columns = [*m.tags, "field", "value", "time"]
+        if nodes is not None and not nodes:
+            return pd.DataFrame(columns=columns)
+        where = self._node_filter(nodes).replace(" AND ", " WHERE ", 1)
+        rows = []
+        for s in self._series(
+            self.query(f"SELECT * FROM {self._from('latest', m.name)}{where} GROUP BY *")
+        ):
+            tags = [s["tags"].get(t, "") for t in m.tags]
+            cols = s["columns"]
+            for row in s["values"]:
+                record = dict(zip(cols, row, strict=True))
+                for f in fields:
+                    if record.get(f) is not None and record.get(f + "__ts") is not None:
+                        rows.append([*tags, f, record[f], int(record[f + "__ts"])])
+        frame = pd.DataFrame(rows, columns=[*m.tags, "field", "value", "ts"])
+        frame["time"] = pd.to_datetime(frame["ts"].astype("int64"), unit="s", utc=True)
+        return frame[columns].sort_values([*m.tags, "field"]).reset_index(drop=True)
+
+    def series(self, measurement_name, field, node, start, end, step, agg="mean", resolution=None):
+        check_field(measurement_name, field, numeric=True)
+        if agg not in AGGREGATES:
+            raise ValueError(f"unknown aggregate {agg!r}; one of {', '.join(AGGREGATES)}")
+        s0, s1, step_s = epoch(start), epoch(end), int(step.total_seconds())
+        if step_s <= 0:
+            raise ValueError("step must be positive")
+        res = resolution or choose_resolution(
+            s0, s1, step_s, self.retention, epoch(datetime.now().astimezone())
+        )
+        offset = f", {(-CHINA_OFFSET_S) % step_s}s" if step_s % DAY == 0 else ""
+        where = f'WHERE time >= {s0}s AND time < {s1}s AND "node" = {_literal(node)}'
+        if res == Resolution.raw:
+            expr = f"{agg}({_ident(field)})"
+            src = self._from("raw", measurement_name)
+            select = f"{expr} AS v"
+        else:
+            src = self._from(RP_NAMES[res], measurement_name)
+            if agg == "mean":
+                select = f"sum({_ident(field + '_sum')}) AS s, sum({_ident(field + '_count')}) AS c"
+            else:
+                column, fn = {"max": ("max", "max"), "min": ("min", "min"), "last": ("last", "last"),
+                              "sum": ("sum", "sum"), "count": ("count", "sum")}[agg]  # fmt: skip
+                select = f"{fn}({_ident(field + '_' + column)}) AS v"
+        q = f"SELECT {select} FROM {src} {where} GROUP BY time({step_s}s{offset}), * fill(none)"
+        rows = []
+        for s in self._series(self.query(q)):
+            cols = s["columns"]
+            for row in s["values"]:
+                record = dict(zip(cols, row, strict=True))
+                if "c" in record:
+                    if record["c"]:
+                        rows.append((record["time"], record["s"] / record["c"]))
+                elif record["v"] is not None:
+                    rows.append((record["time"], record["v"]))
+        frame = pd.DataFrame(rows, columns=["b", "v"])
+        combine = {
+            "mean": "mean",
+            "max": "max",
+            "min": "min",
+            "last": "sum",
+            "sum": "sum",
+            "count": "sum",
+        }
+        out = frame.groupby("b")["v"].agg(combine[agg]).reset_index().sort_values("b")
+        return pd.DataFrame(
+            {
+                "time": pd.to_datetime(out["b"].astype("int64"), unit="s", utc=True),
+                "value": out["v"].astype(float),
+            }
+        ).reset_index(drop=True)
+
+    def counters(self, measurement_name, fields, asof) -> pd.DataFrame:
+        for f in fields:
+            check_field(measurement_name, f, numeric=True)
+        m = measurement(measurement_name)
+        day = day_bucket(epoch(asof))
+        statements = ";".join(
+            f"SELECT last({_ident(f + '_last')}) AS v FROM {self._from('daily', m.name)}"
+            f" WHERE time <= {day}s GROUP BY *"
+            for f in fields
+        )
+        values: dict[tuple, dict[str, float]] = {}
+        results = self.query(statements) if fields else []
+        for f, result in zip(fields, results, strict=True):
+            for s in result.get("series", []):
+                key = tuple(s["tags"].get(t, "") for t in m.tags)
+                values.setdefault(key, {})[f] = s["values"][0][1]
+        rows = [[*key, *(vals.get(f) for f in fields)] for key, vals in values.items()]
+        frame = pd.DataFrame(rows, columns=[*m.tags, *fields])
+        return frame.sort_values(list(m.tags)).reset_index(drop=True)
+
+    def rollup(self, measurement_name, field, start, end, resolution, nodes=None) -> pd.DataFrame:
+        check_field(measurement_name, field, numeric=True)
+        if resolution == Resolution.raw:
+            raise ValueError("rollups are hourly or daily")
+        cols = ["time", "node", "count", "sum", "min", "max", "last"]
+        if nodes is not None and not nodes:
+            return pd.DataFrame(columns=cols)
+        select = ", ".join(f"{_ident(field + '_' + s)} AS {s}" for s in STATS)
+        q = (
+            f"SELECT {select} FROM {self._from(RP_NAMES[Resolution(resolution)], measurement_name)}"
+            f" WHERE time >= {epoch(start)}s AND time < {epoch(end)}s{self._node_filter(nodes)} GROUP BY *"
+        )
+        rows = []
+        for s in self._series(self.query(q)):
+            node = s["tags"].get("node", "")
+            for row in s["values"]:
+                if row[1] is not None:
+                    rows.append([row[0], node, *row[1:]])
+        frame = pd.DataFrame(rows, columns=["bucket", "node", *STATS])
+        out = (
+            frame.groupby(["bucket", "node"])
+            .agg(
+                count=("count", "sum"),
+                sum=("sum", "sum"),
+                min=("min", "min"),
+                max=("max", "max"),
+                last=("last", "sum"),
+            )
+            .reset_index()
+            .sort_values(["bucket", "node"])
+        )
+        out.insert(0, "time", pd.to_datetime(out.pop("bucket").astype("int64"), unit="s", utc=True))
+        out["count"] = out["count"].astype("int64")
+        return out[cols].reset_index(drop=True)
+
+    def apply_retention(self, now: datetime) -> None:
+        # InfluxDB enforces its retention policies itself; make sure they match configuration.
+        self._ready = False
+        self.ensure_database()
+
+
+def _subset(batch: Batch, mask: np.ndarray) -> Batch:
+    out = Batch(
+        batch.measurement,
+        batch.time[mask],
+        {k: v[mask] for k, v in batch.tags.items()},
+        {k: v[mask] for k, v in batch.fields.items()},
+    )
+    out._validated = True
+    return out
+
+
+def _raw_lines(rollup: Batch) -> list[str]:
+    """Lines of a rollup batch (field names <field>_<stat>, outside the canonical schema)."""
+    head = escape_measurement(rollup.measurement)
+    names = sorted(rollup.tags)
+    prefixes = [
+        head
+        + "".join(f",{escape_key(k)}={escape_key(v)}" for k, v in zip(names, combo, strict=True))
+        for combo in zip(*(rollup.tags[n].tolist() for n in names), strict=True)
+    ]
+    fields = sorted(rollup.fields)
+    cols = [rollup.fields[f].tolist() for f in fields]
+    lines = []
+    for p, t, *vals in zip(prefixes, rollup.time.tolist(), *cols, strict=True):
+        parts = [f"{escape_key(f)}={v!r}" for f, v in zip(fields, vals, strict=True) if v == v]
+        if parts:
+            lines.append(f"{p} {','.join(parts)} {t}")
+    return lines
