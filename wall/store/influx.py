@@ -149,6 +149,10 @@ class InfluxStore(Store):
 
     def query(self, q: str, write: bool = False) -> list[dict]:
         """Run InfluxQL; return the results list, raising StoreRefused on statement errors."""
+        self.ensure_database()
+        return self._query(q, write)
+
+    def _query(self, q: str, write: bool = False) -> list[dict]:
         params = {"q": q, "db": self.config.database, "epoch": "s"}
         response = self._request("POST" if write else "GET", "/query", params=params)
         results = response.json().get("results", [])
@@ -172,13 +176,13 @@ class InfluxStore(Store):
             return
         db = _ident(self.config.database)
         try:
-            self.query(f"CREATE DATABASE {db}", write=True)
+            self._query(f"CREATE DATABASE {db}", write=True)
         except StoreRefused as exc:
             if "403" not in str(exc) and "not authorized" not in str(exc):
                 raise
         existing = {
             row[0]
-            for r in self.query(f"SHOW RETENTION POLICIES ON {db}")
+            for r in self._query(f"SHOW RETENTION POLICIES ON {db}")
             for s in r.get("series", [])
             for row in s["values"]
         }
@@ -191,7 +195,7 @@ class InfluxStore(Store):
         for name, seconds in wanted.items():
             verb = "ALTER" if name in existing else "CREATE"
             default = " DEFAULT" if name == "raw" else ""
-            self.query(
+            self._query(
                 f"{verb} RETENTION POLICY {_ident(name)} ON {db} DURATION {_duration(seconds)}"
                 f" REPLICATION 1{default}",
                 write=True,
@@ -394,7 +398,8 @@ class InfluxStore(Store):
                 record = dict(zip(cols, row, strict=True))
                 for f in fields:
                     if record.get(f) is not None and record.get(f + "__ts") is not None:
-                        rows.append([*tags, f, record[f], int(record[f + "__ts"])])
+                        value = record[f] if m.field(f).type == FieldType.text else float(record[f])
+                        rows.append([*tags, f, value, int(record[f + "__ts"])])
         frame = pd.DataFrame(rows, columns=[*m.tags, "field", "value", "ts"])
         frame["time"] = pd.to_datetime(frame["ts"].astype("int64"), unit="s", utc=True)
         return frame[columns].sort_values([*m.tags, "field"]).reset_index(drop=True)
@@ -466,7 +471,7 @@ class InfluxStore(Store):
         for f, result in zip(fields, results, strict=True):
             for s in result.get("series", []):
                 key = tuple(s["tags"].get(t, "") for t in m.tags)
-                values.setdefault(key, {})[f] = s["values"][0][1]
+                values.setdefault(key, {})[f] = float(s["values"][0][1])
         rows = [[*key, *(vals.get(f) for f in fields)] for key, vals in values.items()]
         frame = pd.DataFrame(rows, columns=[*m.tags, *fields])
         return frame.sort_values(list(m.tags)).reset_index(drop=True)

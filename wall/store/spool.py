@@ -120,11 +120,12 @@ class BufferedWriter:
         self._buffered = 0
         self._lock = threading.Lock()
         self.last_error: str | None = None
+        self._paused = False
 
     @property
     def paused(self) -> bool:
-        """True while the spool is full: collectors must stop producing."""
-        return self.spool.stats().full
+        """True from a SpoolFull until the store takes everything again: collectors wait."""
+        return self._paused or self.spool.stats().full
 
     def add(self, items: Sample | Batch | Iterable[Sample | Batch]) -> None:
         """Buffer samples; flush when a batch is full."""
@@ -149,6 +150,7 @@ class BufferedWriter:
             if batches:
                 self.store.write(batches)
             self.last_error = None
+            self._paused = False
             return True
         except (StoreUnavailable, StoreRefused) as exc:
             self.last_error = str(exc)
@@ -157,6 +159,7 @@ class BufferedWriter:
                 try:
                     self.spool.put(batches)
                 except SpoolFull:
+                    self._paused = True
                     with self._lock:  # keep them in memory: nothing is ever dropped
                         self._buffer[:0] = batches
                         self._buffered += sum(len(b) for b in batches)
