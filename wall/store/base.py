@@ -132,8 +132,14 @@ class Store(ABC):
     retention: Retention
 
     @abstractmethod
-    def write(self, data: Batch | Sample | Iterable[Batch | Sample]) -> WriteResult:
-        """Write samples or batches (rollups maintained); raise StoreUnavailable/StoreRefused."""
+    def write(
+        self, data: Batch | Sample | Iterable[Batch | Sample], complete_buckets: bool = False
+    ) -> WriteResult:
+        """Write samples or batches (rollups maintained); raise StoreUnavailable/StoreRefused.
+
+        complete_buckets=True is the bulk path's promise (backfill): every hour and China day
+        this call touches is whole in it, so rollups are computed from the data in hand
+        instead of being recomputed from what the store holds."""
 
     @abstractmethod
     def latest(

@@ -14,7 +14,9 @@ buckets older than what the lower level keeps are computed from the batch itself
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -53,6 +55,7 @@ from wall.store.samples import Batch
 from wall.store.schema import FieldType, measurement
 
 CHUNK_LINES = 10_000
+SENDERS = 2
 RP_NAMES = {Resolution.raw: "raw", Resolution.hourly: "hourly", Resolution.daily: "daily"}
 
 
@@ -134,6 +137,8 @@ class InfluxStore(Store):
         self._latest_ts: dict[str, dict[tuple, dict[str, int]]] = {}
         self._lock = threading.Lock()
         self._ready = False
+        self._sender = ThreadPoolExecutor(max_workers=SENDERS, thread_name_prefix="influx-write")
+        self._inflight: deque[Future] = deque()
 
     # -- HTTP plumbing
     def _request(self, method: str, path: str, **kwargs) -> httpx.Response:
@@ -168,6 +173,7 @@ class InfluxStore(Store):
             return False
 
     def close(self) -> None:
+        self._sender.shutdown(wait=True)
         self._client.close()
 
     def ensure_database(self) -> None:
@@ -203,10 +209,32 @@ class InfluxStore(Store):
         self._ready = True
 
     def _post_lines(self, lines: list[str], rp: str) -> None:
+        """Post now (small writes: rollups, latest values)."""
         params = {"db": self.config.database, "rp": rp, "precision": "s"}
         for i in range(0, len(lines), CHUNK_LINES):
             body = "\n".join(lines[i : i + CHUNK_LINES]).encode()
             self._request("POST", "/write", params=params, content=body)
+
+    def _send(self, lines: list[str], rp: str) -> None:
+        """Post in the background, SENDERS bodies in flight at most (influxd parses them in
+        parallel); _drain() waits for all and re-raises the first failure."""
+        while len(self._inflight) >= SENDERS:
+            self._inflight.popleft().result()
+        body = "\n".join(lines).encode()
+        params = {"db": self.config.database, "rp": rp, "precision": "s"}
+        self._inflight.append(
+            self._sender.submit(self._request, "POST", "/write", params=params, content=body)
+        )
+
+    def _drain(self) -> None:
+        error = None
+        while self._inflight:
+            try:
+                self._inflight.popleft().result()
+            except Exception as exc:  # keep draining: no request may outlive the write call
+                error = error or exc
+        if error is not None:
+            raise error
 
     def _from(self, rp: str, name: str) -> str:
         return f"{_ident(self.config.database)}.{_ident(rp)}.{_ident(name)}"
@@ -215,45 +243,54 @@ class InfluxStore(Store):
         return [s for r in results for s in r.get("series", [])]
 
     # -- writing
-    def write(self, data) -> WriteResult:
+    def write(self, data, complete_buckets: bool = False) -> WriteResult:
         batches = as_batches(data)
         self.ensure_database()
         now_s = epoch(datetime.now().astimezone())
         lines = 0
         with self._lock:
-            for batch in batches:
-                lines += self._write_batch(batch, now_s)
+            try:
+                for batch in batches:
+                    lines += self._write_batch(batch, now_s, complete_buckets)
+            finally:
+                self._drain()
         return WriteResult(lines, len(batches))
 
-    def _write_batch(self, batch: Batch, now_s: int) -> int:
+    def _write_batch(self, batch: Batch, now_s: int, complete: bool) -> int:
         if len(batch) == 0:
             return 0
         m = measurement(batch.measurement)
         raw_cut = self.retention.cutoff(Resolution.raw, now_s)
         hourly_cut = self.retention.cutoff(Resolution.hourly, now_s)
         keep = batch.time >= raw_cut if raw_cut is not None else np.ones(len(batch), bool)
-        if keep.all():
-            self._post_lines(batch_lines(batch), "raw")
-        elif keep.any():
-            self._post_lines(batch_lines(_subset(batch, keep)), "raw")
+        recent = batch if keep.all() else _subset(batch, keep)
+        for i in range(0, len(recent), CHUNK_LINES):
+            # serialize the next chunk while the previous one is on the wire
+            part = (
+                recent if len(recent) <= CHUNK_LINES else _subset(recent, slice(i, i + CHUNK_LINES))
+            )
+            self._send(batch_lines(part), "raw")
         numeric = [f for f in batch.fields if m.field(f).type == FieldType.float]
         self._update_latest(batch)
         if not numeric:
             return len(batch)
         tmax = int(batch.time.max())
-        # hourly: from raw where raw is kept, from the batch where it is not
-        if not keep.all():
-            old = _subset(batch, ~keep)
+        # hourly: from the batch where raw is not kept (or the caller vouches the hours are
+        # whole), else recomputed from raw, which may hold earlier points of the same hours
+        if complete or not keep.all():
+            old = batch if complete else _subset(batch, ~keep)
             self._write_rollup(old, rollup_from_batch(old, HOUR), "hourly", hourly_cut)
-        if keep.any():
+        if keep.any() and not complete:
+            self._drain()
             h0 = hour_bucket(int(batch.time[keep].min()))
             self._recompute(m.name, numeric, "raw", "hourly", HOUR, h0, hour_bucket(tmax) + HOUR)
-        # daily: from hourly where hourly is kept, from the batch where it is not
+        # daily: likewise from the batch, or from hourly
         old_days = batch.time < hourly_cut if hourly_cut is not None else np.zeros(len(batch), bool)
-        if old_days.any():
-            old = _subset(batch, old_days)
+        if complete or old_days.any():
+            old = batch if complete else _subset(batch, old_days)
             self._write_rollup(old, rollup_from_batch(old, DAY), "daily", None)
-        if not old_days.all():
+        if not complete and not old_days.all():
+            self._drain()
             d0 = day_bucket(int(batch.time[~old_days].min()))
             self._recompute(m.name, numeric, "hourly", "daily", DAY, d0, day_bucket(tmax) + DAY)
         return len(batch)
@@ -274,7 +311,9 @@ class InfluxStore(Store):
         rollup.time = frame["bucket"].to_numpy(dtype=np.int64)
         rollup.tags = {t: frame[t].to_numpy(dtype=object) for t in m.tags}
         rollup.fields = fields
-        self._post_lines(_raw_lines(rollup), rp)
+        lines = _raw_lines(rollup)
+        for i in range(0, len(lines), CHUNK_LINES):
+            self._send(lines[i : i + CHUNK_LINES], rp)
 
     def _recompute(
         self, name: str, fields: list[str], src: str, dst: str, step: int, t0: int, t1: int
@@ -323,36 +362,37 @@ class InfluxStore(Store):
         m = measurement(batch.measurement)
         known = self._latest_known(m.name)
         tag_names = sorted(m.tags)
-        tag_cols = [batch.tags[t].tolist() for t in tag_names]
-        keys = list(zip(*tag_cols, strict=True))
-        times = batch.time.tolist()
-        newest: dict[tuple, dict[str, tuple[int, object]]] = {}
-        for f, col in batch.fields.items():
-            values = col.tolist()
-            text = m.field(f).type == FieldType.text
-            for key, t, v in zip(keys, times, values, strict=True):
-                if v is None or (not text and v != v):
-                    continue
-                have = newest.setdefault(key, {}).get(f)
-                if have is None or t >= have[0]:
-                    newest[key][f] = (t, v)
-        lines = []
+        frame = pd.DataFrame({t: batch.tags[t] for t in tag_names} | {"__time": batch.time})
         head = escape_measurement(m.name)
-        for key, fields in newest.items():
-            seen = known.setdefault(key, {})
-            parts = []
-            for f, (t, v) in fields.items():
+        parts: dict[tuple, list[str]] = {}
+        for f, col in batch.fields.items():
+            text = m.field(f).type == FieldType.text
+            frame["__v"] = col
+            present = frame[frame["__v"].notna()]
+            if present.empty:
+                continue
+            newest = (
+                present.sort_values("__time", kind="stable").groupby(tag_names, sort=False).tail(1)
+            )
+            for row in newest.itertuples(index=False):
+                key = tuple(row[: len(tag_names)])
+                t, v = int(row[-2]), row[-1]
+                seen = known.setdefault(key, {})
                 if t < seen.get(f, -(2**62)):
                     continue
                 seen[f] = t
-                text = m.field(f).type == FieldType.text
-                parts.append(f"{escape_key(f)}={quote_string(v) if text else format_float(v)}")
-                parts.append(f"{escape_key(f + '__ts')}={float(t)!r}")
-            if parts:
-                tags = "".join(
-                    f",{escape_key(k)}={escape_key(v)}" for k, v in zip(tag_names, key, strict=True)
+                value = quote_string(v) if text else format_float(v)
+                parts.setdefault(key, []).extend(
+                    [f"{escape_key(f)}={value}", f"{escape_key(f + '__ts')}={float(t)!r}"]
                 )
-                lines.append(f"{head}{tags} {','.join(parts)} 0")
+        lines = [
+            head
+            + "".join(
+                f",{escape_key(k)}={escape_key(v)}" for k, v in zip(tag_names, key, strict=True)
+            )
+            + f" {','.join(p)} 0"
+            for key, p in parts.items()
+        ]
         if lines:
             self._post_lines(lines, "latest")
 
@@ -517,7 +557,7 @@ class InfluxStore(Store):
         self.ensure_database()
 
 
-def _subset(batch: Batch, mask: np.ndarray) -> Batch:
+def _subset(batch: Batch, mask: np.ndarray | slice) -> Batch:
     out = Batch(
         batch.measurement,
         batch.time[mask],

@@ -74,15 +74,14 @@ def batch_lines(batch: Batch) -> list[str]:
     names = sorted(batch.fields)
     parts = [_field_parts(n, batch.fields[n], m.field(n).type == FieldType.text) for n in names]
     times = batch.time.tolist()
+    sparse = any("" in col for col in parts) if len(parts) > 1 else False
     if len(parts) == 1:
-        (only,) = parts
-        return [f"{p} {f} {t}" for p, f, t in zip(prefixes, only, times, strict=True) if f]
-    lines = []
-    for p, t, *fs in zip(prefixes, times, *parts, strict=True):
-        joined = ",".join(x for x in fs if x)
-        if joined:
-            lines.append(f"{p} {joined} {t}")
-    return lines
+        fields = parts[0]
+    elif not sparse:
+        fields = list(map(",".join, zip(*parts, strict=True)))
+    else:
+        fields = [",".join(filter(None, fs)) for fs in zip(*parts, strict=True)]
+    return [f"{p} {f} {t}" for p, f, t in zip(prefixes, fields, times, strict=True) if f]
 
 
 def sample_line(sample: Sample) -> str:
