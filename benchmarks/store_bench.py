@@ -110,7 +110,9 @@ def store_ingest(store, batches: list[Batch]) -> float:
 
 def ingest_section(influx_url: str | None, tmp: Path) -> None:
     print("\n== ingest (usage: 5 fields per line, recent one-minute data)")
-    batches = list(usage_chunks(30, anchor() - 3 * DAY, anchor() - DAY, 60, seed=9))  # 86,400 lines
+    batches = list(
+        usage_chunks(30, anchor() - 6 * DAY, anchor() - DAY, 60, seed=9)
+    )  # 216,000 lines
     n = sum(len(b) for b in batches)
     lines = [line for b in batches for line in batch_lines(b)]
     t = time.perf_counter()
@@ -126,10 +128,15 @@ def ingest_section(influx_url: str | None, tmp: Path) -> None:
         f"embedded store (rollups, latest): {rate:>10,.0f} lines/s ({rate * 5:,.0f} field values/s)  goal ≥ 100,000"
     )
     if influx_url:
-        raw1 = raw_ingest(influx_url, lines, 1, "raw1")
+        # alternate raw and store runs into fresh databases and keep each one's best, so a
+        # passing hiccup of the shared machine does not decide the ratio
+        raw1 = rate = 0.0
+        for i in range(2):
+            raw1 = max(raw1, raw_ingest(influx_url, lines, 1, f"raw1_{i}"))
+            store = open_store(influx_url.replace("http://", "influxdb://") + f"/ingest_{i}")
+            rate = max(rate, store_ingest(store, batches))
+            store.close()
         raw2 = raw_ingest(influx_url, lines, 2, "raw2")
-        store = open_store(influx_url.replace("http://", "influxdb://") + "/ingest")
-        rate = store_ingest(store, batches)
         print(f"raw HTTP, 1 writer:               {raw1:>10,.0f} lines/s")
         print(f"raw HTTP, 2 writers:              {raw2:>10,.0f} lines/s ({raw2 / raw1:.2f}x)")
         print(

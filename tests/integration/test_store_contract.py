@@ -297,3 +297,21 @@ def test_old_history_lands_in_rollups_beyond_raw_retention(store):
         "usage", "cpu_util", "n1", day, day + timedelta(days=365), timedelta(days=1)
     )
     assert year["value"].tolist() == [pytest.approx(0.115)]
+
+
+def test_rollups_read_only_the_stats_asked_for(store):
+    store.write([usage("n1", NOW + timedelta(minutes=m), cpu_util=0.5) for m in range(3)])
+    roll = store.rollup(
+        "usage",
+        "cpu_util",
+        NOW,
+        NOW + timedelta(hours=1),
+        Resolution.hourly,
+        stats=("sum", "count"),
+    )
+    assert list(roll.columns) == ["time", "node", "count", "sum"]
+    assert roll[["count", "sum"]].to_dict("records") == [{"count": 3, "sum": 1.5}]
+    with pytest.raises(ValueError, match="rollup stats"):
+        store.rollup(
+            "usage", "cpu_util", NOW, NOW + timedelta(hours=1), Resolution.hourly, stats=("avg",)
+        )

@@ -117,6 +117,34 @@ def check_field(measurement_name: str, field: str, numeric: bool = False) -> Non
         raise KeyError(f"{measurement_name}.{field} is not numeric")
 
 
+ROLLUP_STATS = ("count", "sum", "min", "max", "last")
+_COMBINE = {"count": "sum", "sum": "sum", "min": "min", "max": "max", "last": "sum"}
+
+
+def check_stats(stats: Sequence[str]) -> list[str]:
+    unknown = [s for s in stats if s not in ROLLUP_STATS]
+    if unknown or not stats:
+        raise ValueError(f"rollup stats must be among {', '.join(ROLLUP_STATS)}; got {list(stats)}")
+    return [s for s in ROLLUP_STATS if s in stats]
+
+
+def combine_rollup(frame: pd.DataFrame, stats: Sequence[str]) -> pd.DataFrame:
+    """Rows of (bucket, node, stats…) per series → one row per bucket and node."""
+    columns = ["time", "node", *stats]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    out = (
+        frame.groupby(["bucket", "node"])
+        .agg(**{s: (s, _COMBINE[s]) for s in stats})
+        .reset_index()
+        .sort_values(["bucket", "node"])
+    )
+    out.insert(0, "time", pd.to_datetime(out.pop("bucket").astype("int64"), unit="s", utc=True))
+    if "count" in out:
+        out["count"] = out["count"].astype("int64")
+    return out[columns].reset_index(drop=True)
+
+
 LATEST_COLUMNS = ["node", "field", "value", "time"]
 SERIES_COLUMNS = ["time", "value"]
 ROLLUP_COLUMNS = ["time", "node", "count", "sum", "min", "max", "last"]
@@ -178,9 +206,11 @@ class Store(ABC):
         end: datetime,
         resolution: Resolution,
         nodes: Sequence[str] | None = None,
+        stats: Sequence[str] = ROLLUP_STATS,
     ) -> pd.DataFrame:
-        """Stored rollups (count, sum, min, max, last) per bucket and node, summed over the
-        node's series: columns time, node, count, sum, min, max, last."""
+        """Stored rollups per bucket and node, combined over the node's series (counts, sums
+        and lasts added, min of mins, max of maxes): columns time, node and the stats asked
+        for (fewer stats read less: ("count", "sum") is all a mean needs)."""
 
     @abstractmethod
     def apply_retention(self, now: datetime) -> None:

@@ -26,6 +26,7 @@ from wall.store.base import (
     CHINA_OFFSET_S,
     DAY,
     HOUR,
+    ROLLUP_STATS,
     Resolution,
     Retention,
     Store,
@@ -34,7 +35,9 @@ from wall.store.base import (
     WriteResult,
     as_batches,
     check_field,
+    check_stats,
     choose_resolution,
+    combine_rollup,
     day_bucket,
     epoch,
     hour_bucket,
@@ -444,43 +447,30 @@ class EmbeddedStore(Store):
         out = out.dropna(subset=list(fields), how="all")
         return out[columns].sort_values(list(m.tags)).reset_index(drop=True)
 
-    def rollup(self, measurement_name, field, start, end, resolution, nodes=None) -> pd.DataFrame:
+    def rollup(
+        self, measurement_name, field, start, end, resolution, nodes=None, stats=ROLLUP_STATS
+    ):
         check_field(measurement_name, field, numeric=True)
+        stats = check_stats(stats)
         if resolution == Resolution.raw:
             raise ValueError("rollups are hourly or daily")
         series = self._series_of(measurement_name, nodes)
-        cols = ["time", "node", "count", "sum", "min", "max", "last"]
         if series.empty:
-            return pd.DataFrame(columns=cols)
+            return combine_rollup(pd.DataFrame(), stats)
         table = "rollup_1h" if resolution == Resolution.hourly else "rollup_1d"
         ids = ",".join(str(int(s)) for s in series["series_id"])
         rows = (
             self._conn()
             .execute(
-                f"SELECT series_id, bucket, count, sum, min, max, last FROM {table}"
+                f"SELECT series_id, bucket, {', '.join(stats)} FROM {table}"
                 f" WHERE series_id IN ({ids}) AND field = ? AND bucket >= ? AND bucket < ?",
                 (field, epoch(start), epoch(end)),
             )
             .fetchall()
         )
-        frame = pd.DataFrame(
-            rows, columns=["series_id", "bucket", "count", "sum", "min", "max", "last"]
-        )
+        frame = pd.DataFrame(rows, columns=["series_id", "bucket", *stats])
         frame = frame.merge(series[["series_id", "node"]], on="series_id")
-        out = (
-            frame.groupby(["bucket", "node"])
-            .agg(
-                count=("count", "sum"),
-                sum=("sum", "sum"),
-                min=("min", "min"),
-                max=("max", "max"),
-                last=("last", "sum"),
-            )
-            .reset_index()
-            .sort_values(["bucket", "node"])
-        )
-        out.insert(0, "time", pd.to_datetime(out.pop("bucket").astype("int64"), unit="s", utc=True))
-        return out[cols].reset_index(drop=True)
+        return combine_rollup(frame, stats)
 
     def apply_retention(self, now: datetime) -> None:
         now_s = epoch(now)

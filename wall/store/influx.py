@@ -30,6 +30,7 @@ from wall.store.base import (
     CHINA_OFFSET_S,
     DAY,
     HOUR,
+    ROLLUP_STATS,
     Resolution,
     Retention,
     Store,
@@ -38,13 +39,16 @@ from wall.store.base import (
     WriteResult,
     as_batches,
     check_field,
+    check_stats,
     choose_resolution,
+    combine_rollup,
     day_bucket,
     epoch,
     hour_bucket,
 )
 from wall.store.lineprotocol import (
     batch_lines,
+    columns_lines,
     escape_key,
     escape_measurement,
     format_float,
@@ -120,7 +124,9 @@ class InfluxStore(Store):
     def __init__(self, config: InfluxConfig, retention: Retention | None = None):
         self.config = config
         self.retention = retention or Retention()
-        headers = {}
+        # no gzip on the answers: compressing megabytes of JSON costs influxd more CPU than
+        # sending them, and the wall talks to its store over a fast network
+        headers = {"Accept-Encoding": "identity"}
         auth = None
         if config.token:
             headers["Authorization"] = f"Token {config.token}"
@@ -516,40 +522,27 @@ class InfluxStore(Store):
         frame = pd.DataFrame(rows, columns=[*m.tags, *fields])
         return frame.sort_values(list(m.tags)).reset_index(drop=True)
 
-    def rollup(self, measurement_name, field, start, end, resolution, nodes=None) -> pd.DataFrame:
+    def rollup(
+        self, measurement_name, field, start, end, resolution, nodes=None, stats=ROLLUP_STATS
+    ):
         check_field(measurement_name, field, numeric=True)
+        stats = check_stats(stats)
         if resolution == Resolution.raw:
             raise ValueError("rollups are hourly or daily")
-        cols = ["time", "node", "count", "sum", "min", "max", "last"]
         if nodes is not None and not nodes:
-            return pd.DataFrame(columns=cols)
-        select = ", ".join(f"{_ident(field + '_' + s)} AS {s}" for s in STATS)
+            return combine_rollup(pd.DataFrame(), stats)
+        select = ", ".join(f"{_ident(field + '_' + s)} AS {s}" for s in stats)
         q = (
             f"SELECT {select} FROM {self._from(RP_NAMES[Resolution(resolution)], measurement_name)}"
             f" WHERE time >= {epoch(start)}s AND time < {epoch(end)}s{self._node_filter(nodes)} GROUP BY *"
         )
-        rows = []
+        parts = []
         for s in self._series(self.query(q)):
-            node = s["tags"].get("node", "")
-            for row in s["values"]:
-                if row[1] is not None:
-                    rows.append([row[0], node, *row[1:]])
-        frame = pd.DataFrame(rows, columns=["bucket", "node", *STATS])
-        out = (
-            frame.groupby(["bucket", "node"])
-            .agg(
-                count=("count", "sum"),
-                sum=("sum", "sum"),
-                min=("min", "min"),
-                max=("max", "max"),
-                last=("last", "sum"),
-            )
-            .reset_index()
-            .sort_values(["bucket", "node"])
-        )
-        out.insert(0, "time", pd.to_datetime(out.pop("bucket").astype("int64"), unit="s", utc=True))
-        out["count"] = out["count"].astype("int64")
-        return out[cols].reset_index(drop=True)
+            part = pd.DataFrame(s["values"], columns=["bucket", *stats])
+            part.insert(1, "node", s["tags"].get("node", ""))
+            parts.append(part.dropna(subset=[stats[0]]))
+        frame = pd.concat(parts) if parts else pd.DataFrame(columns=["bucket", "node", *stats])
+        return combine_rollup(frame, stats)
 
     def apply_retention(self, now: datetime) -> None:
         # InfluxDB enforces its retention policies itself; make sure they match configuration.
@@ -570,18 +563,4 @@ def _subset(batch: Batch, mask: np.ndarray | slice) -> Batch:
 
 def _raw_lines(rollup: Batch) -> list[str]:
     """Lines of a rollup batch (field names <field>_<stat>, outside the canonical schema)."""
-    head = escape_measurement(rollup.measurement)
-    names = sorted(rollup.tags)
-    prefixes = [
-        head
-        + "".join(f",{escape_key(k)}={escape_key(v)}" for k, v in zip(names, combo, strict=True))
-        for combo in zip(*(rollup.tags[n].tolist() for n in names), strict=True)
-    ]
-    fields = sorted(rollup.fields)
-    cols = [rollup.fields[f].tolist() for f in fields]
-    lines = []
-    for p, t, *vals in zip(prefixes, rollup.time.tolist(), *cols, strict=True):
-        parts = [f"{escape_key(f)}={v!r}" for f, v in zip(fields, vals, strict=True) if v == v]
-        if parts:
-            lines.append(f"{p} {','.join(parts)} {t}")
-    return lines
+    return columns_lines(rollup.measurement, rollup.time, rollup.tags, rollup.fields)

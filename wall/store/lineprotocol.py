@@ -8,9 +8,9 @@ Point's, and the integration tests round-trip it through a real influxd.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
+import orjson
+import pandas as pd
 
 from wall.store.samples import Batch, Sample
 from wall.store.schema import FieldType, measurement
@@ -38,50 +38,71 @@ def format_float(value: float) -> str:
     return repr(float(value))
 
 
-def _prefixes(batch: Batch) -> list[str]:
-    head = escape_measurement(batch.measurement)
-    names = sorted(batch.tags)  # InfluxDB's own order; also what Point writes
-    cols = [batch.tags[n].tolist() for n in names]
+def _prefixes(name: str, tags: dict[str, np.ndarray], n: int) -> list[str]:
+    """The measurement and tag part of every line; each distinct tag set is escaped once."""
+    head = escape_measurement(name)
+    names = sorted(tags)  # InfluxDB's own order; also what Point writes
     keys = [escape_key(n) for n in names]
-    cache: dict[tuple, str] = {}
-    out = []
-    for combo in zip(*cols, strict=True):
-        prefix = cache.get(combo)
-        if prefix is None:
-            prefix = head + "".join(
-                f",{k}={escape_key(v)}" for k, v in zip(keys, combo, strict=True)
-            )
-            cache[combo] = prefix
-        out.append(prefix)
-    return out
+    if not names:
+        return [head] * n
+    # factorize the tag sets, escape each once, then index back
+    combos = pd.MultiIndex.from_arrays([tags[n] for n in names]) if len(names) > 1 else None
+    if combos is None:
+        codes, uniques = pd.factorize(tags[names[0]])
+        texts = [f"{head},{keys[0]}={escape_key(v)}" for v in uniques]
+    else:
+        codes, uniques = pd.factorize(combos)
+        texts = [
+            head + "".join(f",{k}={escape_key(v)}" for k, v in zip(keys, combo, strict=True))
+            for combo in uniques
+        ]
+    return np.asarray(texts, dtype=object)[codes].tolist()
+
+
+def format_floats(col: np.ndarray) -> list[str]:
+    """Shortest round-trip text of each float, formatted in one call by orjson (ryu), four
+    times faster than repr() one value at a time; NaN comes out as ''."""
+    text = orjson.dumps(col, option=orjson.OPT_SERIALIZE_NUMPY)[1:-1].decode()
+    values = text.split(",") if text else []
+    return [("" if v == "null" else v) for v in values] if np.isnan(col).any() else values
 
 
 def _field_parts(name: str, col: np.ndarray, text: bool) -> list[str]:
-    key = escape_key(name)
-    values = col.tolist()
+    key = escape_key(name) + "="
     if text:
-        return [f"{key}={quote_string(v)}" if v is not None else "" for v in values]
-    if np.isnan(col).any():
-        return [f"{key}={v!r}" if not math.isnan(v) else "" for v in values]
-    return [f"{key}={v!r}" for v in values]
+        return [key + quote_string(v) if v is not None else "" for v in col.tolist()]
+    return [key + v if v else "" for v in format_floats(col)]
+
+
+def columns_lines(
+    name: str,
+    times: np.ndarray,
+    tags: dict[str, np.ndarray],
+    fields: dict[str, np.ndarray],
+    text_fields: frozenset[str] = frozenset(),
+) -> list[str]:
+    """Lines from columns (float arrays, or object arrays for text_fields); no schema check.
+    Lines whose every field is absent are left out."""
+    prefixes = _prefixes(name, tags, len(times))
+    names = sorted(fields)
+    parts = [_field_parts(n, fields[n], n in text_fields) for n in names]
+    stamps = times.tolist()
+    sparse = any("" in col for col in parts) if len(parts) > 1 else False
+    if len(parts) == 1:
+        joined = parts[0]
+    elif not sparse:
+        joined = list(map(",".join, zip(*parts, strict=True)))
+    else:
+        joined = [",".join(filter(None, fs)) for fs in zip(*parts, strict=True)]
+    return [f"{p} {f} {t}" for p, f, t in zip(prefixes, joined, stamps, strict=True) if f]
 
 
 def batch_lines(batch: Batch) -> list[str]:
-    """Serialize a validated batch; lines whose every field is absent are left out."""
+    """Serialize a validated batch of the canonical schema."""
     batch.validate()
     m = measurement(batch.measurement)
-    prefixes = _prefixes(batch)
-    names = sorted(batch.fields)
-    parts = [_field_parts(n, batch.fields[n], m.field(n).type == FieldType.text) for n in names]
-    times = batch.time.tolist()
-    sparse = any("" in col for col in parts) if len(parts) > 1 else False
-    if len(parts) == 1:
-        fields = parts[0]
-    elif not sparse:
-        fields = list(map(",".join, zip(*parts, strict=True)))
-    else:
-        fields = [",".join(filter(None, fs)) for fs in zip(*parts, strict=True)]
-    return [f"{p} {f} {t}" for p, f, t in zip(prefixes, fields, times, strict=True) if f]
+    text = frozenset(n for n in batch.fields if m.field(n).type == FieldType.text)
+    return columns_lines(batch.measurement, batch.time, batch.tags, batch.fields, text)
 
 
 def sample_line(sample: Sample) -> str:
