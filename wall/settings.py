@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import get_args
 
 from pydantic import BaseModel, Field
 
@@ -20,7 +21,18 @@ class Settings(BaseModel):
     data_dir: Path = Field(Path("data"), description="Where the embedded store and state live.")
     plan_path: Path = Field(DEFAULT_PLAN_PATH, description="The plan registry YAML.")
     state_db: Path | None = Field(None, description="State database; default data_dir/state.db.")
-    store_url: str | None = Field(None, description="Metric store URL; default embedded.")
+    store_url: str | None = Field(
+        None, description="Metric store URL (influxdb://user@host:8086/db, sqlite:///path.db)."
+    )
+    influx_password: str | None = Field(None, description="InfluxDB password (or _FILE).")
+    influx_password_file: Path | None = None
+    influx_token: str | None = Field(None, description="InfluxDB 2.x/3.x token (or _FILE).")
+    influx_token_file: Path | None = None
+    retention_raw_s: int | None = Field(90 * 86400, description="Raw points; empty: for ever.")
+    retention_hourly_s: int | None = Field(3 * 365 * 86400, description="Hourly rollups.")
+    retention_daily_s: int | None = Field(None, description="Daily rollups; default for ever.")
+    spool_dir: Path | None = Field(None, description="Unsent batches; default data_dir/spool.")
+    spool_limit_bytes: int = Field(512 * 1024 * 1024, gt=0, description="Spool size limit.")
     demo: bool = Field(False, description="Demo mode: sign-in off, said so on screen.")
     refresh_s: float = Field(30.0, gt=0, description="Wall auto-refresh period.")
     stale_after_s: float = Field(300.0, gt=0, description="Age after which data is stale.")
@@ -28,6 +40,23 @@ class Settings(BaseModel):
     @property
     def state_db_path(self) -> Path:
         return self.state_db or self.data_dir / "state.db"
+
+    @property
+    def spool_path(self) -> Path:
+        return self.spool_dir or self.data_dir / "spool"
+
+    def secret(self, name: str) -> str | None:
+        """A secret given directly or, preferably, as a file (`<name>_file`)."""
+        value = getattr(self, name)
+        path = getattr(self, f"{name}_file")
+        if value is None and path is not None:
+            try:
+                value = Path(path).read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ValueError(
+                    f"cannot read {ENV_PREFIX}{name.upper()}_FILE {path}: {exc}"
+                ) from exc
+        return value
 
 
 def from_env(environ: dict[str, str] | None = None, **overrides) -> Settings:
@@ -38,5 +67,8 @@ def from_env(environ: dict[str, str] | None = None, **overrides) -> Settings:
         key = ENV_PREFIX + name.upper()
         if key in environ:
             values[name] = environ[key]
+    for key, value in list(values.items()):
+        if value == "" and type(None) in get_args(Settings.model_fields[key].annotation):
+            values[key] = None  # an empty variable means "none" (e.g. retention for ever)
     values.update({k: v for k, v in overrides.items() if v is not None})
     return Settings.model_validate(values)

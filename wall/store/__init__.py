@@ -18,6 +18,7 @@ __all__ = [
     "StoreRefused",
     "StoreUnavailable",
     "open_store",
+    "store_from_settings",
 ]
 
 
@@ -41,3 +42,16 @@ def open_store(
         store = InfluxStore(parse_influx_url(url, password=password, token=token), retention)
         return store
     raise ValueError(f"unknown store URL {url!r}: use influxdb://host:8086/db or sqlite:///path.db")
+
+
+def store_from_settings(settings) -> Store:
+    """Open the store the settings name, with their retention and secrets."""
+    return open_store(
+        settings.store_url,
+        data_dir=settings.data_dir,
+        retention=Retention(
+            settings.retention_raw_s, settings.retention_hourly_s, settings.retention_daily_s
+        ),
+        password=settings.secret("influx_password"),
+        token=settings.secret("influx_token"),
+    )

@@ -128,17 +128,23 @@ def check_stats(stats: Sequence[str]) -> list[str]:
     return [s for s in ROLLUP_STATS if s in stats]
 
 
-def combine_rollup(frame: pd.DataFrame, stats: Sequence[str]) -> pd.DataFrame:
-    """Rows of (bucket, node, stats…) per series → one row per bucket and node."""
+def combine_rollup(
+    frame: pd.DataFrame, stats: Sequence[str], by_node: bool = False
+) -> pd.DataFrame:
+    """Rows of (bucket, node, stats…) per series → one row per bucket and node; by_node says
+    each node has one series already (measurements tagged by node alone)."""
     columns = ["time", "node", *stats]
     if frame.empty:
         return pd.DataFrame(columns=columns)
-    out = (
-        frame.groupby(["bucket", "node"])
-        .agg(**{s: (s, _COMBINE[s]) for s in stats})
-        .reset_index()
-        .sort_values(["bucket", "node"])
-    )
+    if by_node:
+        out = frame.sort_values(["bucket", "node"], kind="stable")
+    else:
+        out = (
+            frame.groupby(["bucket", "node"])
+            .agg(**{s: (s, _COMBINE[s]) for s in stats})
+            .reset_index()
+            .sort_values(["bucket", "node"])
+        )
     out.insert(0, "time", pd.to_datetime(out.pop("bucket").astype("int64"), unit="s", utc=True))
     if "count" in out:
         out["count"] = out["count"].astype("int64")

@@ -470,7 +470,7 @@ class EmbeddedStore(Store):
         )
         frame = pd.DataFrame(rows, columns=["series_id", "bucket", *stats])
         frame = frame.merge(series[["series_id", "node"]], on="series_id")
-        return combine_rollup(frame, stats)
+        return combine_rollup(frame, stats, measurement(measurement_name).tags == ("node",))
 
     def apply_retention(self, now: datetime) -> None:
         now_s = epoch(now)

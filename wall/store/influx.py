@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
 import numpy as np
+import orjson
 import pandas as pd
 
 from wall.store.base import (
@@ -166,7 +167,7 @@ class InfluxStore(Store):
     def _query(self, q: str, write: bool = False) -> list[dict]:
         params = {"q": q, "db": self.config.database, "epoch": "s"}
         response = self._request("POST" if write else "GET", "/query", params=params)
-        results = response.json().get("results", [])
+        results = orjson.loads(response.content).get("results", [])
         for r in results:
             if "error" in r:
                 raise StoreRefused(f"InfluxQL error: {r['error']} in {q[:200]}")
@@ -536,13 +537,18 @@ class InfluxStore(Store):
             f"SELECT {select} FROM {self._from(RP_NAMES[Resolution(resolution)], measurement_name)}"
             f" WHERE time >= {epoch(start)}s AND time < {epoch(end)}s{self._node_filter(nodes)} GROUP BY *"
         )
-        parts = []
-        for s in self._series(self.query(q)):
-            part = pd.DataFrame(s["values"], columns=["bucket", *stats])
-            part.insert(1, "node", s["tags"].get("node", ""))
-            parts.append(part.dropna(subset=[stats[0]]))
-        frame = pd.concat(parts) if parts else pd.DataFrame(columns=["bucket", "node", *stats])
-        return combine_rollup(frame, stats)
+        series = self._series(self.query(q))
+        if not series:
+            return combine_rollup(pd.DataFrame(), stats)
+        values = np.array([row for s in series for row in s["values"]], dtype=np.float64)
+        nodes = np.repeat(
+            [s["tags"].get("node", "") for s in series], [len(s["values"]) for s in series]
+        )
+        frame = pd.DataFrame(values, columns=["bucket", *stats])
+        frame.insert(1, "node", nodes)
+        return combine_rollup(
+            frame.dropna(subset=[stats[0]]), stats, measurement(measurement_name).tags == ("node",)
+        )
 
     def apply_retention(self, now: datetime) -> None:
         # InfluxDB enforces its retention policies itself; make sure they match configuration.
