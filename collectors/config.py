@@ -28,6 +28,9 @@ class Source(BaseModel):
     nodes: list[NodeId] = Field(min_length=1)
     interval_s: float = Field(60.0, gt=0)
     timeout_s: float = Field(10.0, gt=0)
+    node_label: str | None = Field(
+        None, description="Label carrying the node id in Prometheus (default: the mapping's)."
+    )
     auth_header_env: str | None = Field(
         None, description="Environment variable holding the Authorization header (never inline)."
     )

@@ -166,33 +166,18 @@ def wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float = 60) 
     raise RuntimeError(f"{url} not ready after {timeout}s:\n{log.read_text()}")
 
 
-@pytest.fixture
-def demo_wall(tmp_path) -> Iterator[tuple[str, Path]]:
-    """`gdwall demo` running as its own process; yields (base URL, data dir)."""
+def _wall_process(tmp_path, *args: str) -> Iterator[tuple[str, Path]]:
+    """`gdwall <args>` running as its own process; yields (base URL, data dir)."""
     port = harness.free_port()
     data = tmp_path / "data"
-    log = tmp_path / "demo.log"
+    log = tmp_path / "wall.log"
     env = dict(os.environ, GDWALL_REFRESH_S="2")
+    argv = [sys.executable, "-m", "wall.cli", *args, "--port", str(port), "--data-dir", str(data)]
     with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "wall.cli",
-                "demo",
-                "--port",
-                str(port),
-                "--data-dir",
-                str(data),
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-            env=env,
-        )
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_http(url + "/", proc, log)
+        wait_http(url + "/", proc, log, timeout=120)
         yield url, data
     finally:
         proc.terminate()
@@ -200,3 +185,15 @@ def demo_wall(tmp_path) -> Iterator[tuple[str, Path]]:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture
+def plain_wall(tmp_path) -> Iterator[tuple[str, Path]]:
+    """`gdwall serve` over an empty data folder: the plan with no progress recorded yet."""
+    yield from _wall_process(tmp_path, "serve")
+
+
+@pytest.fixture
+def demo_wall(tmp_path) -> Iterator[tuple[str, Path]]:
+    """`gdwall demo` (a short history, to keep the test quick); yields (URL, data dir)."""
+    yield from _wall_process(tmp_path, "demo", "--since", "2026-10-01", "--interval-s", "2")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -145,16 +146,185 @@ def progress_list(
         typer.echo(f"{when}  {e.kind}{stage}  {e.subject}  {e.evidence}  ({e.recorded_by})")
 
 
+StoreOption = Annotated[
+    str | None,
+    typer.Option("--store", help="Store URL (influxdb://…, sqlite:///…); default embedded."),
+]
+
+
+def _store(settings):
+    from wall.store import store_from_settings
+
+    try:
+        return store_from_settings(settings)
+    except ValueError as exc:
+        _fail(str(exc))
+
+
+@app.command("backfill")
+def backfill_cmd(
+    store: StoreOption = None,
+    since: Annotated[str, typer.Option(help="First day (China time).")] = "2019-01-01",
+    days: Annotated[int, typer.Option(help="Days of one-minute data before now.")] = 2,
+    seed: Annotated[int, typer.Option(help="Seed of the simulated province.")] = 2019,
+    data_dir: DataDirOption = None,
+    plan: PlanOption = None,
+) -> None:
+    """Write the simulated province's history since the plan's start into the store."""
+    import time
+
+    from collectors.simulator.backfill import backfill
+    from collectors.simulator.model import Province
+    from wall.chinatime import parse_instant
+    from wall.store import StoreError
+
+    settings = settings_mod.from_env(data_dir=data_dir, store_url=store)
+    province = Province(_load_plan(plan), seed=seed)
+    started = time.perf_counter()
+    try:
+        lines = backfill(
+            _store(settings), province, parse_instant(since), minute_days=days, progress=typer.echo
+        )
+    except (StoreError, ValueError) as exc:
+        _fail(f"backfill failed: {exc}")
+    took = time.perf_counter() - started
+    typer.echo(f"wrote {lines:,} lines in {took:.1f} s ({lines / took:,.0f} lines/s)")
+
+
+@app.command("simulate")
+def simulate_cmd(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 9180,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    seed: Annotated[int, typer.Option(help="Seed of the simulated province.")] = 2019,
+    plan: PlanOption = None,
+) -> None:
+    """Serve the simulated province: per-node /metrics and the PRD clouds' JSON API."""
+    import signal
+    import threading
+
+    from collectors.simulator.model import Province
+    from collectors.simulator.server import SimulatorServer
+
+    server = SimulatorServer(Province(_load_plan(plan), seed=seed), host, port).start()
+    typer.echo(
+        f"simulated province on {server.url}/nodes/<node>/metrics and {server.url}/api/v1/clouds/<node>"
+    )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with contextlib.suppress(KeyboardInterrupt):
+        stop.wait()
+    server.stop()
+
+
+@app.command("collect")
+def collect_cmd(
+    sources: Annotated[Path | None, typer.Option("--sources", help="Sources file.")] = None,
+    once: Annotated[
+        bool, typer.Option("--once", help="Collect every source once and exit.")
+    ] = False,
+    type_: Annotated[str | None, typer.Option("--type", help="Try one source: its type.")] = None,
+    url: Annotated[str | None, typer.Option("--url", help="Try one source: its URL.")] = None,
+    mapping: Annotated[
+        str | None, typer.Option("--mapping", help="Mapping name(s), comma-separated.")
+    ] = None,
+    node: Annotated[list[str] | None, typer.Option("--node", help="Node id(s) it feeds.")] = None,
+    timeout_s: Annotated[float, typer.Option(help="Try one source: its timeout.")] = 10.0,
+    store: StoreOption = None,
+    data_dir: DataDirOption = None,
+    plan: PlanOption = None,
+) -> None:
+    """Pull metrics from the configured sources into the store (SIGTERM stops cleanly)."""
+    import signal
+
+    from collectors.config import Source, load_sources
+    from collectors.runner import Runner
+    from wall.store.spool import BufferedWriter, Spool
+
+    loaded_plan = _load_plan(plan)
+    settings = settings_mod.from_env(data_dir=data_dir, store_url=store)
+    if type_:
+        once = True
+        try:
+            chosen = [Source(name="cli", type=type_, url=url, mapping=mapping, nodes=node or [],
+                             timeout_s=timeout_s, interval_s=max(timeout_s, 60))]  # fmt: skip
+        except ValueError as exc:
+            _fail(f"bad source: {exc}")
+        unknown = [n for n in chosen[0].nodes if n not in {x.id for x in loaded_plan.nodes}]
+        if unknown:
+            _fail(f"unknown node(s): {', '.join(unknown)}")
+    elif sources:
+        try:
+            chosen = load_sources(sources, loaded_plan).sources
+        except ConfigError as exc:
+            _fail(str(exc))
+    else:
+        _fail("give --sources FILE, or one source with --type/--url/--mapping/--node")
+    writer = BufferedWriter(
+        _store(settings), Spool(settings.spool_path, settings.spool_limit_bytes)
+    )
+
+    def report(attempt) -> None:
+        status = "ok" if attempt.ok else "FAILED"
+        typer.echo(f"{attempt.source}: {status} in {attempt.duration_ms:.0f} ms, {attempt.points} samples"
+                   + (f" — {attempt.error}" if attempt.error else ""))  # fmt: skip
+        for sample in attempt.samples if once else ():
+            fields = ", ".join(
+                f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
+                for k, v in sample.fields.items()
+            )
+            typer.echo(f"  {sample.measurement} {sample.tags.get('node')}: {fields}")
+
+    try:
+        runner = Runner(chosen, writer, on_attempt=report)
+    except (ValueError, ConfigError) as exc:
+        _fail(str(exc))
+    if once:
+        attempts = runner.run_once()
+        runner.close()
+        if writer.last_error:
+            typer.echo(f"store: {writer.last_error} (spooled to {settings.spool_path})", err=True)
+        raise typer.Exit(0 if all(a.ok for a in attempts) else 1)
+    signal.signal(signal.SIGTERM, lambda *_: runner.stop())
+    try:
+        runner.run()
+    except KeyboardInterrupt:
+        runner.stop()
+        runner.close()
+
+
+@app.command("serve")
+def serve(
+    port: Annotated[int, typer.Option(help="Port.")] = 8050,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    store: StoreOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Serve the wall over an existing store and state database (collectors run apart)."""
+    from wall.app import create_app
+
+    settings = settings_mod.from_env(data_dir=data_dir, store_url=store)
+    dash_app = create_app(settings)
+    typer.echo(f"广东数字政府政务云大屏 on http://{host}:{port}/  data: {settings.data_dir}")
+    dash_app.run(host=host, port=port, debug=False)
+
+
 @app.command("demo")
 def demo(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8050,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     data_dir: DataDirOption = None,
+    interval_s: Annotated[float, typer.Option(help="Collection interval of the demo.")] = 15.0,
+    since: Annotated[str, typer.Option(help="Start of the backfilled history.")] = "2019-01-01",
 ) -> None:
-    """Run the wall in demo mode: embedded store, sign-in off, on http://HOST:PORT."""
+    """The whole wall in one command: embedded store with history since 2019 (backfilled on
+    first start), the simulated province, collectors and the wall, sign-in off."""
     from wall.app import create_app
+    from wall.chinatime import parse_instant
+    from wall.demo import start_demo
 
     settings = settings_mod.from_env(data_dir=data_dir, demo=True)
+    typer.echo(f"preparing the demo in {settings.data_dir} …")
+    start_demo(settings, interval_s=interval_s, since=parse_instant(since), say=typer.echo)
     dash_app = create_app(settings)
     typer.echo(f"广东数字政府政务云大屏 (demo) on http://{host}:{port}/  data: {settings.data_dir}")
     dash_app.run(host=host, port=port, debug=False)

@@ -18,7 +18,8 @@ class NodeView:
     node: Node
     state: NodeState
     live_at: datetime | None
-    late: bool  # past its plan deadline without reaching the state the plan asks for
+    late: bool  # reached the state the plan asks for after its deadline, or not yet and overdue
+    done: bool  # has reached the state the plan asks for
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,6 @@ def build_overview(plan: Plan, progress: Progress, asof: datetime) -> Overview:
             (reached is None and asof >= deadline_end(node.deadline))
             or (reached is not None and reached >= deadline_end(node.deadline))
         )
-        views.append(NodeView(node, state, progress.live_at(node, asof), late))
+        views.append(NodeView(node, state, progress.live_at(node, asof), late, reached is not None))
     outcomes = [evaluate_milestone(progress, m, asof) for m in plan.milestones]
     return Overview(plan, asof, views, outcomes)

@@ -28,6 +28,9 @@ PACKAGES = {
 }
 
 
+NODE_EXPORTER_NODE = "prov-dongyong"
+
+
 class MissingService(RuntimeError):
     """A server binary is not installed; the message says which package brings it."""
 
@@ -171,24 +174,28 @@ def node_exporter(root: Path) -> Server:
     )
 
 
-def prometheus(
-    root: Path, scrape_targets: list[str] | None = None, interval_s: float = 1.0
-) -> Server:
-    """Prometheus scraping the given host:port targets every interval_s seconds."""
+def scrape_job(name: str, target: str, labels: dict | None = None, path: str = "/metrics") -> dict:
+    """One Prometheus scrape job for host:port, with target labels (e.g. the node id)."""
+    return {
+        "job_name": name,
+        "metrics_path": path,
+        "static_configs": [{"targets": [target], "labels": labels or {}}],
+    }
+
+
+def prometheus(root: Path, jobs: list[dict] | None = None, interval_s: float = 1.0) -> Server:
+    """Prometheus scraping the given jobs every interval_s seconds."""
+    import yaml
+
     binary = need("prometheus")
     root.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    targets = ", ".join(f'"{t}"' for t in scrape_targets or [])
-    (root / "prometheus.yml").write_text(
-        f"""global:
-  scrape_interval: {int(interval_s * 1000)}ms
-  evaluation_interval: {int(interval_s * 1000)}ms
-scrape_configs:
-  - job_name: test
-    static_configs:
-      - targets: [{targets}]
-"""
-    )
+    every = f"{int(interval_s * 1000)}ms"
+    config = {
+        "global": {"scrape_interval": every, "evaluation_interval": every},
+        "scrape_configs": jobs or [],
+    }
+    (root / "prometheus.yml").write_text(yaml.safe_dump(config))
     return Server(
         "prometheus",
         f"http://127.0.0.1:{port}",
@@ -241,7 +248,9 @@ class Fleet:
         try:
             influx = self.servers["influxdb"] = influxdb(self.root / "influxdb").start()
             ne = self.servers["node_exporter"] = node_exporter(self.root / "node-exporter").start()
-            prom = prometheus(self.root / "prometheus", [f"127.0.0.1:{ne.port}"])
+            # the host's node_exporter stands for one hypervisor of a node of the test plan
+            job = scrape_job("node", f"127.0.0.1:{ne.port}", {"node": NODE_EXPORTER_NODE})
+            prom = prometheus(self.root / "prometheus", [job])
             self.servers["prometheus"] = prom.start()
             self.servers["redis"] = redis(self.root / "redis").start()
         except BaseException:

@@ -60,3 +60,11 @@ def test_duplicate_names_unknown_types_and_timeouts(tmp_path):
     assert f"{path}:9: sources[0].timeout_s: longer than the source's interval_s" in r.output
     path, r = run(tmp_path, SOURCES.replace("type: http_json", "type: snmp"))
     assert r.exit_code == 1 and f"{path}:12: sources[1].type: Input should be" in r.output
+
+
+def test_the_shipped_sample_sources_file_is_valid():
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[2] / "collectors" / "sources.sample.yaml"
+    r = CliRunner().invoke(app, ["check-config", str(sample)])
+    assert r.exit_code == 0, r.output

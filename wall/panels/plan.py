@@ -57,8 +57,8 @@ def tiles(ov: Overview) -> html.Div:
     ind = ov.count(Tier.industry, NodeState.displayed, NodeState.interop)
     vcpu = ov.plan.target("prov-vcpu")
     mig = ov.plan.target("prov-migrated-2020")
-    late_cities = sum(1 for v in ov.nodes if v.node.tier == Tier.city and v.late)
-    late_prd = sum(1 for v in ov.nodes if v.node.tier == Tier.prd and v.late)
+    late_cities = sum(1 for v in ov.nodes if v.node.tier == Tier.city and v.late and not v.done)
+    late_prd = sum(1 for v in ov.nodes if v.node.tier == Tier.prd and v.late and not v.done)
 
     def level(done: int, total: int, late: bool) -> str:
         return "ok" if done == total else ("bad" if late else "warn")
@@ -69,7 +69,7 @@ def tiles(ov: Overview) -> html.Div:
                 "地市节点上线",
                 f"{cities_online}/{ov.total(Tier.city)}",
                 "目标：2020年6月30日前全部建成",
-                f"{late_cities} 个逾期" if late_cities else "无逾期",
+                f"{late_cities} 个逾期未完成" if late_cities else "无逾期未完成",
                 level(cities_online, ov.total(Tier.city), late_cities > 0),
                 "tile-cities",
             ),
@@ -77,7 +77,7 @@ def tiles(ov: Overview) -> html.Div:
                 "珠三角自建云对接",
                 f"{prd}/{ov.total(Tier.prd)}",
                 f"其中资源互通 {prd_interop}",
-                f"{late_prd} 个逾期" if late_prd else "无逾期",
+                f"{late_prd} 个逾期未对接" if late_prd else "无逾期未对接",
                 level(prd, ov.total(Tier.prd), late_prd > 0),
                 "tile-prd",
             ),
@@ -116,13 +116,15 @@ def node_card(view: NodeView) -> html.Div:
     bits = [html.Span(STATE_LABEL[view.state], className=f"state {STATE_CLASS[view.state]}")]
     if node.deadline:
         bits.append(html.Span(f"计划 {format_cn_date(node.deadline)}", className="deadline"))
-    if view.late:
-        bits.append(html.Span("⚠ 逾期", className="late"))
+    if view.late and view.done:
+        bits.append(html.Span("◔ 逾期完成", className="late-done"))
+    elif view.late:
+        bits.append(html.Span("⚠ 逾期未完成", className="late"))
     if node.pilot:
         bits.append(html.Span("试点", className="badge"))
     return html.Div(
         [html.Div(node.name, className="node-name"), html.Div(bits, className="node-meta")],
-        className="node-card" + (" node-late" if view.late else ""),
+        className="node-card" + (" node-late" if view.late and not view.done else ""),
         id=f"node-{node.id}",
         title=node.id,
     )

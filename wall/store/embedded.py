@@ -173,7 +173,6 @@ class EmbeddedStore(Store):
         return sid
 
     def write(self, data, complete_buckets: bool = False) -> WriteResult:
-        # SQLite recomputes touched buckets fast enough that the bulk promise changes nothing
         batches = as_batches(data)
         conn = self._conn()
         lines = 0
@@ -181,7 +180,7 @@ class EmbeddedStore(Store):
             conn.execute("BEGIN IMMEDIATE")
             try:
                 for batch in batches:
-                    lines += self._write_batch(conn, batch)
+                    lines += self._write_batch(conn, batch, complete_buckets)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -194,7 +193,7 @@ class EmbeddedStore(Store):
             raise StoreRefused(f"{self.path}: {exc}") from exc
         return WriteResult(lines, len(batches))
 
-    def _write_batch(self, conn: sqlite3.Connection, batch: Batch) -> int:
+    def _write_batch(self, conn: sqlite3.Connection, batch: Batch, complete: bool = False) -> int:
         if len(batch) == 0:
             return 0
         m = measurement(batch.measurement)
@@ -233,6 +232,8 @@ class EmbeddedStore(Store):
         series = sorted(set(sids))
         tmin, tmax = min(times), max(times)
         numeric = [f for f in fields if m.field(f).type == FieldType.float]
+        # SQLite recomputes touched buckets in C faster than Python could build them from
+        # the batch, so the bulk promise (complete) changes nothing here
         self._recompute(conn, m.name, numeric, series, tmin, tmax)
         return len(times)
 
@@ -298,10 +299,11 @@ class EmbeddedStore(Store):
                 " SELECT a.series_id, ?, a.day, a.c, a.s, a.mn, a.mx, h.last, a.lts FROM"
                 f" (SELECT series_id, (bucket + {CHINA_OFFSET_S}) / {DAY} * {DAY} - {CHINA_OFFSET_S}"
                 " AS day, sum(count) AS c, sum(sum) AS s, min(min) AS mn, max(max) AS mx,"
-                " max(last_ts) AS lts FROM rollup_1h"
+                " max(last_ts) AS lts, max(bucket) AS lb FROM rollup_1h"
                 f" WHERE series_id IN ({ids}) AND field = ? AND bucket >= ? AND bucket < ?"
                 " GROUP BY series_id, day) AS a"
-                " JOIN rollup_1h AS h ON h.series_id = a.series_id AND h.field = ? AND h.last_ts = a.lts",
+                # the day's last value is the last hour's: join on the primary key, not last_ts
+                " JOIN rollup_1h AS h ON h.series_id = a.series_id AND h.field = ? AND h.bucket = a.lb",
                 (f, f, d0, d1, f),
             )
 

@@ -23,8 +23,9 @@ def batch_frame(batch: Batch) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-def rollup_from_batch(batch: Batch, resolution_s: int) -> pd.DataFrame:
-    """Per tag set and bucket: columns <tags>, bucket, and <field>_<stat> for each stat."""
+def rollup_from_batch(batch: Batch, resolution_s: int, last_ts: bool = False) -> pd.DataFrame:
+    """Per tag set and bucket: columns <tags>, bucket, and <field>_<stat> for each stat
+    (and <field>_last_ts, the time of the last value, when asked)."""
     m = measurement(batch.measurement)
     frame = batch_frame(batch).sort_values("time", kind="stable")
     t = frame["time"].to_numpy()
@@ -39,4 +40,8 @@ def rollup_from_batch(batch: Batch, resolution_s: int) -> pd.DataFrame:
     grouped = frame.groupby(keys, sort=True)
     out = grouped[fields].agg(["count", "sum", "min", "max", "last"])
     out.columns = [f"{f}_{stat}" for f, stat in out.columns]
+    if last_ts:
+        for f in fields:
+            present = frame[frame[f].notna()]
+            out[f"{f}_last_ts"] = present.groupby(keys, sort=True)["time"].max()
     return out.reset_index()

@@ -1,0 +1,1 @@
+"""A simulated province: every node of the plan behind realistic interfaces, seeded."""

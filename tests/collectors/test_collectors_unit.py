@@ -1,0 +1,119 @@
+"""Collector plumbing without a network: registry, retries, self-monitoring, bad input."""
+
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from collectors.base import CollectError, ErrorKind
+from collectors.config import Source
+from collectors.exposition import parse_exposition, samples_from
+from collectors.mapping import load_mapping
+from collectors.registry import REGISTRY, build, register
+from collectors.runner import collect_with_retries, monitoring_samples
+from wall.configfile import ConfigError
+
+NOW = datetime(2026, 9, 21, 2, 0, tzinfo=UTC)
+SOURCE = Source(
+    name="s",
+    type="exposition",
+    url="http://x/metrics",
+    mapping="openstack_exporter",
+    nodes=["city-heyuan"],
+)
+
+
+class Scripted:
+    """A collector whose answers are given in advance (errors or sample lists)."""
+
+    def __init__(self, *answers):
+        self.source = SOURCE
+        self.answers = list(answers)
+        self.calls = 0
+
+    def collect(self, now):
+        self.calls += 1
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+def test_registry_refuses_a_duplicate_source_type():
+    build(SOURCE)  # loads the built-in types
+    assert {"exposition", "prometheus"} <= set(REGISTRY)
+    with pytest.raises(ValueError, match="'prometheus' is already registered"):
+        register("prometheus")(lambda s: None)
+
+
+def test_unknown_type_names_what_exists():
+    with pytest.raises(ValueError, match="no collector for type 'inventory'"):
+        build(Source(name="x", type="inventory", url="file.xlsx", nodes=["city-heyuan"]))
+
+
+def test_unknown_mapping_names_the_shipped_ones():
+    with pytest.raises(ConfigError, match="shipped: node_exporter, openstack_exporter"):
+        load_mapping("vmware")
+
+
+def test_passing_failures_are_retried_with_growing_backoff():
+    sleeps = []
+    collector = Scripted(
+        CollectError(ErrorKind.timeout, "t"), CollectError(ErrorKind.http_error, "503"), []
+    )
+    attempt = collect_with_retries(
+        collector, retries=2, backoff_s=1.0, clock=lambda: NOW, sleep=sleeps.append
+    )
+    assert attempt.ok and attempt.tries == 3
+    assert 0.5 <= sleeps[0] <= 1.5 and 1.0 <= sleeps[1] <= 3.0  # exponential, with jitter
+
+
+def test_malformed_answers_are_not_retried():
+    collector = Scripted(CollectError(ErrorKind.malformed, "garbage"), [])
+    attempt = collect_with_retries(collector, retries=3, sleep=lambda s: None)
+    assert not attempt.ok and attempt.tries == 1 and attempt.error == "malformed: garbage"
+
+
+def test_a_crashing_collector_is_contained():
+    attempt = collect_with_retries(Scripted(ZeroDivisionError("bug")), sleep=lambda s: None)
+    assert not attempt.ok and "collector crashed" in attempt.error
+
+
+def test_every_attempt_leaves_a_self_monitoring_sample_per_node():
+    failed = collect_with_retries(
+        Scripted(CollectError(ErrorKind.unreachable, "refused\\nagain")), retries=0
+    )
+    (sample,) = monitoring_samples(failed, NOW)
+    assert sample.measurement == "collector" and sample.tags == {
+        "source": "s",
+        "node": "city-heyuan",
+    }
+    assert sample.fields["ok"] == 0.0 and sample.fields["points"] == 0.0
+    assert sample.fields["error"].startswith("unreachable: refused")
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=300))
+def test_exposition_parser_never_crashes_on_garbage(text):
+    mappings = [load_mapping("openstack_exporter"), load_mapping("node_exporter")]
+    try:
+        parsed = parse_exposition(text)
+    except CollectError as exc:
+        assert exc.kind == ErrorKind.malformed
+        return
+    samples_from(mappings, "city-heyuan", parsed, NOW, {}, {})  # validated, or a clear error
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=st.one_of(st.floats(), st.sampled_from(["NaN", "+Inf", "-Inf", "１２", "1e400"])))
+def test_odd_values_in_exposition_never_become_samples_that_poison_the_store(value):
+    text = f'openstack_nova_vcpus_available{{hostname="a"}} {value}\nopenstack_nova_up 1\n'
+    try:
+        parsed = parse_exposition(text)
+    except CollectError:
+        return
+    for sample in samples_from(
+        [load_mapping("openstack_exporter")], "city-heyuan", parsed, NOW, {}, {}
+    ):
+        sample.validate()  # finite numbers only: NaN and infinity never reach a sample

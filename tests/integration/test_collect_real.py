@@ -1,0 +1,195 @@
+"""Collection against real servers: Prometheus scraping the simulator and a real node_exporter,
+written into a real InfluxDB; and every kind of source failure, isolated."""
+
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from collectors.config import Source
+from collectors.runner import Runner
+from collectors.simulator.model import Province
+from collectors.simulator.server import SimulatorServer
+from tests.harness import servers as harness
+from wall.plan import load_plan
+from wall.store import open_store
+from wall.store.spool import BufferedWriter, Spool
+
+PROVINCE = Province(load_plan())
+
+
+@pytest.fixture(scope="module")
+def simulator():
+    server = SimulatorServer(PROVINCE).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def influx_store(influx_url):
+    store = open_store(influx_url.replace("http://", "influxdb://") + f"/c_{uuid.uuid4().hex[:10]}")
+    yield store
+    store.close()
+
+
+def reporting_nodes() -> list[str]:
+    now = np.array([int(time.time())])
+    return [n for n, sim in PROVINCE.nodes.items() if PROVINCE.reporting(sim, now)[0]]
+
+
+def test_prometheus_scraping_the_simulator_collected_into_influxdb(
+    simulator, influx_store, tmp_path
+):
+    nodes = reporting_nodes()
+    target = simulator.url.removeprefix("http://")
+    jobs = [
+        harness.scrape_job(n, target, {"node": n}, f"/nodes/{n}/openstack/metrics") for n in nodes
+    ]
+    prom = harness.prometheus(tmp_path / "prom", jobs, interval_s=0.5).start()
+    try:
+        source = Source(name="province-prometheus", type="prometheus", url=prom.url, mapping="openstack_exporter",
+                        nodes=nodes, timeout_s=5, interval_s=30)  # fmt: skip
+        writer = BufferedWriter(influx_store, Spool(tmp_path / "spool"))
+        runner = Runner([source], writer, retries=0)
+        deadline = time.monotonic() + 30
+        while True:  # until Prometheus has scraped every node once
+            (attempt,) = runner.run_once()
+            landed = influx_store.latest("capacity", ["vcpu_total"])
+            if len(landed) == len(nodes) or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        runner.close()
+    finally:
+        prom.stop()
+    assert attempt.ok, attempt.error
+    assert sorted(landed["node"]) == sorted(nodes)
+    t = np.array([int(time.time())])
+    for node, value in zip(landed["node"], landed["value"], strict=True):
+        model = PROVINCE.capacity(PROVINCE.nodes[node], t)["vcpu_total"][0]
+        assert value == pytest.approx(model, rel=0.01), node
+    health = influx_store.latest("collector", ["ok"])
+    assert set(health["node"]) == set(nodes) and set(health["value"]) == {1.0}
+
+
+def test_real_node_exporter_through_the_shipped_mapping(prometheus_url, influx_store, tmp_path):
+    node = harness.NODE_EXPORTER_NODE
+    source = Source(name="host", type="prometheus", url=prometheus_url, mapping="node_exporter",
+                    nodes=[node], timeout_s=5, interval_s=30)  # fmt: skip
+    writer = BufferedWriter(influx_store, Spool(tmp_path / "spool"))
+    runner = Runner([source], writer, retries=0)
+    deadline = time.monotonic() + 40
+    while True:  # rate() needs two scrapes inside its window
+        (attempt,) = runner.run_once()
+        usage = influx_store.latest("usage", ["cpu_util", "mem_util"])
+        if len(usage) == 2 or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    runner.close()
+    assert attempt.ok, attempt.error
+    got = dict(zip(usage["field"], usage["value"], strict=True))
+    meminfo = {
+        line.split(":")[0]: int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+    }
+    mem_now = 1 - meminfo["MemAvailable"] / meminfo["MemTotal"]
+    assert got["mem_util"] == pytest.approx(mem_now, abs=0.05)
+    assert 0.0 <= got["cpu_util"] <= 1.0
+
+
+class FaultyServer:
+    """A real HTTP server whose routes hang, fail with 500, or answer garbage."""
+
+    def __init__(self):
+        app = Flask("faulty")
+        self.release = threading.Event()
+        app.add_url_rule("/hang", "hang", lambda: (self.release.wait(30), "late")[1])
+        app.add_url_rule("/500", "e500", lambda: ("boom", 500))
+        app.add_url_rule("/garbage", "garbage", lambda: "<html>this is not {metrics}\n\x00")
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.release.set()
+        self._server.shutdown()
+
+
+def test_broken_sources_never_delay_or_break_the_others(simulator, influx_store, tmp_path):
+    faulty = FaultyServer()
+    gone = FaultyServer()
+    gone.stop()  # disappeared before the run: connection refused
+    good = [Source(name=f"good-{n}", type="exposition", url=f"{simulator.url}/nodes/{n}/openstack/metrics",
+                   mapping="openstack_exporter", nodes=[n], timeout_s=1, interval_s=1)
+            for n in ("city-meizhou", "prd-foshan")]  # fmt: skip
+    bad = {
+        "hang": ("city-heyuan", f"{faulty.url}/hang", "timeout"),
+        "e500": ("city-shantou", f"{faulty.url}/500", "http_error"),
+        "garbage": ("city-jieyang", f"{faulty.url}/garbage", "malformed"),
+        "gone": ("city-yunfu", f"{gone.url}/metrics", "unreachable"),
+    }
+    broken = [Source(name=name, type="exposition", url=url, mapping="openstack_exporter", nodes=[node],
+                     timeout_s=1, interval_s=1) for name, (node, url, _) in bad.items()]  # fmt: skip
+    writer = BufferedWriter(influx_store, Spool(tmp_path / "spool"))
+    runner = Runner(good + broken, writer, retries=1, backoff_s=0.1)
+    try:
+        started = time.monotonic()
+        attempts = {a.source: a for a in runner.run_once()}
+        took = time.monotonic() - started
+        # concurrent: the cycle lasts about the slowest source (two timeouts), not the sum
+        assert took < 2 * 1 + 0.4 + 1.5
+        assert all(attempts[s.name].ok for s in good)
+        for name, (_, _, kind) in bad.items():
+            assert not attempts[name].ok and attempts[name].error.startswith(kind), attempts[
+                name
+            ].error
+        landed = influx_store.latest("capacity", ["vcpu_total"])
+        assert sorted(landed["node"]) == ["city-meizhou", "prd-foshan"]
+        health = influx_store.latest("collector", ["ok", "error"])
+        ok = health[health["field"] == "ok"].set_index("node")["value"]
+        assert ok.to_dict() == {"city-heyuan": 0.0, "city-jieyang": 0.0, "city-meizhou": 1.0,
+                                "city-shantou": 0.0, "city-yunfu": 0.0, "prd-foshan": 1.0}  # fmt: skip
+        errors = health[health["field"] == "error"].set_index("node")["value"]
+        assert errors["city-shantou"].startswith("http_error") and "500" in errors["city-shantou"]
+
+        # running on their intervals, the good sources keep landing while the others fail
+        before = influx_store.latest("collector", ["ok"]).set_index("node")["time"]
+        loop = threading.Thread(target=runner.run, daemon=True)
+        loop.start()
+        time.sleep(3.5)
+        runner.stop()
+        loop.join(10)
+        after = influx_store.latest("collector", ["ok"]).set_index("node")["time"]
+        for node in ("city-meizhou", "prd-foshan"):
+            assert (after[node] - before[node]).total_seconds() >= 2
+    finally:
+        faulty.stop()
+
+
+def test_one_source_from_flags_prints_what_it_wrote(simulator, tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    out = subprocess.run(
+        [sys.executable, "-m", "wall.cli", "collect", "--once", "--type", "exposition",
+         "--url", f"{simulator.url}/nodes/city-meizhou/metrics", "--mapping", "openstack_exporter",
+         "--node", "city-meizhou", "--store", f"sqlite:///{tmp_path}/m.db", "--data-dir", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "cli: ok" in out.stdout and "capacity city-meizhou: vcpu_total=" in out.stdout
+    store = open_store(f"sqlite:///{tmp_path}/m.db")
+    assert store.latest("capacity", ["vcpu_total"])["node"].tolist() == ["city-meizhou"]
+    bad = subprocess.run(
+        [sys.executable, "-m", "wall.cli", "collect", "--once", "--type", "exposition", "--url",
+         "http://127.0.0.1:9/metrics", "--mapping", "openstack_exporter", "--node", "city-meizhou",
+         "--store", f"sqlite:///{tmp_path}/m.db", "--data-dir", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert bad.returncode == 1 and "FAILED" in bad.stdout and "unreachable" in bad.stdout
