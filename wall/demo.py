@@ -17,6 +17,7 @@ from collectors.simulator.backfill import backfill
 from collectors.simulator.model import Province
 from collectors.simulator.server import SimulatorServer
 from wall.plan.loader import cached_plan
+from wall.plan.models import Tier
 from wall.progress import add_event
 from wall.settings import Settings
 from wall.state.db import connect
@@ -27,21 +28,38 @@ BACKFILL_MARK = "backfill.done"
 
 
 def demo_sources(province: Province, url: str, interval_s: float) -> list[Source]:
-    """One exposition source per node whose platform exists now."""
+    """Sources for every node whose platform exists now, as a real province would have them:
+    each node's exporters scraped directly, the PRD clouds through their platforms' JSON API."""
     now = np.array([int(datetime.now(UTC).timestamp())])
-    return [
+    live = [sim.node for sim in province.nodes.values() if province.reporting(sim, now)[0]]
+    timeout = min(5.0, interval_s)
+    sources = [
         Source(
-            name=f"sim-{sim.node.id}",
+            name=f"sim-{node.id}",
             type="exposition",
-            url=f"{url}/nodes/{sim.node.id}/metrics",
+            url=f"{url}/nodes/{node.id}/metrics",
             mapping="openstack_exporter,node_exporter",
-            nodes=[sim.node.id],
+            nodes=[node.id],
             interval_s=interval_s,
-            timeout_s=min(5.0, interval_s),
+            timeout_s=timeout,
         )
-        for sim in province.nodes.values()
-        if province.reporting(sim, now)[0]
+        for node in live
+        if node.tier != Tier.prd
     ]
+    prd = [node.id for node in live if node.tier == Tier.prd]
+    if prd:
+        sources.append(
+            Source(
+                name="sim-prd-cmp",
+                type="http_json",
+                url=f"{url}/api/v1/clouds/{{node}}",
+                mapping="cmp_v1",
+                nodes=prd,
+                interval_s=interval_s,
+                timeout_s=timeout,
+            )
+        )
+    return sources
 
 
 def start_demo(

@@ -72,3 +72,17 @@ def from_env(environ: dict[str, str] | None = None, **overrides) -> Settings:
             values[key] = None  # an empty variable means "none" (e.g. retention for ever)
     values.update({k: v for k, v in overrides.items() if v is not None})
     return Settings.model_validate(values)
+
+
+def secret_from_env(name: str, environ: dict[str, str] | None = None) -> str:
+    """A secret a configuration file names by variable (NAME, or a file path in NAME_FILE)."""
+    environ = os.environ if environ is None else environ
+    if name in environ:
+        return environ[name]
+    if f"{name}_FILE" in environ:
+        path = Path(environ[f"{name}_FILE"])
+        try:
+            return path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ValueError(f"cannot read {name}_FILE {path}: {exc}") from exc
+    raise ValueError(f"the secret {name} is not set (set {name} or {name}_FILE)")

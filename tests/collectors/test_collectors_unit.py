@@ -53,7 +53,7 @@ def test_unknown_type_names_what_exists():
 
 
 def test_unknown_mapping_names_the_shipped_ones():
-    with pytest.raises(ConfigError, match="shipped: node_exporter, openstack_exporter"):
+    with pytest.raises(ConfigError, match="shipped: cmp_v1, node_exporter, openstack_exporter"):
         load_mapping("vmware")
 
 
@@ -117,3 +117,36 @@ def test_odd_values_in_exposition_never_become_samples_that_poison_the_store(val
         [load_mapping("openstack_exporter")], "city-heyuan", parsed, NOW, {}, {}
     ):
         sample.validate()  # finite numbers only: NaN and infinity never reach a sample
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(document=json_values)
+def test_json_mapping_never_crashes_on_odd_documents(document):
+    from collectors.http_json import load_json_mapping, samples_from_json
+
+    mapping = load_json_mapping("cmp_v1")
+    try:
+        samples = samples_from_json(mapping, document, "prd-foshan", NOW)
+    except CollectError as exc:
+        assert exc.kind in (ErrorKind.malformed, ErrorKind.mapping)
+        return
+    for sample in samples:
+        sample.validate()
+
+
+def test_auth_header_comes_from_the_environment_not_the_file(monkeypatch):
+    source = Source(name="prd", type="http_json", url="http://x/{node}", mapping="cmp_v1",
+                    nodes=["prd-foshan"], auth_header_env="FOSHAN_CMP_AUTH")  # fmt: skip
+    with pytest.raises(ValueError, match="FOSHAN_CMP_AUTH is not set"):
+        build(source)
+    monkeypatch.setenv("FOSHAN_CMP_AUTH", "Bearer abc")
+    assert build(source)._client.headers["Authorization"] == "Bearer abc"

@@ -85,3 +85,18 @@ def test_promql_selects_exactly_the_sources_nodes():
         promql
         == 'sum by (gd_node) (openstack_nova_vcpus_available{gd_node=~"city-jieyang|city-shantou"})'
     )
+
+
+@pytest.mark.parametrize("case", cases("http_json"), ids=lambda p: p.name)
+def test_http_json_golden(case):
+    from collectors.http_json import load_json_mapping, samples_from_json
+
+    source = Source(**yaml.safe_load((case / "source.yaml").read_text(encoding="utf-8")))
+    document = json.loads((case / "input.json").read_text(encoding="utf-8"))
+    got = as_records(
+        samples_from_json(load_json_mapping(source.mapping), document, source.nodes[0], NOW)
+    )
+    want = expected(case)
+    assert_samples_equal(got, want)
+    for g, w in zip(got, want, strict=True):  # unreadable values ("n/a", null) are left out
+        assert set(g["fields"]) == set(w["fields"])

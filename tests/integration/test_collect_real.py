@@ -4,6 +4,7 @@ written into a real InfluxDB; and every kind of source failure, isolated."""
 import threading
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -193,3 +194,14 @@ def test_one_source_from_flags_prints_what_it_wrote(simulator, tmp_path):
         cwd=ROOT, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert bad.returncode == 1 and "FAILED" in bad.stdout and "unreachable" in bad.stdout
+
+
+def test_http_json_against_the_simulators_api(simulator):
+    from collectors.registry import build
+
+    source = Source(name="prd", type="http_json", url=simulator.url + "/api/v1/clouds/{node}",
+                    mapping="cmp_v1", nodes=["prd-foshan", "prd-zhuhai"])  # fmt: skip
+    samples = build(source).collect(datetime.now(UTC))
+    nodes = {s.tags["node"] for s in samples}
+    assert nodes == {"prd-foshan", "prd-zhuhai"}
+    assert {s.measurement for s in samples} == {"capacity", "usage", "health"}
