@@ -28,6 +28,7 @@ def build(source: Source) -> Collector:
     """Return the collector for a configured source (importing the built-in types first)."""
     import collectors.exposition  # registers its source type
     import collectors.http_json
+    import collectors.inventory
     import collectors.prometheus  # noqa: F401 - registers its source type
 
     try:

@@ -167,6 +167,9 @@ def backfill_cmd(
     since: Annotated[str, typer.Option(help="First day (China time).")] = "2019-01-01",
     days: Annotated[int, typer.Option(help="Days of one-minute data before now.")] = 2,
     seed: Annotated[int, typer.Option(help="Seed of the simulated province.")] = 2019,
+    registers: Annotated[
+        Path | None, typer.Option(help="Also write the cities' migration registers (XLSX) here.")
+    ] = None,
     data_dir: DataDirOption = None,
     plan: PlanOption = None,
 ) -> None:
@@ -189,6 +192,46 @@ def backfill_cmd(
         _fail(f"backfill failed: {exc}")
     took = time.perf_counter() - started
     typer.echo(f"wrote {lines:,} lines in {took:.1f} s ({lines / took:,.0f} lines/s)")
+    if registers:
+        from collectors.simulator.registers import write_registers
+
+        paths = write_registers(province, registers)
+        typer.echo(
+            f"wrote {len(paths)} migration registers to {registers} (gdwall import-inventory FILE)"
+        )
+
+
+@app.command("import-inventory")
+def import_inventory_cmd(
+    file: Annotated[Path, typer.Argument(help="A migration register: .xlsx or .csv.")],
+    store: StoreOption = None,
+    report: Annotated[Path | None, typer.Option(help="Where to write rejected rows (CSV).")] = None,
+    rules: Annotated[Path | None, typer.Option(help="Column and status synonyms (YAML).")] = None,
+    data_dir: DataDirOption = None,
+    plan: PlanOption = None,
+) -> None:
+    """Import a business-system migration register; report every rejected row and why."""
+    from collectors.base import CollectError
+    from collectors.inventory import RULES_PATH, import_file, load_rules, write_report
+    from wall.store import StoreError
+
+    settings = settings_mod.from_env(data_dir=data_dir, store_url=store)
+    try:
+        result = import_file(file, _load_plan(plan), load_rules(rules or RULES_PATH))
+    except (CollectError, ConfigError) as exc:
+        _fail(f"cannot import: {exc}")
+    try:
+        if result.samples:
+            _store(settings).write(result.samples)
+    except StoreError as exc:
+        _fail(f"store refused the import: {exc}")
+    typer.echo(f"{file}: {result.imported} rows imported, {len(result.rejected)} rejected, "
+               f"{result.skipped} skipped (title, blank, totals)")  # fmt: skip
+    if result.rejected:
+        target = write_report(result, report or file.with_name(file.stem + ".rejected.csv"))
+        for r in result.rejected[:20]:
+            typer.echo(f"  row {r.row}: {r.reason}")
+        typer.echo(f"rejected rows written to {target}")
 
 
 @app.command("simulate")

@@ -54,3 +54,66 @@ def test_backfill_twice_changes_nothing(tmp_path):
     again = store.rollup("usage", "cpu_util", day, day + timedelta(days=1), Resolution.daily)
     assert first.equals(again) and first["count"].gt(0).all()
     assert first["count"].tolist() == pytest.approx([24] * len(first))
+
+
+def test_simulated_registers_import_into_the_models_counts(store, tmp_path):
+    import numpy as np
+
+    from collectors.inventory import import_file
+    from collectors.simulator.registers import write_registers
+
+    now = datetime(2021, 3, 1, 12, tzinfo=UTC)
+    province = Province(PLAN, now=now)
+    paths = write_registers(province, tmp_path, now=now)
+    assert len(paths) == 14  # every city node was live by then
+    for path in paths:
+        result = import_file(path, PLAN)
+        assert result.rejected == [] and result.imported > 0
+        store.write(result.samples)
+    counts = store.counters("migration", ["systems_planned", "systems_migrated"], now)
+    heyuan = counts[counts["node"] == "city-heyuan"]
+    sim = province.nodes["city-heyuan"]
+    model = province.migration(sim, np.array([int(now.timestamp()) - 86400]))
+    assert heyuan["systems_planned"].sum() == sum(sim.planned.values())
+    assert heyuan["systems_migrated"].sum() == sum(v["systems_migrated"][0] for v in model.values())
+
+
+def test_import_inventory_command_reports_rejected_rows(tmp_path):
+    import subprocess
+    import sys
+
+    from openpyxl import Workbook
+
+    from tests.conftest import ROOT
+
+    book = Workbook()
+    for row in (["系统名称", "所属部门", "所属地市", "迁移状态", "上云时间"],
+                ["办公系统", "市政府办", "梅州", "已上云", "2019-08-01"],
+                ["台风预警", "气象局", "澳门", "已上云", "2019-08-01"]):  # fmt: skip
+        book.active.append(row)
+    path = tmp_path / "梅州台账.xlsx"
+    book.save(path)
+    run = [
+        sys.executable,
+        "-m",
+        "wall.cli",
+        "import-inventory",
+        str(path),
+        "--store",
+        f"sqlite:///{tmp_path}/m.db",
+    ]
+    out = subprocess.run(run, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "1 rows imported, 1 rejected" in out.stdout and "row 3: 未知地市：澳门" in out.stdout
+    report = tmp_path / "梅州台账.rejected.csv"
+    assert "澳门" in report.read_text(encoding="utf-8-sig")
+    again = subprocess.run(run, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0
+    from wall.store import open_store
+
+    counts = open_store(f"sqlite:///{tmp_path}/m.db").counters(
+        "migration", ["systems_migrated"], datetime.now(UTC)
+    )
+    assert counts.to_dict("records") == [
+        {"node": "city-meizhou", "dept": "市政府办", "systems_migrated": 1.0}
+    ]
