@@ -9,6 +9,7 @@ from datetime import datetime
 
 import requests
 from prometheus_api_client import PrometheusApiClientException, PrometheusConnect
+from urllib3.util.retry import Retry
 
 from collectors.base import CollectError, ErrorKind
 from collectors.config import Source
@@ -23,7 +24,11 @@ class PrometheusAdapter:
     def __init__(self, url: str, timeout_s: float, headers: dict | None = None):
         self.url = url
         self.timeout_s = timeout_s
-        self._api = PrometheusConnect(url=url, disable_ssl=True, headers=headers, timeout=timeout_s)
+        # no retries inside the client: the runner retries with backoff and jitter, and a
+        # hidden retry would multiply the source's timeout
+        self._api = PrometheusConnect(
+            url=url, disable_ssl=True, headers=headers, timeout=timeout_s, retry=Retry(total=False)
+        )
 
     def query(self, promql: str, at: datetime) -> list[dict]:
         try:

@@ -29,7 +29,8 @@ def build(source: Source) -> Collector:
     import collectors.exposition  # registers its source type
     import collectors.http_json
     import collectors.inventory
-    import collectors.prometheus  # noqa: F401 - registers its source type
+    import collectors.prometheus
+    import collectors.simulator.collector  # noqa: F401 - registers its source type
 
     try:
         factory = REGISTRY[source.type]

@@ -104,6 +104,7 @@ class Runner:
         backoff_s: float = 0.5,
         max_workers: int | None = None,
         on_attempt: Callable[[Attempt], None] | None = None,
+        flush_every_s: float = 1.0,
     ):
         self.sources = list(sources)
         self.collectors = {s.name: build(s) for s in self.sources}
@@ -117,6 +118,7 @@ class Runner:
         self._running: dict[str, Future] = {}
         self._stop = threading.Event()
         self._write_lock = threading.Lock()
+        self.flush_every_s = flush_every_s
         self.paused = False
 
     def _attempt(self, name: str) -> Attempt:
@@ -124,15 +126,26 @@ class Runner:
         now = datetime.now(UTC)
         with self._write_lock:
             try:
+                # buffered: one write per flush period, not one per source (rollups, HTTP)
                 self.writer.add([*attempt.samples, *monitoring_samples(attempt, now)])
-                self.writer.flush()
-                self.paused = False
             except SpoolFull as exc:
-                self.paused = True
-                log.critical("collection paused: %s", exc)
+                self._pause(exc)
         if self.on_attempt:
             self.on_attempt(attempt)
         return attempt
+
+    def _pause(self, exc: Exception) -> None:
+        self.paused = True
+        log.critical("collection paused: %s", exc)
+
+    def flush(self) -> None:
+        """Write what the attempts produced (the spool keeps it if the store is away)."""
+        with self._write_lock:
+            try:
+                self.writer.flush()
+                self.paused = False
+            except SpoolFull as exc:
+                self._pause(exc)
 
     def run_once(self, timeout_s: float | None = None) -> list[Attempt]:
         """Collect every source once, concurrently; return the attempts in source order."""
@@ -160,14 +173,19 @@ class Runner:
                         0,
                     )
                 )
+        self.flush()
         return attempts
 
     def run(self, tick_s: float = 0.2) -> None:
         """Collect every source on its interval until stop(); then flush what is held."""
         due = {s.name: time.monotonic() for s in self.sources}
         by_name = {s.name: s for s in self.sources}
+        flushed = time.monotonic()
         while not self._stop.is_set():
             now = time.monotonic()
+            if now - flushed >= self.flush_every_s:
+                self._pool.submit(self.flush)  # never let a slow store hold up scheduling
+                flushed = now
             for name, at in due.items():
                 if now < at:
                     continue

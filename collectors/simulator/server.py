@@ -245,7 +245,7 @@ def create_app(province: Province, clock=lambda: datetime.now(UTC).timestamp()) 
     return app
 
 
-class _QuietHandler(WSGIRequestHandler):
+class QuietHandler(WSGIRequestHandler):
     def log_request(self, *args, **kwargs) -> None:  # one line per scrape would drown the logs
         pass
 
@@ -255,7 +255,7 @@ class SimulatorServer:
 
     def __init__(self, province: Province, host: str = "127.0.0.1", port: int = 0):
         self._server = make_server(
-            host, port, create_app(province), threaded=True, request_handler=_QuietHandler
+            host, port, create_app(province), threaded=True, request_handler=QuietHandler
         )
         self.port = self._server.server_port
         self.url = f"http://{host}:{self.port}"

@@ -47,9 +47,18 @@ def test_registry_refuses_a_duplicate_source_type():
         register("prometheus")(lambda s: None)
 
 
-def test_unknown_type_names_what_exists():
-    with pytest.raises(ValueError, match="no collector for type 'inventory'"):
-        build(Source(name="x", type="inventory", url="file.xlsx", nodes=["city-heyuan"]))
+def test_every_type_the_sources_file_allows_has_a_collector():
+    from collectors.config import SOURCE_TYPES
+
+    build(SOURCE)
+    assert set(SOURCE_TYPES) == set(REGISTRY)
+
+
+def test_the_simulator_type_reads_the_model_without_http():
+    samples = build(Source(name="sim", type="simulator", nodes=["city-meizhou"])).collect(NOW)
+    assert {s.measurement for s in samples} == {"capacity", "usage", "health"}
+    with pytest.raises(CollectError, match="not live yet"):
+        build(Source(name="sim", type="simulator", nodes=["ind-talent"])).collect(NOW)
 
 
 def test_unknown_mapping_names_the_shipped_ones():
