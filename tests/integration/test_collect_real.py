@@ -205,3 +205,74 @@ def test_http_json_against_the_simulators_api(simulator):
     nodes = {s.tags["node"] for s in samples}
     assert nodes == {"prd-foshan", "prd-zhuhai"}
     assert {s.measurement for s in samples} == {"capacity", "usage", "health"}
+
+
+def test_gdwall_collect_fills_the_store_until_sigterm_and_flushes(simulator, tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "schema_version: 1\nkind: sources\nsources:\n"
+        f"  - {{name: meizhou, type: exposition, url: '{simulator.url}/nodes/city-meizhou/metrics',"
+        " mapping: openstack_exporter, nodes: [city-meizhou], interval_s: 0.5, timeout_s: 0.5}\n"
+        f"  - {{name: prd, type: http_json, url: '{simulator.url}/api/v1/clouds/{{node}}',"
+        " mapping: cmp_v1, nodes: [prd-foshan, prd-zhuhai], interval_s: 0.5, timeout_s: 0.5}\n",
+        encoding="utf-8",
+    )
+    store_url = f"sqlite:///{tmp_path}/m.db"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wall.cli", "collect", "--sources", str(sources), "--store", store_url,
+         "--data-dir", str(tmp_path)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    store = open_store(store_url)
+    try:
+        deadline = time.monotonic() + 30
+        seen_times = set()
+        while time.monotonic() < deadline and len(seen_times) < 3:  # fills it continuously
+            latest = store.latest("collector", ["ok"], nodes=["city-meizhou"])
+            seen_times |= set(latest["time"])
+            time.sleep(0.3)
+        assert len(seen_times) >= 3
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, out
+    nodes = set(store.latest("capacity", ["vcpu_total"])["node"])
+    assert nodes == {"city-meizhou", "prd-foshan", "prd-zhuhai"}
+
+
+def test_a_source_that_disappears_mid_run_goes_stale_alone(simulator, tmp_path):
+    vanishing = SimulatorServer(PROVINCE).start()
+    store = open_store(f"sqlite:///{tmp_path}/m.db")
+    sources = [
+        Source(name="stays", type="exposition", url=f"{simulator.url}/nodes/city-meizhou/metrics",
+               mapping="openstack_exporter", nodes=["city-meizhou"], timeout_s=0.5, interval_s=0.5),
+        Source(name="vanishes", type="exposition", url=f"{vanishing.url}/nodes/city-heyuan/metrics",
+               mapping="openstack_exporter", nodes=["city-heyuan"], timeout_s=0.5, interval_s=0.5),
+    ]  # fmt: skip
+    runner = Runner(
+        sources, BufferedWriter(store, Spool(tmp_path / "spool")), retries=0, flush_every_s=0.3
+    )
+    loop = threading.Thread(target=runner.run, daemon=True)
+    loop.start()
+    time.sleep(1.5)
+    vanishing.stop()
+    gone_at = time.time()
+    time.sleep(2.0)
+    runner.stop()
+    loop.join(10)
+    ok = store.latest("collector", ["ok", "error"]).pivot(
+        index="node", columns="field", values="value"
+    )
+    assert ok.loc["city-meizhou", "ok"] == 1.0
+    assert ok.loc["city-heyuan", "ok"] == 0.0 and str(ok.loc["city-heyuan", "error"]).startswith(
+        "unreachable"
+    )
+    data = store.latest("capacity", ["vcpu_total"]).set_index("node")["time"]
+    assert data["city-meizhou"].timestamp() > gone_at + 1  # kept landing
+    assert data["city-heyuan"].timestamp() <= gone_at + 0.5  # its last sample is from before
