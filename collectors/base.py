@@ -11,6 +11,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+import httpx
+
 from collectors.config import Source
 from wall.store import Sample
 
@@ -30,6 +32,21 @@ class CollectError(Exception):
     def __init__(self, kind: ErrorKind, message: str):
         self.kind = kind
         super().__init__(f"{kind}: {message}")
+
+
+def http_get(client: httpx.Client, url: str) -> httpx.Response:
+    """GET a source's URL; every failure becomes a CollectError of the right kind."""
+    try:
+        response = client.get(url)
+    except httpx.TimeoutException:
+        raise CollectError(
+            ErrorKind.timeout, f"{url} did not answer in {client.timeout.read}s"
+        ) from None
+    except httpx.HTTPError as exc:
+        raise CollectError(ErrorKind.unreachable, f"{url}: {exc}") from None
+    if response.status_code >= 400:
+        raise CollectError(ErrorKind.http_error, f"{url} answered {response.status_code}")
+    return response
 
 
 class Collector(Protocol):

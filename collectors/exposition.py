@@ -12,7 +12,7 @@ from datetime import datetime
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from collectors.base import CollectError, ErrorKind
+from collectors.base import CollectError, ErrorKind, http_get
 from collectors.config import Source
 from collectors.mapping import Counters, Samples, evaluate, load_mapping
 from collectors.registry import register
@@ -61,18 +61,7 @@ class ExpositionCollector:
         self._client = httpx.Client(timeout=source.timeout_s)
 
     def collect(self, now: datetime) -> list[Sample]:
-        try:
-            response = self._client.get(self.source.url)
-        except httpx.TimeoutException:
-            raise CollectError(
-                ErrorKind.timeout, f"{self.source.url} did not answer in {self.source.timeout_s}s"
-            ) from None
-        except httpx.HTTPError as exc:
-            raise CollectError(ErrorKind.unreachable, f"{self.source.url}: {exc}") from None
-        if response.status_code >= 400:
-            raise CollectError(
-                ErrorKind.http_error, f"{self.source.url} answered {response.status_code}"
-            )
+        response = http_get(self._client, self.source.url or "")
         parsed = parse_exposition(response.text)
         seen: Counters = {}
         out = samples_from(self.mappings, self.source.nodes[0], parsed, now, self._counters, seen)

@@ -17,7 +17,7 @@ from typing import Any, Literal
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from collectors.base import CollectError, ErrorKind
+from collectors.base import CollectError, ErrorKind, http_get
 from collectors.config import Source
 from collectors.mapping import MAPPINGS_DIR
 from collectors.registry import register
@@ -132,16 +132,7 @@ class HttpJsonCollector:
         out: list[Sample] = []
         for node in self.source.nodes:
             url = (self.source.url or "").replace("{node}", node)
-            try:
-                response = self._client.get(url)
-            except httpx.TimeoutException:
-                raise CollectError(
-                    ErrorKind.timeout, f"{url} did not answer in {self.source.timeout_s}s"
-                ) from None
-            except httpx.HTTPError as exc:
-                raise CollectError(ErrorKind.unreachable, f"{url}: {exc}") from None
-            if response.status_code >= 400:
-                raise CollectError(ErrorKind.http_error, f"{url} answered {response.status_code}")
+            response = http_get(self._client, url)
             try:
                 document = response.json()
             except ValueError:

@@ -151,6 +151,33 @@ def combine_rollup(
     return out[columns].reset_index(drop=True)
 
 
+# How a series read reduces rollups: (stored stat, aggregate over buckets) per aggregate;
+# "mean" is sum of sums over sum of counts and is handled apart.
+ROLLUP_READ = {"max": ("max", "max"), "min": ("min", "min"), "last": ("last", "last"),
+               "sum": ("sum", "sum"), "count": ("count", "sum")}  # fmt: skip
+# How the per-series values of one bucket combine into the node's value.
+_ACROSS_SERIES = {
+    "mean": "mean",
+    "max": "max",
+    "min": "min",
+    "last": "sum",
+    "sum": "sum",
+    "count": "sum",
+}
+
+
+def combine_series(frame: pd.DataFrame, agg: str) -> pd.DataFrame:
+    """Per-series bucket values (columns b, v) → the node's series: columns time, value.
+    Several series of one node (departments, severities) add up for last/sum/count."""
+    out = frame.groupby("b")["v"].agg(_ACROSS_SERIES[agg]).reset_index().sort_values("b")
+    return pd.DataFrame(
+        {
+            "time": pd.to_datetime(out["b"].astype("int64"), unit="s", utc=True),
+            "value": out["v"].astype(float),
+        }
+    ).reset_index(drop=True)
+
+
 LATEST_COLUMNS = ["node", "field", "value", "time"]
 SERIES_COLUMNS = ["time", "value"]
 ROLLUP_COLUMNS = ["time", "node", "count", "sum", "min", "max", "last"]

@@ -26,6 +26,7 @@ from wall.store.base import (
     CHINA_OFFSET_S,
     DAY,
     HOUR,
+    ROLLUP_READ,
     ROLLUP_STATS,
     Resolution,
     Retention,
@@ -38,6 +39,7 @@ from wall.store.base import (
     check_stats,
     choose_resolution,
     combine_rollup,
+    combine_series,
     day_bucket,
     epoch,
     hour_bucket,
@@ -404,24 +406,9 @@ class EmbeddedStore(Store):
                 sums = g[["sum", "count"]].sum()
                 per = (sums["sum"] / sums["count"]).rename("v").reset_index()
             else:
-                column, how = {"max": ("max", "max"), "min": ("min", "min"), "last": ("last", "last"),
-                               "sum": ("sum", "sum"), "count": ("count", "sum")}[agg]  # fmt: skip
+                column, how = ROLLUP_READ[agg]
                 per = g[column].agg(how).rename("v").reset_index()
-        combine = {
-            "mean": "mean",
-            "max": "max",
-            "min": "min",
-            "last": "sum",
-            "sum": "sum",
-            "count": "sum",
-        }
-        out = per.groupby("b")["v"].agg(combine[agg]).reset_index().sort_values("b")
-        return pd.DataFrame(
-            {
-                "time": pd.to_datetime(out["b"].astype("int64"), unit="s", utc=True),
-                "value": out["v"].astype(float),
-            }
-        ).reset_index(drop=True)
+        return combine_series(per, agg)
 
     def counters(self, measurement_name, fields, asof) -> pd.DataFrame:
         for f in fields:

@@ -31,6 +31,7 @@ from wall.store.base import (
     CHINA_OFFSET_S,
     DAY,
     HOUR,
+    ROLLUP_READ,
     ROLLUP_STATS,
     Resolution,
     Retention,
@@ -43,6 +44,7 @@ from wall.store.base import (
     check_stats,
     choose_resolution,
     combine_rollup,
+    combine_series,
     day_bucket,
     epoch,
     hour_bucket,
@@ -472,8 +474,7 @@ class InfluxStore(Store):
             if agg == "mean":
                 select = f"sum({_ident(field + '_sum')}) AS s, sum({_ident(field + '_count')}) AS c"
             else:
-                column, fn = {"max": ("max", "max"), "min": ("min", "min"), "last": ("last", "last"),
-                              "sum": ("sum", "sum"), "count": ("count", "sum")}[agg]  # fmt: skip
+                column, fn = ROLLUP_READ[agg]
                 select = f"{fn}({_ident(field + '_' + column)}) AS v"
         q = f"SELECT {select} FROM {src} {where} GROUP BY time({step_s}s{offset}), * fill(none)"
         rows = []
@@ -487,21 +488,7 @@ class InfluxStore(Store):
                 elif record["v"] is not None:
                     rows.append((record["time"], record["v"]))
         frame = pd.DataFrame(rows, columns=["b", "v"])
-        combine = {
-            "mean": "mean",
-            "max": "max",
-            "min": "min",
-            "last": "sum",
-            "sum": "sum",
-            "count": "sum",
-        }
-        out = frame.groupby("b")["v"].agg(combine[agg]).reset_index().sort_values("b")
-        return pd.DataFrame(
-            {
-                "time": pd.to_datetime(out["b"].astype("int64"), unit="s", utc=True),
-                "value": out["v"].astype(float),
-            }
-        ).reset_index(drop=True)
+        return combine_series(frame, agg)
 
     def counters(self, measurement_name, fields, asof) -> pd.DataFrame:
         for f in fields:
