@@ -192,7 +192,7 @@ def prometheus(root: Path, jobs: list[dict] | None = None, interval_s: float = 1
     port = free_port()
     every = f"{int(interval_s * 1000)}ms"
     config = {
-        "global": {"scrape_interval": every, "evaluation_interval": every},
+        "global": {"scrape_interval": every, "scrape_timeout": every, "evaluation_interval": every},
         "scrape_configs": jobs or [],
     }
     (root / "prometheus.yml").write_text(yaml.safe_dump(config))
