@@ -50,14 +50,33 @@ class JsonMapping(BaseModel):
     @classmethod
     def _known(cls, fields: dict[str, JsonField]) -> dict[str, JsonField]:
         for key in fields:
-            name, _, field = key.partition(".")
+            name, field, tags = parse_target(key)
             try:
                 spec = measurement(name).field(field)
             except KeyError as exc:
                 raise ValueError(str(exc.args[0])) from None
-            if spec.type != FieldType.float or measurement(name).tags != ("node",):
-                raise ValueError(f"{key}: only numeric fields of node-tagged measurements")
+            if spec.type != FieldType.float:
+                raise ValueError(f"{key}: only numeric fields")
+            if set(measurement(name).tags) != {"node", *tags}:
+                need = sorted(set(measurement(name).tags) - {"node"})
+                raise ValueError(
+                    f"{key}: {name} needs its tags besides node given as [{'='.join(need)}=…]"
+                )
         return fields
+
+
+_TARGET = re.compile(r"^(\w+)\.(\w+)(?:\[(.*)\])?$")
+
+
+def parse_target(key: str) -> tuple[str, str, dict[str, str]]:
+    """measurement.field, or measurement.field[tag=value,…] for measurements tagged by more
+    than the node (security.events[severity=high])."""
+    match = _TARGET.match(key)
+    if not match:
+        raise ValueError(f"{key!r}: expected measurement.field or measurement.field[tag=value]")
+    name, field, inner = match.groups()
+    tags = dict(part.split("=", 1) for part in inner.split(",")) if inner else {}
+    return name, field, tags
 
 
 def load_json_mapping(name_or_path: str | Path) -> JsonMapping:
@@ -108,15 +127,18 @@ def samples_from_json(
         raise CollectError(
             ErrorKind.malformed, f"expected a JSON object, got {type(document).__name__}"
         )
-    fields: dict[str, dict[str, float]] = {}
+    fields: dict[tuple, dict[str, float]] = {}
     for key, spec in mapping.fields.items():
         value = to_number(lookup(document, spec.path), spec)
         if value is not None:
-            name, _, field = key.partition(".")
-            fields.setdefault(name, {})[field] = value
+            name, field, tags = parse_target(key)
+            fields.setdefault((name, *sorted(tags.items())), {})[field] = value
     if not fields:
         raise CollectError(ErrorKind.mapping, "none of the mapped paths holds a number")
-    return [Sample.make(name, {"node": node}, values, now) for name, values in fields.items()]
+    return [
+        Sample.make(name, {"node": node, **dict(tags)}, values, now)
+        for (name, *tags), values in fields.items()
+    ]
 
 
 class HttpJsonCollector:

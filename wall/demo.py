@@ -59,6 +59,17 @@ def demo_sources(province: Province, url: str, interval_s: float) -> list[Source
                 timeout_s=timeout,
             )
         )
+    sources.append(
+        Source(
+            name="sim-soc",
+            type="http_json",
+            url=f"{url}/api/v1/security/{{node}}",
+            mapping="soc_v1",
+            nodes=[n.id for n in live],
+            interval_s=60.0,
+            timeout_s=timeout,
+        )
+    )
     return sources
 
 

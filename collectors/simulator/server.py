@@ -8,6 +8,7 @@ openstack-exporter (mapping openstack_exporter) and of node_exporter on a few hy
     GET /nodes/<node>/openstack/metrics   openstack-exporter only
     GET /nodes/<node>/node/metrics        node_exporter only
     GET /api/v1/clouds/<node>             JSON (schema in docs/simulator-api.md)
+    GET /api/v1/security/<node>           security events and incidents, JSON
     GET /healthz
 
 A node whose platform does not exist yet (not live, not docked) answers 404, as a city
@@ -205,6 +206,18 @@ def cloud_json(province: Province, sim: NodeSim, t: float) -> dict:
     }
 
 
+def security_json(province: Province, sim: NodeSim, t: float) -> dict:
+    """The security operations platform's answer: events in the last minute, incidents open."""
+    ti = np.array([int(t) - int(t) % 60])
+    by_severity = province.security(sim, ti, 60)
+    return {
+        "node": sim.node.id,
+        "timestamp": datetime.fromtimestamp(t, UTC).isoformat(),
+        "events_last_minute": {sev: float(f["events"][0]) for sev, f in by_severity.items()},
+        "open_incidents": {sev: float(f["open_incidents"][0]) for sev, f in by_severity.items()},
+    }
+
+
 def create_app(province: Province, clock=lambda: datetime.now(UTC).timestamp()) -> Flask:
     app = Flask("gdwall-simulator")
     counters = _Counters()
@@ -240,6 +253,11 @@ def create_app(province: Province, clock=lambda: datetime.now(UTC).timestamp()) 
         "/api/v1/clouds/<node_id>",
         "cloud",
         lambda node_id: jsonify(cloud_json(province, sim_or_404(node_id), clock())),
+    )
+    app.add_url_rule(
+        "/api/v1/security/<node_id>",
+        "security",
+        lambda node_id: jsonify(security_json(province, sim_or_404(node_id), clock())),
     )
     app.add_url_rule("/healthz", "healthz", lambda: "ok")
     return app

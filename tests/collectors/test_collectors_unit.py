@@ -159,3 +159,16 @@ def test_auth_header_comes_from_the_environment_not_the_file(monkeypatch):
         build(source)
     monkeypatch.setenv("FOSHAN_CMP_AUTH", "Bearer abc")
     assert build(source)._client.headers["Authorization"] == "Bearer abc"
+
+
+def test_json_mapping_targets_name_every_tag_of_their_measurement(tmp_path):
+    from collectors.http_json import load_json_mapping
+
+    bad = tmp_path / "m.yaml"
+    bad.write_text(
+        "schema_version: 1\nkind: json_mapping\nname: x\nfollows: y\nfields:\n  security.events: {path: a}\n"
+    )
+    with pytest.raises(
+        ConfigError, match=r"security needs its tags besides node given as \[severity=…\]"
+    ):
+        load_json_mapping(bad)
