@@ -9,7 +9,7 @@ from pathlib import Path
 import dash
 from dash import Input, Output, dcc, html
 
-from wall import ids
+from wall import ids, queries
 from wall.chinatime import CHINA, deadline_end, format_cn_date, now_utc
 from wall.overview import build_overview
 from wall.panels import plan as plan_panels
@@ -17,6 +17,7 @@ from wall.plan.loader import cached_plan
 from wall.progress import Progress, list_events
 from wall.settings import Settings
 from wall.state.db import connect
+from wall.store import Store, store_from_settings
 
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
 
@@ -36,12 +37,17 @@ def parse_asof(search: str | None) -> datetime:
     return now_utc()
 
 
-def render_body(settings: Settings, asof: datetime) -> list:
-    """The wall's content as of an instant (plan, progress, milestones)."""
+def render_body(settings: Settings, store: Store, asof: datetime) -> list:
+    """The wall's content as of an instant (plan, progress, metrics, milestones)."""
     plan = cached_plan(settings.plan_path)
     with closing(connect(settings.state_db_path)) as conn:
         progress = Progress(plan, list_events(conn))
-    ov = build_overview(plan, progress, asof)
+    figures = {m: queries.province_figure(store, plan, m, asof) for m in queries.WALL_FIGURES}
+
+    def reached(target_id: str, when: datetime):
+        return queries.target_reached_at(store, plan, plan.target(target_id), when)
+
+    ov = build_overview(plan, progress, asof, figures, reached)
     return [
         plan_panels.tiles(ov),
         html.Div(
@@ -61,6 +67,7 @@ def create_app(settings: Settings) -> dash.Dash:
     """Build the Dash app; every asset is served by the app itself (no CDN, no remote font)."""
     plan = cached_plan(settings.plan_path)
     connect(settings.state_db_path).close()  # create and migrate before the first request
+    store = store_from_settings(settings)
     app = dash.Dash(
         __name__,
         title="广东数字政府政务云 · 全省一片云",
@@ -108,6 +115,6 @@ def create_app(settings: Settings) -> dash.Dash:
             if (now_utc() - asof).total_seconds() > 60
             else "实时"
         )
-        return render_body(settings, asof), now.strftime("%Y-%m-%d %H:%M"), asof_label
+        return render_body(settings, store, asof), now.strftime("%Y-%m-%d %H:%M"), asof_label
 
     return app

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from wall.plan.models import Node, NodeState, Plan, Tier
-from wall.progress import MilestoneOutcome, Progress, evaluate_milestone
+from wall.progress import MilestoneOutcome, Progress, TargetReached, evaluate_milestone
+from wall.queries import Figure
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Overview:
     asof: datetime
     nodes: list[NodeView]
     milestones: list[MilestoneOutcome]
+    figures: dict[str, Figure]  # provincial figures by metric: vcpu_total, systems_migrated
 
     def count(self, tier: Tier, *states: NodeState) -> int:
         """How many nodes of a tier are in one of the given states."""
@@ -42,8 +44,15 @@ def _done_state(node: Node) -> NodeState:
     return NodeState.online if node.tier in (Tier.city, Tier.province) else NodeState.displayed
 
 
-def build_overview(plan: Plan, progress: Progress, asof: datetime) -> Overview:
-    """Evaluate every node's state and every milestone as of an instant."""
+def build_overview(
+    plan: Plan,
+    progress: Progress,
+    asof: datetime,
+    figures: dict[str, Figure] | None = None,
+    target_reached: TargetReached | None = None,
+) -> Overview:
+    """Evaluate every node's state and every milestone as of an instant (metrics, when the
+    caller has them, decide the milestones that are targets)."""
     from wall.chinatime import deadline_end
 
     views = []
@@ -55,5 +64,5 @@ def build_overview(plan: Plan, progress: Progress, asof: datetime) -> Overview:
             or (reached is not None and reached >= deadline_end(node.deadline))
         )
         views.append(NodeView(node, state, progress.live_at(node, asof), late, reached is not None))
-    outcomes = [evaluate_milestone(progress, m, asof) for m in plan.milestones]
-    return Overview(plan, asof, views, outcomes)
+    outcomes = [evaluate_milestone(progress, m, asof, target_reached) for m in plan.milestones]
+    return Overview(plan, asof, views, outcomes, figures or {})

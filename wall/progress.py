@@ -216,8 +216,13 @@ class MilestoneOutcome:
     detail: str
 
 
+class NotMeasured(LookupError):
+    """No metric measures this target: progress events decide it."""
+
+
 # Given a target and an instant, return when the metric first met the target (by then), or
-# None if it has not; raise LookupError when the data to decide is missing.
+# None if it has not; raise NotMeasured for targets no metric carries, LookupError when the
+# data to decide is missing.
 TargetReached = Callable[[str, datetime], datetime | None]
 
 
@@ -240,6 +245,9 @@ def evaluate_milestone(
     elif crit.kind == "target":
         try:
             done_at = target_reached(crit.target, asof)
+        except NotMeasured:
+            # a target no metric carries (e-seal deployed…) is met when it is recorded as met
+            done_at = progress.milestone_met_at(milestone, asof)
         except LookupError as exc:
             return MilestoneOutcome(milestone, MilestoneStatus.unknown, None, str(exc))
     elif crit.kind == "nodes":

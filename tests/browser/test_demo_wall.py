@@ -25,7 +25,8 @@ def test_wall_shows_every_node_target_and_milestone(plain_wall, page):
         assert page.page.locator(f"#ms-{milestone.id}").count() == 1
     assert "演示模式" not in text
     assert page.page.inner_text("#tile-cities .tile-value") == "0/14"
-    assert "90,000" in page.page.inner_text("#tile-vcpu")
+    assert "目标 ≥9万 vCPU" in page.page.inner_text("#tile-vcpu")
+    assert "暂无采集数据" in page.page.inner_text("#tile-vcpu")  # an empty store says so
 
 
 def test_wall_session_asks_no_other_host_for_anything(plain_wall, page):
@@ -85,6 +86,21 @@ def test_the_demo_runs_the_simulated_province_and_says_sign_in_is_off(demo_wall,
     page.page.wait_for_function(
         "document.querySelector('#tile-cities .tile-value').innerText === '14/14'", timeout=10_000
     )
+    # the provincial vCPU tile shows what the store holds, computed here independently
+    from datetime import timedelta
+
+    from wall.store import Resolution, open_store
+
+    store = open_store(f"sqlite:///{data}/metrics.db")
+    now = datetime.now(UTC)
+    roll = store.rollup("capacity", "vcpu_total", now - timedelta(days=3), now, Resolution.daily,
+                        nodes=["prov-mingmei", "prov-dongyong"])  # fmt: skip
+    latest_day = roll[roll["time"] == roll["time"].max()]
+    expected = f"{latest_day['last'].sum() / 1e4:.3g}万"
+    assert page.page.inner_text("#tile-vcpu .tile-value") == expected
+    assert "已达标" in page.page.inner_text("#tile-vcpu")
+    # this demo's history starts on 2026-10-01: when 90,000 was first reached is not known
+    assert "无法判断达标日期" in page.page.inner_text("#ms-m1-prov-vcpu")
     SHOTS.mkdir(exist_ok=True)
     page.page.screenshot(path=str(SHOTS / "demo-wall-1920x1080.png"))
     assert page.foreign_requests(url) == []

@@ -117,3 +117,35 @@ def test_import_inventory_command_reports_rejected_rows(tmp_path):
     assert counts.to_dict("records") == [
         {"node": "city-meizhou", "dept": "市政府办", "systems_migrated": 1.0}
     ]
+
+
+def test_target_milestones_are_decided_by_the_metrics(store):
+    from wall import queries
+    from wall.progress import MilestoneStatus, Progress, evaluate_milestone
+
+    now = datetime(2020, 1, 10, 12, tzinfo=UTC)
+    province = Province(PLAN, now=now)
+    backfill(store, province, datetime(2019, 9, 1, tzinfo=CHINA), now=now, minute_days=0)
+    reached = queries.target_reached_at(store, PLAN, PLAN.target("prov-vcpu"), now)
+    # independently: the first China day whose provincial total (sum of the centres' last
+    # values) is at least 90,000
+    roll = store.rollup("capacity", "vcpu_total", datetime(2019, 9, 1, tzinfo=CHINA), now, Resolution.daily,
+                        nodes=["prov-mingmei", "prov-dongyong"])  # fmt: skip
+    per_day = roll.groupby("time")["last"].sum()
+    first = per_day[per_day >= 90_000].index[0]
+    assert reached == first.to_pydatetime()
+
+    def target_reached(target_id, when):
+        return queries.target_reached_at(store, PLAN, PLAN.target(target_id), when)
+
+    progress = Progress(PLAN, province.events)
+    m1 = evaluate_milestone(progress, PLAN.milestone("m1-prov-vcpu"), now, target_reached)
+    assert m1.status == MilestoneStatus.done_on_time and m1.done_at == reached
+    # before the metric got there, the same milestone was open
+    early = evaluate_milestone(
+        progress, PLAN.milestone("m1-prov-vcpu"), reached - timedelta(days=1), target_reached
+    )
+    assert early.status == MilestoneStatus.open
+    # a target no metric measures falls back to the recorded event
+    m6d = evaluate_milestone(progress, PLAN.milestone("m6d-identity-eseal"), now, target_reached)
+    assert m6d.status == MilestoneStatus.open  # recorded on 2020-12-22, after this 'now'

@@ -89,25 +89,38 @@ def tiles(ov: Overview) -> html.Div:
                 "none",
                 "tile-industry",
             ),
-            tile(
-                "省级计算能力",
-                "—",
-                f"目标 ≥{vcpu.value:,.0f} {vcpu.unit}",
-                "暂无采集数据",
-                "none",
-                "tile-vcpu",
-            ),
-            tile(
-                "业务系统迁移上云",
-                "—",
-                f"目标 ≥{mig.value:,.0f} {mig.unit}（2020年底）",
-                "暂无采集数据",
-                "none",
-                "tile-migrated",
-            ),
+            figure_tile("省级计算能力", ov, "vcpu_total", vcpu, "tile-vcpu"),
+            figure_tile("省级业务系统迁移上云", ov, "systems_migrated", mig, "tile-migrated"),
         ],
         className="tiles",
     )
+
+
+def format_cn_number(value: float) -> str:
+    """Large figures the Chinese way: 92,848 → 9.28万; 350,000,000 → 3.5亿."""
+    if abs(value) >= 1e8:
+        return f"{value / 1e8:.3g}亿"
+    if abs(value) >= 1e4:
+        return f"{value / 1e4:.3g}万"
+    return f"{value:,.0f}"
+
+
+def figure_tile(label: str, ov: Overview, metric: str, target, tile_id: str) -> html.Div:
+    """A provincial figure against its target: value, target, date of the data, and state."""
+    from wall.chinatime import deadline_end
+
+    figure = ov.figures.get(metric)
+    goal = (
+        f"目标 ≥{format_cn_number(target.value)} {target.unit}（{format_cn_date(target.deadline)}）"
+    )
+    if figure is None or figure.value is None:
+        return tile(label, "—", goal, "暂无采集数据", "none", tile_id)
+    met = figure.value >= target.value
+    overdue = not met and ov.asof >= deadline_end(target.deadline)
+    level = "ok" if met else ("bad" if overdue else "warn")
+    when = format_cn_date(figure.time.astimezone(CHINA).date())
+    note = f"{'已达标' if met else ('逾期未达标' if overdue else '未达标')} · 数据日期 {when}"
+    return tile(label, format_cn_number(figure.value), goal, note, level, tile_id)
 
 
 def node_card(view: NodeView) -> html.Div:
