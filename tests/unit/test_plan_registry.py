@@ -124,3 +124,20 @@ def test_plan_text_summary_is_chinese():
     assert result.exit_code == 0
     assert "省统筹地市节点 (14)" in result.output
     assert "珠三角自建云 (7)" in result.output
+
+
+def test_the_migration_tile_compares_with_the_target_due_next():
+    from datetime import datetime
+
+    from wall.chinatime import CHINA
+    from wall.overview import Overview
+    from wall.panels.plan import next_target
+
+    plan = load_plan()
+
+    def due(y, m, d):
+        return next_target(Overview(plan, datetime(y, m, d, tzinfo=CHINA), [], [], {}), "systems_migrated").value
+
+    assert due(2019, 12, 31) == 400
+    assert due(2020, 1, 1) == 1000
+    assert due(2024, 1, 1) == 1000

@@ -56,7 +56,7 @@ def tiles(ov: Overview) -> html.Div:
     prd_interop = ov.count(Tier.prd, NodeState.interop)
     ind = ov.count(Tier.industry, NodeState.displayed, NodeState.interop)
     vcpu = ov.plan.target("prov-vcpu")
-    mig = ov.plan.target("prov-migrated-2020")
+    mig = next_target(ov, "systems_migrated")
     late_cities = sum(1 for v in ov.nodes if v.node.tier == Tier.city and v.late and not v.done)
     late_prd = sum(1 for v in ov.nodes if v.node.tier == Tier.prd and v.late and not v.done)
 
@@ -94,6 +94,25 @@ def tiles(ov: Overview) -> html.Div:
         ],
         className="tiles",
     )
+
+
+def next_target(ov: Overview, metric: str):
+    """The provincial target of a metric that is due next as of the overview's date (the 400
+    of 2019 before 2020, the 1,000 of 2020 after), or the last one once all are past."""
+    from wall.chinatime import deadline_end
+
+    targets = sorted(
+        (
+            t
+            for t in ov.plan.targets
+            if t.metric == metric and t.deadline and Tier.province in t.scope
+        ),
+        key=lambda t: t.deadline,
+    )
+    for target in targets:
+        if ov.asof < deadline_end(target.deadline):
+            return target
+    return targets[-1]
 
 
 def format_cn_number(value: float) -> str:
