@@ -203,6 +203,9 @@ class Province:
             "mem_allocated_gib": np.round(mem_total * np.clip(alloc * 0.95 + 0.02, 0, 1), 1),
             "storage_total_tib": np.round(storage_total, 2),
             "storage_allocated_tib": np.round(storage_total * np.clip(alloc * 0.9, 0, 1), 2),
+            # quotas are granted ahead of use: a fifth more than allocated, within capacity
+            "vcpu_quota": np.round(np.minimum(vcpu_total, vcpu_total * alloc * 1.2)),
+            "mem_quota_gib": np.round(np.minimum(mem_total, mem_total * alloc * 1.2)),
         }
 
     def down(self, sim: NodeSim, t: np.ndarray) -> np.ndarray:

@@ -108,6 +108,22 @@ class _Exposition:
                 )
             yield from fams.values()
             yield state
+            # quotas per project: the node's departments as tenants
+            labels = ["tenant", "tenant_id"]
+            vcpu_max = GaugeMetricFamily(
+                "openstack_nova_limits_vcpus_max", "limits_vcpus_max", labels=labels
+            )
+            mem_max = GaugeMetricFamily(
+                "openstack_nova_limits_memory_max", "limits_memory_max", labels=labels
+            )
+            tenants = len(sim.depts)
+            cpu_shares = _split(cap["vcpu_quota"], tenants, integer=True)
+            mem_shares = _split(cap["mem_quota_gib"] * 1024, tenants, integer=True)
+            for i, dept in enumerate(sim.depts):
+                vcpu_max.add_metric([dept, f"{i:032x}"], cpu_shares[i])
+                mem_max.add_metric([dept, f"{i:032x}"], mem_shares[i])
+            yield vcpu_max
+            yield mem_max
             nova_up = GaugeMetricFamily("openstack_nova_up", "up")
             nova_up.add_metric([], up)
             yield nova_up

@@ -136,7 +136,9 @@ def test_the_migration_tile_compares_with_the_target_due_next():
     plan = load_plan()
 
     def due(y, m, d):
-        return next_target(Overview(plan, datetime(y, m, d, tzinfo=CHINA), [], [], {}), "systems_migrated").value
+        return next_target(
+            Overview(plan, datetime(y, m, d, tzinfo=CHINA), [], [], {}), "systems_migrated"
+        ).value
 
     assert due(2019, 12, 31) == 400
     assert due(2020, 1, 1) == 1000

@@ -73,6 +73,8 @@ MEASUREMENTS: dict[str, Measurement] = {
             FieldSpec("mem_allocated_gib", "GiB", G, "memory allocated to tenants"),
             FieldSpec("storage_total_tib", "TiB", G, "storage the node offers"),
             FieldSpec("storage_allocated_tib", "TiB", G, "storage allocated to tenants"),
+            FieldSpec("vcpu_quota", "vCPU", G, "vCPU granted to tenants as quotas (sum of limits)"),
+            FieldSpec("mem_quota_gib", "GiB", G, "memory granted to tenants as quotas"),
         ),
         _m(
             "usage",
