@@ -24,7 +24,7 @@ from collectors.registry import register
 from wall.configfile import load_yaml, parse_model
 from wall.settings import secret_from_env
 from wall.store import Sample
-from wall.store.schema import FieldType, measurement
+from wall.store.schema import numeric_target
 
 _STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
@@ -52,16 +52,9 @@ class JsonMapping(BaseModel):
         for key in fields:
             name, field, tags = parse_target(key)
             try:
-                spec = measurement(name).field(field)
-            except KeyError as exc:
-                raise ValueError(str(exc.args[0])) from None
-            if spec.type != FieldType.float:
-                raise ValueError(f"{key}: only numeric fields")
-            if set(measurement(name).tags) != {"node", *tags}:
-                need = sorted(set(measurement(name).tags) - {"node"})
-                raise ValueError(
-                    f"{key}: {name} needs its tags besides node given as [{'='.join(need)}=…]"
-                )
+                numeric_target(name, field, frozenset(tags))
+            except ValueError as exc:
+                raise ValueError(f"{key}: {exc}") from None
         return fields
 
 

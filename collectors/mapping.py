@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from wall.configfile import ConfigError, load_yaml, parse_model
-from wall.store.schema import FieldType, measurement
+from wall.store.schema import numeric_target
 
 MAPPINGS_DIR = Path(__file__).with_name("mappings")
 
@@ -55,14 +55,7 @@ class FieldMapping(Strict):
     @classmethod
     def _known(cls, value: str) -> str:
         name, _, field = value.partition(".")
-        try:
-            spec = measurement(name).field(field)
-        except KeyError as exc:
-            raise ValueError(str(exc.args[0])) from None
-        if spec.type != FieldType.float:
-            raise ValueError(f"{value} is not numeric")
-        if measurement(name).tags != ("node",):
-            raise ValueError(f"{name} has tags besides node; map it with a source of its own")
+        numeric_target(name, field)
         return value
 
 

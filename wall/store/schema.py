@@ -129,3 +129,19 @@ def measurement(name: str) -> Measurement:
         return MEASUREMENTS[name]
     except KeyError:
         raise KeyError(f"unknown measurement {name!r}") from None
+
+
+def numeric_target(name: str, field: str, tags: frozenset[str] = frozenset()) -> FieldSpec:
+    """The spec of a numeric field a mapping writes, given the tags it sets besides the node;
+    ValueError saying what is wrong otherwise (unknown, not numeric, tags missing)."""
+    try:
+        m = measurement(name)
+        spec = m.field(field)
+    except KeyError as exc:
+        raise ValueError(str(exc.args[0])) from None
+    if spec.type != FieldType.float:
+        raise ValueError(f"{name}.{field} is not numeric")
+    if set(m.tags) != {"node", *tags}:
+        need = sorted(set(m.tags) - {"node"})
+        raise ValueError(f"{name} needs its tags besides node given as [{'='.join(need)}=…]")
+    return spec
