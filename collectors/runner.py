@@ -105,6 +105,7 @@ class Runner:
         max_workers: int | None = None,
         on_attempt: Callable[[Attempt], None] | None = None,
         flush_every_s: float = 1.0,
+        retention_every_s: float = 3600.0,
     ):
         self.sources = list(sources)
         self.collectors = {s.name: build(s) for s in self.sources}
@@ -119,6 +120,7 @@ class Runner:
         self._stop = threading.Event()
         self._write_lock = threading.Lock()
         self.flush_every_s = flush_every_s
+        self.retention_every_s = retention_every_s
         self.paused = False
 
     def _attempt(self, name: str) -> Attempt:
@@ -181,11 +183,15 @@ class Runner:
         due = {s.name: time.monotonic() for s in self.sources}
         by_name = {s.name: s for s in self.sources}
         flushed = time.monotonic()
+        pruned = time.monotonic() - self.retention_every_s  # once at start, then periodically
         while not self._stop.is_set():
             now = time.monotonic()
             if now - flushed >= self.flush_every_s:
                 self._pool.submit(self.flush)  # never let a slow store hold up scheduling
                 flushed = now
+            if now - pruned >= self.retention_every_s:
+                self._pool.submit(self.apply_retention)
+                pruned = now
             for name, at in due.items():
                 if now < at:
                     continue
@@ -198,6 +204,14 @@ class Runner:
                 due[name] = now + by_name[name].interval_s
             self._stop.wait(tick_s)
         self.close()
+
+    def apply_retention(self) -> None:
+        """Drop what the store's retention no longer keeps (the collector process does it, so
+        the wall's workers only ever read)."""
+        try:
+            self.writer.store.apply_retention(datetime.now(UTC))
+        except Exception as exc:  # a store that is away now will be pruned next time
+            log.warning("retention not applied: %s", exc)
 
     def stop(self) -> None:
         self._stop.set()

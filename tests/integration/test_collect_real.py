@@ -277,3 +277,31 @@ def test_a_source_that_disappears_mid_run_goes_stale_alone(simulator, tmp_path):
     data = store.latest("capacity", ["vcpu_total"]).set_index("node")["time"]
     assert data["city-meizhou"].timestamp() > gone_at + 1  # kept landing
     assert data["city-heyuan"].timestamp() <= gone_at + 0.5  # its last sample is from before
+
+
+def test_the_running_collector_applies_the_stores_retention(simulator, tmp_path):
+    from datetime import timedelta
+
+    from wall.store import Resolution, Sample
+    from wall.store.base import Retention
+
+    store = open_store(f"sqlite:///{tmp_path}/m.db", retention=Retention(raw_s=3600))
+    old = datetime.now(UTC) - timedelta(hours=3)
+    store.write(Sample.make("usage", {"node": "city-heyuan"}, {"cpu_util": 0.5}, old))
+    source = Source(name="s", type="exposition", url=f"{simulator.url}/nodes/city-meizhou/metrics",
+                    mapping="openstack_exporter", nodes=["city-meizhou"], interval_s=1, timeout_s=1)  # fmt: skip
+    runner = Runner(
+        [source], BufferedWriter(store, Spool(tmp_path / "spool")), retention_every_s=0.5
+    )
+    loop = threading.Thread(target=runner.run, daemon=True)
+    loop.start()
+    time.sleep(1.5)
+    runner.stop()
+    loop.join(10)
+    raw = store.series("usage", "cpu_util", "city-heyuan", old - timedelta(hours=1), old + timedelta(hours=1),
+                       timedelta(minutes=1), resolution=Resolution.raw)  # fmt: skip
+    assert raw.empty  # the raw point is gone…
+    hourly = store.rollup(
+        "usage", "cpu_util", old - timedelta(hours=2), old + timedelta(hours=1), Resolution.hourly
+    )
+    assert hourly["count"].tolist() == [1]  # …its rollup stays
