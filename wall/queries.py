@@ -86,3 +86,49 @@ def target_reached_at(store: Store, plan: Plan, target: Target, asof: datetime) 
         # was actually met cannot be told from the data
         raise LookupError(f"数据始于 {first_data.astimezone(CHINA):%Y-%m-%d}，无法判断达标日期")
     return reached.index[0].to_pydatetime()
+
+
+@dataclass(frozen=True)
+class NodeHealth:
+    """What the wall knows of a node right now: its health and how old the data is."""
+
+    health: str  # ok, degraded, down, stale (no fresh sample), none (never any data)
+    time: datetime | None  # of the newest sample
+    utilization: float | None  # 云资源整体使用率: mean of allocated ÷ total (vCPU, memory, storage)
+    cpu_util: float | None
+
+
+ALLOCATION = (("vcpu_allocated", "vcpu_total"), ("mem_allocated_gib", "mem_total_gib"),
+              ("storage_allocated_tib", "storage_total_tib"))  # fmt: skip
+
+
+def node_health(store: Store, stale_after_s: float, now: datetime) -> dict[str, NodeHealth]:
+    """Health of every node with data, from the newest samples: stale when the newest is
+    older than stale_after_s — never shown as ok."""
+    health = store.latest("health", ["up", "hosts_down"])
+    capacity = store.latest("capacity", [f for pair in ALLOCATION for f in pair])
+    usage = store.latest("usage", ["cpu_util"])
+    values: dict[str, dict[str, float]] = {}
+    newest: dict[str, datetime] = {}
+    for frame in (health, capacity, usage):
+        for node, field, value, when in frame[["node", "field", "value", "time"]].itertuples(
+            index=False
+        ):
+            values.setdefault(node, {})[field] = float(value)
+            t = when.to_pydatetime()
+            newest[node] = max(newest.get(node, t), t)
+    out = {}
+    for node, v in values.items():
+        age = (now - newest[node]).total_seconds()
+        if age > stale_after_s:
+            state = "stale"
+        elif v.get("up") == 0:
+            state = "down"
+        elif v.get("hosts_down", 0) > 0:
+            state = "degraded"
+        else:
+            state = "ok"
+        ratios = [v[a] / v[t] for a, t in ALLOCATION if v.get(t)]
+        util = sum(ratios) / len(ratios) if len(ratios) == len(ALLOCATION) else None
+        out[node] = NodeHealth(state, newest[node], util, v.get("cpu_util"))
+    return out

@@ -34,6 +34,9 @@ class Settings(BaseModel):
     spool_dir: Path | None = Field(None, description="Unsent batches; default data_dir/spool.")
     spool_limit_bytes: int = Field(512 * 1024 * 1024, gt=0, description="Spool size limit.")
     demo: bool = Field(False, description="Demo mode: sign-in off, said so on screen.")
+    geometry_path: Path | None = Field(
+        None, description="City boundaries GeoJSON (the province's standard map); default packaged."
+    )
     refresh_s: float = Field(30.0, gt=0, description="Wall auto-refresh period.")
     stale_after_s: float = Field(300.0, gt=0, description="Age after which data is stale.")
 

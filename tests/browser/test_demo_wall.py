@@ -104,3 +104,21 @@ def test_the_demo_runs_the_simulated_province_and_says_sign_in_is_off(demo_wall,
     SHOTS.mkdir(exist_ok=True)
     page.page.screenshot(path=str(SHOTS / "demo-wall-1920x1080.png"))
     assert page.foreign_requests(url) == []
+
+
+def test_map_draws_the_21_cities_offline_and_a_click_opens_the_node(demo_wall, page):
+    url, _ = demo_wall
+    open_wall(page, url)
+    page.page.wait_for_selector("#gd-map path.choroplethlocation", timeout=20_000)
+    assert page.page.locator("#gd-map path.choroplethlocation").count() == 21
+    text = page.page.inner_text("#gd-map")
+    for name in ("广州", "梅州", "湛江", "汕尾"):
+        assert name in text
+    # click 梅州 (its path is the 12th feature, in the geometry's order)
+    from geo.cities import CITIES
+
+    index = [c.name for c in CITIES].index("梅州")
+    page.page.locator("#gd-map path.choroplethlocation").nth(index).click(force=True)
+    page.page.wait_for_selector("#node-summary", timeout=10_000)
+    assert "梅州政务云节点" in page.page.inner_text("#node-summary")
+    assert page.foreign_requests(url) == []

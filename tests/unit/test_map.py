@@ -1,0 +1,56 @@
+"""The map's per-city views: a node without fresh data is never shown green."""
+
+from datetime import UTC, datetime, timedelta
+
+from geo.geometry import centroids, load_geojson
+from wall.panels import gdmap
+from wall.plan import load_plan
+from wall.plan.models import NodeState
+from wall.queries import NodeHealth
+
+PLAN = load_plan()
+NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
+
+
+def view(views, adcode):
+    return next(v for v in views if v.adcode == adcode)
+
+
+def test_the_committed_geometry_has_the_21_cities_and_no_far_islands():
+    features = load_geojson()["features"]
+    assert sorted(int(f["properties"]["adcode"]) for f in features) == sorted(centroids())
+    assert len(features) == 21
+    points = [pt for f in features for poly in (f["geometry"]["coordinates"] if f["geometry"]["type"] == "MultiPolygon" else [f["geometry"]["coordinates"]]) for ring in poly for pt in ring]  # fmt: skip
+    assert not [
+        p for p in points if p[0] > 116.3 and p[1] < 21.5
+    ]  # 东沙群岛 (116.7°E, 20.7°N) is left out
+    assert max(p[0] for p in points) < 117.4 and min(p[1] for p in points) > 20.1  # the map's frame
+
+
+def test_health_decides_the_colour_of_a_live_node():
+    states = {"city-heyuan": NodeState.online, "city-meizhou": NodeState.online, "city-shantou": NodeState.online,
+              "city-jieyang": NodeState.building, "prd-foshan": NodeState.not_docked}  # fmt: skip
+    health = {
+        "city-heyuan": NodeHealth("stale", NOW - timedelta(hours=2), 0.5, 0.2),
+        "city-meizhou": NodeHealth("ok", NOW, 0.61, 0.3),
+        "city-shantou": NodeHealth("down", NOW, 0.4, 0.0),
+    }
+    views = gdmap.city_views(PLAN, states, health, NOW)
+    label = {i: name for i, (name, _) in enumerate(gdmap.CATEGORIES)}
+    assert label[view(views, 441600).category] == "数据中断"  # 河源: stale is never green
+    assert "数据中断 · 最后更新" in view(views, 441600).hover
+    assert label[view(views, 441400).category] == "正常" and "61%" in view(views, 441400).hover
+    assert label[view(views, 440500).category] == "中断"
+    assert label[view(views, 445200).category] == "建设中"
+    assert label[view(views, 440600).category] == "未建成/未对接"
+    assert not view(views, 441600).flowing and view(views, 441400).flowing
+    # a live node with no data at all is not green either
+    assert label[view(gdmap.city_views(PLAN, states, {}, NOW), 441400).category] == "数据中断"
+
+
+def test_refreshes_patch_colours_and_texts_not_the_geometry():
+    views = gdmap.city_views(PLAN, {}, {}, NOW)
+    patch = gdmap.patch(views).to_plotly_json()
+    assert "geojson" not in str(patch)
+    fig = gdmap.figure(views)
+    assert fig.data[0].geojson is not None and len(fig.data[0].locations) == 21

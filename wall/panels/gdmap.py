@@ -1,0 +1,233 @@
+"""The "全省一片云" map: Guangdong's 21 cities coloured by their node's state and health, the
+provincial data centres marked, a link from every node to the provincial platform coloured
+by whether its data is flowing. Plotly Choropleth (SVG) over the committed GeoJSON; the
+geometry goes to the browser once, refreshes patch only colours and texts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+from dash import Patch
+
+from geo.cities import CITIES
+from geo.geometry import centroids, load_geojson
+from wall.plan.models import STATE_LABEL, NodeState, Plan, Tier
+from wall.queries import NodeHealth
+
+# category → (label shown, colour); the order is the colour scale's
+CATEGORIES = [
+    ("未建成/未对接", "#34465e"),
+    ("建设中", "#8a6d1f"),
+    ("正常", "#1f9d55"),
+    ("降级", "#f5b942"),
+    ("中断", "#ff4d4f"),
+    ("数据中断", "#7b8494"),
+]
+HEALTH_LABEL = {
+    "ok": "正常",
+    "degraded": "降级",
+    "down": "中断",
+    "stale": "数据中断",
+    "none": "无数据",
+}
+GUANGZHOU = 440100
+
+
+@dataclass(frozen=True)
+class CityView:
+    adcode: int
+    name: str
+    node_id: str | None
+    category: int
+    hover: str
+    flowing: bool  # fresh data from this node reaches the province
+
+
+def city_views(
+    plan: Plan,
+    states: dict[str, NodeState],
+    health: dict[str, NodeHealth],
+    now,
+    replay: bool = False,
+) -> list[CityView]:
+    """One view per city: the node the plan has there (city node or PRD cloud). In a replay of
+    a past date, health is not known: live nodes are shown by their state alone."""
+    by_adcode = {n.adcode: n for n in plan.nodes if n.tier in (Tier.city, Tier.prd)}
+    out = []
+    for city in CITIES:
+        node = by_adcode.get(city.adcode)
+        if node is None:
+            out.append(CityView(city.adcode, city.name, None, 0, f"<b>{city.name}</b>", False))
+            continue
+        state = states.get(node.id)
+        h = health.get(node.id)
+        live = state in (NodeState.online, NodeState.displayed, NodeState.interop)
+        if not live:
+            category = 1 if state == NodeState.building else 0
+        elif replay:
+            category = 2
+        else:
+            category = {"ok": 2, "degraded": 3, "down": 4}.get(h.health if h else "none", 5)
+        lines = [f"<b>{city.name}</b> · {node.name}", f"状态：{STATE_LABEL.get(state, '—')}"]
+        if h is not None:
+            age = max((now - h.time).total_seconds(), 0)
+            lines.append(f"健康：{HEALTH_LABEL[h.health]} · 数据 {_age(age)}前")
+            if h.utilization is not None:
+                lines.append(f"云资源整体使用率：{h.utilization:.0%}")
+            if h.cpu_util is not None:
+                lines.append(f"CPU 利用率：{h.cpu_util:.0%}")
+        elif live and replay:
+            lines.append("回放：按进度事件显示")
+        elif live:
+            lines.append("健康：无数据")
+        if category == 5 and not replay:
+            lines.append(
+                f"数据中断 · 最后更新 {h.time.astimezone(_china()):%H:%M}" if h else "数据中断"
+            )
+        out.append(CityView(city.adcode, city.name, node.id, category, "<br>".join(lines),
+                            live and h is not None and h.health in ("ok", "degraded", "down")))  # fmt: skip
+    return out
+
+
+def _china():
+    from wall.chinatime import CHINA
+
+    return CHINA
+
+
+def _age(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} 秒"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} 分钟"
+    if seconds < 172800:
+        return f"{seconds / 3600:.0f} 小时"
+    return f"{seconds / 86400:.0f} 天"
+
+
+def _colorscale() -> list:
+    n = len(CATEGORIES)
+    scale = []
+    for i, (_, color) in enumerate(CATEGORIES):
+        scale += [[i / n, color], [(i + 1) / n, color]]
+    return scale
+
+
+def figure(views: list[CityView], geometry_path=None) -> go.Figure:
+    """The whole map; built once per page, then patched by `patch`."""
+    geojson = load_geojson(str(geometry_path)) if geometry_path else load_geojson()
+    points = centroids(str(geometry_path)) if geometry_path else centroids()
+    n = len(CATEGORIES)
+    fig = go.Figure()
+    fig.add_trace(
+        go.Choropleth(
+            geojson=geojson,
+            featureidkey="properties.adcode",
+            locations=[str(v.adcode) for v in views],
+            z=[v.category for v in views],
+            zmin=0,
+            zmax=n,
+            colorscale=_colorscale(),
+            showscale=False,
+            marker={"line": {"color": "#9fc3ff", "width": 0.8}},
+            text=[v.hover for v in views],
+            customdata=[v.node_id or "" for v in views],
+            hovertemplate="%{text}<extra></extra>",
+            name="cities",
+        )
+    )
+    hub = points[GUANGZHOU]
+    for v in views:  # links to the provincial platform
+        if v.adcode == GUANGZHOU:
+            continue
+        lon, lat = points[v.adcode]
+        fig.add_trace(
+            go.Scattergeo(
+                lon=[lon, hub[0]],
+                lat=[lat, hub[1]],
+                mode="lines",
+                hoverinfo="skip",
+                line={"width": 1.6, "color": _link_color(v)},
+                name=f"link-{v.adcode}",
+                showlegend=False,
+            )
+        )
+    fig.add_trace(
+        go.Scattergeo(
+            lon=[points[v.adcode][0] for v in views],
+            lat=[points[v.adcode][1] for v in views],
+            text=[v.name for v in views],
+            mode="text",
+            hoverinfo="skip",
+            showlegend=False,
+            textfont={"color": "#ffffff", "size": 15},
+            name="names",
+        )
+    )
+    fig.add_trace(
+        go.Scattergeo(
+            lon=[hub[0] - 0.22, hub[0] + 0.22],
+            lat=[hub[1] - 0.35, hub[1] - 0.35],
+            text=["名美", "东涌"],
+            mode="markers+text",
+            textposition="bottom center",
+            marker={
+                "symbol": "diamond",
+                "size": 16,
+                "color": "#3ba0ff",
+                "line": {"color": "#fff", "width": 1.5},
+            },
+            textfont={"color": "#9fc3ff", "size": 13},
+            hovertemplate="省级政务云 · %{text}数据中心<extra></extra>",
+            name="datacentres",
+            showlegend=False,
+        )
+    )
+    fig.update_geos(
+        fitbounds="locations", visible=False, projection_type="mercator", bgcolor="rgba(0,0,0,0)"
+    )
+    fig.update_layout(
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        hoverlabel={
+            "bgcolor": "#0d1e33",
+            "bordercolor": "#3ba0ff",
+            "font": {"size": 15, "color": "#e6f0ff"},
+        },
+        dragmode=False,
+    )
+    return fig
+
+
+def _link_color(v: CityView) -> str:
+    return "rgba(46, 204, 113, 0.85)" if v.flowing else "rgba(123, 132, 148, 0.35)"
+
+
+def patch(views: list[CityView]) -> Patch:
+    """Only what changes between refreshes: colours, hover texts, link colours."""
+    p = Patch()
+    p["data"][0]["z"] = [v.category for v in views]
+    p["data"][0]["text"] = [v.hover for v in views]
+    p["data"][0]["customdata"] = [v.node_id or "" for v in views]
+    i = 1
+    for v in views:
+        if v.adcode == GUANGZHOU:
+            continue
+        p["data"][i]["line"]["color"] = _link_color(v)
+        i += 1
+    return p
+
+
+def legend() -> list:
+    """The colour key, as text and colour (state never by colour alone)."""
+    from dash import html
+
+    return [
+        html.Span(
+            [html.Span(className="swatch", style={"background": color}), label],
+            className="legend-item",
+        )
+        for label, color in CATEGORIES
+    ]
