@@ -139,7 +139,9 @@ def create_app(settings: Settings) -> dash.Dash:
     )
 
     def layout():
-        state = wall_state(settings, store, now_utc())
+        # geometry only: the first refresh fires at once and patches in colours and texts, so the
+        # page load does not read the store a second time
+        views = gdmap.city_views(plan, {}, {}, now_utc())
         return html.Div(
             [
                 dcc.Location(id=ids.URL),
@@ -163,7 +165,7 @@ def create_app(settings: Settings) -> dash.Dash:
                                 html.H2("全省一片云 · 节点分布与健康"),
                                 dcc.Graph(
                                     id=ids.MAP,
-                                    figure=gdmap.figure(state.views, settings.geometry_path),
+                                    figure=gdmap.figure(views, settings.geometry_path),
                                     config={
                                         "topojsonURL": "/assets/topojson/",
                                         "displayModeBar": False,
@@ -174,7 +176,7 @@ def create_app(settings: Settings) -> dash.Dash:
                                     style={"height": "52vh"},
                                 ),
                                 html.Div(gdmap.legend(), className="legend"),
-                                html.Div(node_summary(state, None), id=ids.SUMMARY),
+                                html.Div(id=ids.SUMMARY),
                             ],
                             className="col-map panel",
                         ),
@@ -186,7 +188,6 @@ def create_app(settings: Settings) -> dash.Dash:
                     className="main-grid",
                 ),
                 html.Div(id=ids.NODES),
-                dcc.Store(id=ids.SELECTED),
             ],
             className="wall",
         )

@@ -25,14 +25,6 @@ class EventKind(StrEnum):
     milestone_met = "milestone_met"  # a milestone recorded as met (for event milestones)
 
 
-KIND_LABEL = {
-    EventKind.node_building: "开工建设",
-    EventKind.node_live: "上线运行",
-    EventKind.docking_stage: "对接",
-    EventKind.security_platform: "安全运营平台部署",
-    EventKind.milestone_met: "里程碑完成",
-}
-
 _KIND_TIERS = {
     EventKind.node_building: (Tier.city, Tier.province),
     EventKind.node_live: (Tier.city, Tier.province),

@@ -78,9 +78,7 @@ def province_batches(province: Province, t: np.ndarray, step: int) -> Iterator[B
         for sev, f in province.security(sim, tt, step).items():
             put("security", {"node": sim.node.id, "severity": sev}, tt, f)
         # migration registers change at most daily: one sample a day, at 23:00 China time
-        daily = tt[((tt + CHINA_OFFSET_S) % DAY) == (23 * HOUR if step < DAY else 16 * HOUR)]
-        if step >= DAY:
-            daily = tt
+        daily = tt if step >= DAY else tt[(tt + CHINA_OFFSET_S) % DAY == 23 * HOUR]
         if len(daily):
             for dept, f in province.migration(sim, daily).items():
                 put("migration", {"node": sim.node.id, "dept": dept}, daily, f)

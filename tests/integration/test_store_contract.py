@@ -315,3 +315,23 @@ def test_rollups_read_only_the_stats_asked_for(store):
         store.rollup(
             "usage", "cpu_util", NOW, NOW + timedelta(hours=1), Resolution.hourly, stats=("avg",)
         )
+
+
+def test_a_series_of_counted_events_is_summed_not_averaged_by_default(store):
+    t = [NOW + timedelta(minutes=m) for m in range(3)]
+    store.write([Sample.make("security", {"node": "n1", "severity": "high"}, {"events": e}, when)
+                 for e, when in zip((2, 3, 5), t, strict=True)])  # fmt: skip
+    s = store.series(
+        "security",
+        "events",
+        "n1",
+        NOW,
+        NOW + timedelta(hours=1),
+        timedelta(hours=1),
+        resolution=Resolution.raw,
+    )
+    assert s["value"].tolist() == [10.0]
+    with pytest.raises(ValueError, match="unknown aggregate"):
+        store.series(
+            "security", "events", "n1", NOW, NOW + timedelta(hours=1), timedelta(hours=1), "median"
+        )

@@ -40,7 +40,6 @@ class Resolution(StrEnum):
     daily = "1d"
 
 
-BUCKET_S = {Resolution.hourly: HOUR, Resolution.daily: DAY}
 AGGREGATES = ("mean", "max", "min", "last", "sum", "count")
 
 
@@ -178,13 +177,13 @@ def combine_series(frame: pd.DataFrame, agg: str) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-LATEST_COLUMNS = ["node", "field", "value", "time"]
-SERIES_COLUMNS = ["time", "value"]
-ROLLUP_COLUMNS = ["time", "node", "count", "sum", "min", "max", "last"]
-
-
-def ts_index(seconds: Sequence[int]) -> pd.Series:
-    return pd.to_datetime(pd.Series(seconds, dtype="int64"), unit="s", utc=True)
+def series_agg(measurement_name: str, field: str, agg: str | None) -> str:
+    """The aggregate a series read uses: the caller's, else the field's kind decides (counts
+    are summed, cumulative counts take the last, gauges are averaged); unknown ones refused."""
+    agg = agg or measurement(measurement_name).field(field).default_agg
+    if agg not in AGGREGATES:
+        raise ValueError(f"unknown aggregate {agg!r}; one of {', '.join(AGGREGATES)}")
+    return agg
 
 
 class Store(ABC):
@@ -217,10 +216,11 @@ class Store(ABC):
         start: datetime,
         end: datetime,
         step: timedelta,
-        agg: str = "mean",
+        agg: str | None = None,
         resolution: Resolution | None = None,
     ) -> pd.DataFrame:
-        """One node's field over [start, end) at step, reduced by agg: columns time, value.
+        """One node's field over [start, end) at step, reduced by agg (default: by the
+        field's kind): columns time, value.
         Several series of the node (e.g. per department) are combined by agg's nature:
         summed for sum/last/count, else reduced across them too. Empty buckets are left out."""
 
@@ -257,5 +257,4 @@ class Store(ABC):
         """Release connections and files."""
 
 
-def epoch(t: datetime) -> int:
-    return to_epoch_s(t)
+epoch = to_epoch_s

@@ -22,7 +22,6 @@ import numpy as np
 import pandas as pd
 
 from wall.store.base import (
-    AGGREGATES,
     CHINA_OFFSET_S,
     DAY,
     HOUR,
@@ -43,11 +42,10 @@ from wall.store.base import (
     day_bucket,
     epoch,
     hour_bucket,
+    series_agg,
 )
 from wall.store.samples import Batch
 from wall.store.schema import MEASUREMENTS, FieldType, measurement
-
-SCHEMA_VERSION = 1
 
 
 def _q(name: str) -> str:
@@ -346,10 +344,9 @@ class EmbeddedStore(Store):
         frame["time"] = pd.to_datetime(frame["ts"], unit="s", utc=True)
         return frame[columns].sort_values([*m.tags, "field"]).reset_index(drop=True)
 
-    def series(self, measurement_name, field, node, start, end, step, agg="mean", resolution=None):
+    def series(self, measurement_name, field, node, start, end, step, agg=None, resolution=None):
         check_field(measurement_name, field, numeric=True)
-        if agg not in AGGREGATES:
-            raise ValueError(f"unknown aggregate {agg!r}; one of {', '.join(AGGREGATES)}")
+        agg = series_agg(measurement_name, field, agg)
         s0, s1, step_s = epoch(start), epoch(end), int(step.total_seconds())
         if step_s <= 0:
             raise ValueError("step must be positive")

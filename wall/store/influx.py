@@ -27,7 +27,6 @@ import orjson
 import pandas as pd
 
 from wall.store.base import (
-    AGGREGATES,
     CHINA_OFFSET_S,
     DAY,
     HOUR,
@@ -48,6 +47,7 @@ from wall.store.base import (
     day_bucket,
     epoch,
     hour_bucket,
+    series_agg,
 )
 from wall.store.lineprotocol import (
     batch_lines,
@@ -453,10 +453,9 @@ class InfluxStore(Store):
         frame["time"] = pd.to_datetime(frame["ts"].astype("int64"), unit="s", utc=True)
         return frame[columns].sort_values([*m.tags, "field"]).reset_index(drop=True)
 
-    def series(self, measurement_name, field, node, start, end, step, agg="mean", resolution=None):
+    def series(self, measurement_name, field, node, start, end, step, agg=None, resolution=None):
         check_field(measurement_name, field, numeric=True)
-        if agg not in AGGREGATES:
-            raise ValueError(f"unknown aggregate {agg!r}; one of {', '.join(AGGREGATES)}")
+        agg = series_agg(measurement_name, field, agg)
         s0, s1, step_s = epoch(start), epoch(end), int(step.total_seconds())
         if step_s <= 0:
             raise ValueError("step must be positive")

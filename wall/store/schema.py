@@ -49,10 +49,6 @@ class Measurement:
         except KeyError:
             raise KeyError(f"measurement {self.name!r} has no field {name!r}") from None
 
-    @property
-    def numeric_fields(self) -> list[str]:
-        return [f for f, spec in self.fields.items() if spec.type == FieldType.float]
-
 
 def _m(name: str, tags: tuple[str, ...], description: str, *fields: FieldSpec) -> Measurement:
     return Measurement(name, tags, {f.name: f for f in fields}, description)
