@@ -335,3 +335,23 @@ def test_a_series_of_counted_events_is_summed_not_averaged_by_default(store):
         store.series(
             "security", "events", "n1", NOW, NOW + timedelta(hours=1), timedelta(hours=1), "median"
         )
+
+
+def test_a_long_rollup_read_has_every_bucket_once(store):
+    # 300 hours for every node: long enough that InfluxDB reads it in parallel time slices
+    start = NOW - timedelta(hours=300)
+    hours = np.arange(300)
+    times = np.array([int((start + timedelta(hours=int(h))).timestamp()) for h in hours])
+    nodes = np.array(["n1", "n2"], dtype=object)
+    store.write(
+        Batch(
+            "usage",
+            np.repeat(times, 2),
+            {"node": np.tile(nodes, 300)},
+            {"cpu_util": np.repeat(hours / 1000, 2)},
+        )
+    )
+    roll = store.rollup("usage", "cpu_util", start, NOW, Resolution.hourly)
+    assert len(roll) == 600
+    assert roll.groupby("node")["time"].nunique().to_dict() == {"n1": 300, "n2": 300}
+    assert roll["sum"].sum() == pytest.approx(2 * hours.sum() / 1000)

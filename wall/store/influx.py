@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
@@ -63,6 +64,14 @@ from wall.store.schema import FieldType, measurement
 
 CHUNK_LINES = 10_000
 SENDERS = 2
+# influxd answers one query on one core at roughly 3 µs a row: a long rollup read is cut into
+# READERS time slices queried side by side once it spans more than SLICE_ROWS rows
+READERS = 2
+SLICE_ROWS = 4000
+# shard groups per retention policy: influxd opens every shard a query touches, so a year of
+# daily rollups in 52 weekly shards reads about twice as slowly as from one (measured in
+# benchmarks/store_bench.py); raw keeps influxd's default (one day for 90 days of retention)
+SHARD_S = {"hourly": 28 * DAY, "daily": 364 * DAY, "latest": 364 * DAY}
 RP_NAMES = {Resolution.raw: "raw", Resolution.hourly: "hourly", Resolution.daily: "daily"}
 
 
@@ -147,6 +156,7 @@ class InfluxStore(Store):
         self._lock = threading.Lock()
         self._ready = False
         self._sender = ThreadPoolExecutor(max_workers=SENDERS, thread_name_prefix="influx-write")
+        self._readers = ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="influx-read")
         self._inflight: deque[Future] = deque()
 
     # -- HTTP plumbing
@@ -183,6 +193,7 @@ class InfluxStore(Store):
 
     def close(self) -> None:
         self._sender.shutdown(wait=True)
+        self._readers.shutdown(wait=False)
         self._client.close()
 
     def ensure_database(self) -> None:
@@ -210,9 +221,16 @@ class InfluxStore(Store):
         for name, seconds in wanted.items():
             verb = "ALTER" if name in existing else "CREATE"
             default = " DEFAULT" if name == "raw" else ""
+            shard = SHARD_S.get(name)
+            # a shard group may not outlast its policy; new groups take an altered duration
+            shard_clause = (
+                f" SHARD DURATION {_duration(shard)}"
+                if shard and (seconds is None or seconds > shard)
+                else ""
+            )
             self._query(
                 f"{verb} RETENTION POLICY {_ident(name)} ON {db} DURATION {_duration(seconds)}"
-                f" REPLICATION 1{default}",
+                f" REPLICATION 1{shard_clause}{default}",
                 write=True,
             )
         self._ready = True
@@ -519,11 +537,23 @@ class InfluxStore(Store):
         if nodes is not None and not nodes:
             return combine_rollup(pd.DataFrame(), stats)
         select = ", ".join(f"{_ident(field + '_' + s)} AS {s}" for s in stats)
-        q = (
-            f"SELECT {select} FROM {self._from(RP_NAMES[Resolution(resolution)], measurement_name)}"
-            f" WHERE time >= {epoch(start)}s AND time < {epoch(end)}s{self._node_filter(nodes)} GROUP BY *"
-        )
-        series = self._series(self.query(q))
+        source = self._from(RP_NAMES[Resolution(resolution)], measurement_name)
+        statements = [
+            f"SELECT {select} FROM {source}"
+            f" WHERE time >= {t0}s AND time < {t1}s{self._node_filter(nodes)} GROUP BY *"
+            for t0, t1 in read_slices(
+                epoch(start),
+                epoch(end),
+                HOUR if Resolution(resolution) == Resolution.hourly else DAY,
+                nodes,
+            )
+        ]
+        self.ensure_database()
+        series = [
+            s
+            for results in self._readers.map(self._query, statements)
+            for s in self._series(results)
+        ]
         if not series:
             return combine_rollup(pd.DataFrame(), stats)
         values = np.array([row for s in series for row in s["values"]], dtype=np.float64)
@@ -540,6 +570,19 @@ class InfluxStore(Store):
         # InfluxDB enforces its retention policies itself; make sure they match configuration.
         self._ready = False
         self.ensure_database()
+
+
+def read_slices(
+    start: int, end: int, bucket_s: int, nodes: Sequence[str] | None
+) -> list[tuple[int, int]]:
+    """Cut [start, end) into at most READERS slices, one unless the read spans more than
+    SLICE_ROWS rows (buckets times nodes, 30 nodes when all are asked for). A rollup point
+    carries its bucket's start, so each lands in exactly one slice wherever the cuts fall."""
+    buckets = max(-(-(end - start) // bucket_s), 1)
+    rows = buckets * (len(nodes) if nodes is not None else 30)
+    parts = min(READERS, max(rows // SLICE_ROWS, 1), buckets)
+    edges = [start + (buckets * i // parts) * bucket_s for i in range(parts)] + [end]
+    return list(pairwise(edges))
 
 
 def _subset(batch: Batch, mask: np.ndarray | slice) -> Batch:
