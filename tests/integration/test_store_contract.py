@@ -355,3 +355,32 @@ def test_a_long_rollup_read_has_every_bucket_once(store):
     assert len(roll) == 600
     assert roll.groupby("node")["time"].nunique().to_dict() == {"n1": 300, "n2": 300}
     assert roll["sum"].sum() == pytest.approx(2 * hours.sum() / 1000)
+
+
+def test_rollups_can_keep_a_tag_apart(store):
+    store.write(
+        [
+            Sample.make("security", {"node": "n1", "severity": sev}, {"events": n}, NOW)
+            for sev, n in (("high", 2), ("low", 5))
+        ]
+        + [
+            Sample.make(
+                "security",
+                {"node": "n1", "severity": "high"},
+                {"events": 1},
+                NOW + timedelta(minutes=5),
+            )
+        ]
+    )
+    end = NOW + timedelta(hours=1)
+    per_severity = store.rollup(
+        "security", "events", NOW, end, Resolution.hourly, stats=("sum",), by=("node", "severity")
+    )
+    assert per_severity[["node", "severity", "sum"]].to_dict("records") == [
+        {"node": "n1", "severity": "high", "sum": 3.0},
+        {"node": "n1", "severity": "low", "sum": 5.0},
+    ]
+    together = store.rollup("security", "events", NOW, end, Resolution.hourly, stats=("sum",))
+    assert together["sum"].tolist() == [8.0]
+    with pytest.raises(ValueError, match="kept apart"):
+        store.rollup("security", "events", NOW, end, Resolution.hourly, by=("dept",))

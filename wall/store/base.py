@@ -128,26 +128,38 @@ def check_stats(stats: Sequence[str]) -> list[str]:
 
 
 def combine_rollup(
-    frame: pd.DataFrame, stats: Sequence[str], by_node: bool = False
+    frame: pd.DataFrame, stats: Sequence[str], by_node: bool = False, by: Sequence[str] = ("node",)
 ) -> pd.DataFrame:
-    """Rows of (bucket, node, stats…) per series → one row per bucket and node; by_node says
-    each node has one series already (measurements tagged by node alone)."""
-    columns = ["time", "node", *stats]
+    """Rows of (bucket, tags…, stats…) per series → one row per bucket and the `by` tags;
+    by_node says each node has one series already (measurements tagged by node alone)."""
+    by = list(by)
+    columns = ["time", *by, *stats]
     if frame.empty:
         return pd.DataFrame(columns=columns)
-    if by_node:
+    if by_node and by == ["node"]:
         out = frame.sort_values(["bucket", "node"], kind="stable")
     else:
         out = (
-            frame.groupby(["bucket", "node"])
+            frame.groupby(["bucket", *by])
             .agg(**{s: (s, _COMBINE[s]) for s in stats})
             .reset_index()
-            .sort_values(["bucket", "node"])
+            .sort_values(["bucket", *by])
         )
     out.insert(0, "time", pd.to_datetime(out.pop("bucket").astype("int64"), unit="s", utc=True))
     if "count" in out:
         out["count"] = out["count"].astype("int64")
     return out[columns].reset_index(drop=True)
+
+
+def check_by(measurement_name: str, by: Sequence[str]) -> list[str]:
+    """The tags a rollup read keeps apart: node first, then any other tag of the measurement."""
+    tags = measurement(measurement_name).tags
+    unknown = [t for t in by if t not in tags]
+    if unknown or "node" not in by:
+        raise ValueError(
+            f"a rollup is kept apart by node and tags of {measurement_name} {tags}; got {list(by)}"
+        )
+    return [t for t in tags if t in by]
 
 
 # How a series read reduces rollups: (stored stat, aggregate over buckets) per aggregate;
@@ -190,6 +202,11 @@ class Store(ABC):
     """Write canonical samples; read latest values, series, counters and rollups."""
 
     retention: Retention
+
+    @property
+    @abstractmethod
+    def cache_name(self) -> str:
+        """Names the data this store holds (no secrets), for query-cache keys."""
 
     @abstractmethod
     def write(
@@ -240,10 +257,12 @@ class Store(ABC):
         resolution: Resolution,
         nodes: Sequence[str] | None = None,
         stats: Sequence[str] = ROLLUP_STATS,
+        by: Sequence[str] = ("node",),
     ) -> pd.DataFrame:
         """Stored rollups per bucket and node, combined over the node's series (counts, sums
         and lasts added, min of mins, max of maxes): columns time, node and the stats asked
-        for (fewer stats read less: ("count", "sum") is all a mean needs)."""
+        for (fewer stats read less: ("count", "sum") is all a mean needs). `by` keeps other
+        tags apart too: ("node", "severity") gives security events per severity."""
 
     @abstractmethod
     def apply_retention(self, now: datetime) -> None:

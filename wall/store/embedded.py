@@ -34,6 +34,7 @@ from wall.store.base import (
     StoreUnavailable,
     WriteResult,
     as_batches,
+    check_by,
     check_field,
     check_stats,
     choose_resolution,
@@ -121,6 +122,10 @@ def parse_sqlite_url(url: str) -> Path:
 
 
 class EmbeddedStore(Store):
+    @property
+    def cache_name(self) -> str:
+        return f"sqlite:{self.path.resolve()}"
+
     def __init__(self, path: str | Path, retention: Retention | None = None, timeout_s: float = 10):
         self.path = Path(path)
         self.retention = retention or Retention()
@@ -434,15 +439,24 @@ class EmbeddedStore(Store):
         return out[columns].sort_values(list(m.tags)).reset_index(drop=True)
 
     def rollup(
-        self, measurement_name, field, start, end, resolution, nodes=None, stats=ROLLUP_STATS
+        self,
+        measurement_name,
+        field,
+        start,
+        end,
+        resolution,
+        nodes=None,
+        stats=ROLLUP_STATS,
+        by=("node",),
     ):
         check_field(measurement_name, field, numeric=True)
         stats = check_stats(stats)
+        by = check_by(measurement_name, by)
         if resolution == Resolution.raw:
             raise ValueError("rollups are hourly or daily")
         series = self._series_of(measurement_name, nodes)
         if series.empty:
-            return combine_rollup(pd.DataFrame(), stats)
+            return combine_rollup(pd.DataFrame(), stats, by=by)
         table = "rollup_1h" if resolution == Resolution.hourly else "rollup_1d"
         ids = ",".join(str(int(s)) for s in series["series_id"])
         rows = (
@@ -455,8 +469,8 @@ class EmbeddedStore(Store):
             .fetchall()
         )
         frame = pd.DataFrame(rows, columns=["series_id", "bucket", *stats])
-        frame = frame.merge(series[["series_id", "node"]], on="series_id")
-        return combine_rollup(frame, stats, measurement(measurement_name).tags == ("node",))
+        frame = frame.merge(series[["series_id", *by]], on="series_id")
+        return combine_rollup(frame, stats, measurement(measurement_name).tags == ("node",), by)
 
     def apply_retention(self, now: datetime) -> None:
         now_s = epoch(now)

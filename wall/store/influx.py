@@ -40,6 +40,7 @@ from wall.store.base import (
     StoreUnavailable,
     WriteResult,
     as_batches,
+    check_by,
     check_field,
     check_stats,
     choose_resolution,
@@ -158,6 +159,10 @@ class InfluxStore(Store):
         self._sender = ThreadPoolExecutor(max_workers=SENDERS, thread_name_prefix="influx-write")
         self._readers = ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="influx-read")
         self._inflight: deque[Future] = deque()
+
+    @property
+    def cache_name(self) -> str:
+        return f"influxdb:{self.config.url}/{self.config.database}"
 
     # -- HTTP plumbing
     def _request(self, method: str, path: str, **kwargs) -> httpx.Response:
@@ -528,14 +533,23 @@ class InfluxStore(Store):
         return frame.sort_values(list(m.tags)).reset_index(drop=True)
 
     def rollup(
-        self, measurement_name, field, start, end, resolution, nodes=None, stats=ROLLUP_STATS
+        self,
+        measurement_name,
+        field,
+        start,
+        end,
+        resolution,
+        nodes=None,
+        stats=ROLLUP_STATS,
+        by=("node",),
     ):
         check_field(measurement_name, field, numeric=True)
         stats = check_stats(stats)
+        by = check_by(measurement_name, by)
         if resolution == Resolution.raw:
             raise ValueError("rollups are hourly or daily")
         if nodes is not None and not nodes:
-            return combine_rollup(pd.DataFrame(), stats)
+            return combine_rollup(pd.DataFrame(), stats, by=by)
         select = ", ".join(f"{_ident(field + '_' + s)} AS {s}" for s in stats)
         source = self._from(RP_NAMES[Resolution(resolution)], measurement_name)
         statements = [
@@ -555,15 +569,17 @@ class InfluxStore(Store):
             for s in self._series(results)
         ]
         if not series:
-            return combine_rollup(pd.DataFrame(), stats)
+            return combine_rollup(pd.DataFrame(), stats, by=by)
         values = np.array([row for s in series for row in s["values"]], dtype=np.float64)
-        nodes = np.repeat(
-            [s["tags"].get("node", "") for s in series], [len(s["values"]) for s in series]
-        )
         frame = pd.DataFrame(values, columns=["bucket", *stats])
-        frame.insert(1, "node", nodes)
+        counts = [len(s["values"]) for s in series]
+        for i, tag in enumerate(by):
+            frame.insert(1 + i, tag, np.repeat([s["tags"].get(tag, "") for s in series], counts))
         return combine_rollup(
-            frame.dropna(subset=[stats[0]]), stats, measurement(measurement_name).tags == ("node",)
+            frame.dropna(subset=[stats[0]]),
+            stats,
+            measurement(measurement_name).tags == ("node",),
+            by,
         )
 
     def apply_retention(self, now: datetime) -> None:
