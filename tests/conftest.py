@@ -166,12 +166,32 @@ def wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float = 60) 
     raise RuntimeError(f"{url} not ready after {timeout}s:\n{log.read_text()}")
 
 
-def _wall_process(tmp_path, *args: str) -> Iterator[tuple[str, Path]]:
+def quick_layouts(folder: Path, refresh_s: float = 1, dwell_s: float = 4) -> Path:
+    """The packaged layouts with test-sized periods: refreshes every second, the carousel
+    turning every few seconds."""
+    import re
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for f in (ROOT / "layouts").glob("*.yaml"):
+        text = re.sub(r"(?m)^refresh_s: .*$", f"refresh_s: {refresh_s}", f.read_text())
+        text = re.sub(r"(?m)^dwell_s: .*$", f"dwell_s: {dwell_s}", text)
+        (folder / f.name).write_text(text)
+    return folder
+
+
+def _wall_process(
+    tmp_path, *args: str, env_extra: dict | None = None
+) -> Iterator[tuple[str, Path]]:
     """`gdwall <args>` running as its own process; yields (base URL, data dir)."""
     port = harness.free_port()
     data = tmp_path / "data"
     log = tmp_path / "wall.log"
-    env = dict(os.environ, GDWALL_REFRESH_S="2")
+    env = dict(
+        os.environ,
+        GDWALL_LAYOUTS_DIR=str(quick_layouts(tmp_path / "layouts")),
+        GDWALL_CACHE_BUCKET_S="1",
+        **(env_extra or {}),
+    )
     argv = [sys.executable, "-m", "wall.cli", *args, "--port", str(port), "--data-dir", str(data)]
     with open(log, "wb") as out:
         proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=env)

@@ -1,90 +1,58 @@
-"""create_app: the Dash wall. Callbacks stay thin: they read, build an overview, draw panels.
+"""create_app: the Dash wall. Screens come from layouts/*.yaml; callbacks stay thin: they read
+the wall's state (through the cached query layer) and draw the panels of the screen on show.
 
 The map's geometry is sent once, with the page; every refresh patches its colours and texts.
+The browser paces the refreshes (assets/wall.js): it asks for the next one only when the last
+has landed, so a slow store never piles requests up and never freezes the clock.
 """
 
 from __future__ import annotations
 
-from contextlib import closing
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import dash
-from dash import Input, Output, dcc, html
+from dash import ALL, ClientsideFunction, Input, Output, State, dcc, html
 
-from wall import ids, queries
-from wall.chinatime import CHINA, deadline_end, format_cn_date, now_utc
-from wall.overview import Overview, build_overview
-from wall.panels import gdmap
+from wall import cache, ids
+from wall.chinatime import CHINA, format_cn_date, now_utc
+from wall.layouts import Layouts, LayoutSource, PanelKind, Screen
+from wall.panels import gdmap, ops, tiles
 from wall.panels import plan as plan_panels
 from wall.plan.loader import cached_plan
-from wall.progress import Progress, list_events
 from wall.settings import Settings
 from wall.state.db import connect
-from wall.store import Store, StoreError, store_from_settings
+from wall.store import Store, store_from_settings
+from wall.wallstate import WallState, asof_for_search, wall_state
 
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
-REPLAY_AFTER_S = 60  # an as-of more than this in the past is a replay, not the live view
+MAP_CONFIG = {
+    "topojsonURL": "/assets/topojson/",
+    "displayModeBar": False,
+    "scrollZoom": False,
+    "responsive": True,
+    "locale": "zh-CN",
+}
+REFRESH_TIMEOUT_S = 60  # a refresh not landed after this is given up and asked again
 
 
-def parse_asof(search: str | None) -> datetime:
-    """Read ?asof=YYYY-MM-DD (the end of that China day); anything else means now."""
-    from urllib.parse import parse_qs
-
-    values = parse_qs((search or "").lstrip("?")).get("asof")
-    if values:
-        try:
-            day = datetime.strptime(values[0], "%Y-%m-%d").date()
-        except ValueError:
-            return now_utc()
-        # the last instant of that day in China: events of the day count, the next day's not
-        return min(deadline_end(day) - timedelta(microseconds=1), now_utc())
-    return now_utc()
-
-
-@dataclass(frozen=True)
-class WallState:
-    overview: Overview
-    views: list[gdmap.CityView]
-    health: dict[str, queries.NodeHealth]
-    replay: bool
-    store_error: str | None
-
-
-def wall_state(settings: Settings, store: Store, asof: datetime) -> WallState:
-    """Everything one refresh shows, as of an instant."""
-    plan = cached_plan(settings.plan_path)
-    with closing(connect(settings.state_db_path)) as conn:
-        progress = Progress(plan, list_events(conn))
-    now = now_utc()
-    replay = (now - asof).total_seconds() > REPLAY_AFTER_S
-    error = None
-    try:
-        figures = {m: queries.province_figure(store, plan, m, asof) for m in queries.WALL_FIGURES}
-        health = {} if replay else queries.node_health(store, settings.stale_after_s, now)
-
-        def reached(target_id: str, when: datetime):
-            return queries.target_reached_at(store, plan, plan.target(target_id), when)
-
-    except StoreError as exc:  # keep showing the plan and progress; say the data is away
-        error, figures, health, reached = str(exc), {}, {}, None
-    ov = build_overview(plan, progress, asof, figures, reached)
-    states = {v.node.id: v.state for v in ov.nodes}
-    views = gdmap.city_views(plan, states, health, now, replay=replay)
-    return WallState(ov, views, health, replay, error)
-
-
-def banner(state: WallState):
-    """A banner when data is not arriving: the store is away, or every node's data is stale."""
+def banner(state: WallState, layout_error: Exception | None):
+    """A banner when something is wrong: the store is away, every node's data is stale, or a
+    layout file changed on disk and was refused."""
+    items = []
     if state.store_error:
-        return html.Div(f"⚠ 数据存储不可用：{state.store_error[:120]}", className="alert-banner")
-    if state.replay or not state.health:
-        return None
-    if all(h.health == "stale" for h in state.health.values()):
+        items.append(f"⚠ 数据存储不可用：{state.store_error[:120]}")
+    elif (
+        not state.replay
+        and state.health
+        and all(h.health == "stale" for h in state.health.values())
+    ):
         newest = max(h.time for h in state.health.values()).astimezone(CHINA)
-        return html.Div(f"⚠ 采集中断 · 最后更新 {newest:%m-%d %H:%M}", className="alert-banner")
-    return None
+        items.append(f"⚠ 采集中断 · 最后更新 {newest:%m-%d %H:%M}")
+    if layout_error is not None:
+        first = str(layout_error).splitlines()[0]
+        items.append(f"⚠ 布局文件有误，仍用上一版：{first}")
+    return [html.Div(t, className="alert-banner") for t in items] or None
 
 
 def node_summary(state: WallState, node_id: str | None):
@@ -119,11 +87,100 @@ def node_summary(state: WallState, node_id: str | None):
     )
 
 
-def create_app(settings: Settings) -> dash.Dash:
+def _area(a) -> str:
+    return f"{a.row} / {a.col} / span {a.height} / span {a.width}"
+
+
+def screen_div(screen: Screen, plan, settings: Settings) -> html.Div:
+    """One screen: its panels on the grid the layout file gives (and its wide variant)."""
+    g = screen.grid
+    sections = []
+    for i, p in enumerate(screen.panels):
+        style = {"--area": _area(p.area), "--area-wide": _area(p.wide or p.area)}
+        body = html.Div(id=ids.panel(screen.id, i), className="panel-body")
+        if p.panel == PanelKind.map:
+            views = gdmap.city_views(plan, {}, {}, now_utc())
+            body = html.Div(
+                [
+                    dcc.Graph(
+                        id=ids.map_graph(screen.id),
+                        figure=gdmap.figure(views, settings.geometry_path),
+                        config=MAP_CONFIG,
+                        className="map-graph",
+                        style={"height": "100%", "width": "100%"},
+                    ),
+                    html.Div(
+                        [
+                            html.Div(gdmap.legend(), className="legend"),
+                            html.Div(id=ids.summary(screen.id), className="map-summary"),
+                        ],
+                        className="map-side",
+                    ),
+                    html.Div(id=ids.panel(screen.id, i), className="panel-hidden"),
+                ],
+                className="panel-body map-body",
+            )
+        children = [html.H2(p.title)] if p.title else []
+        sections.append(
+            html.Section([*children, body], className=f"panel panel-{p.panel.value}", style=style)
+        )
+    style = {
+        "--cols": str(g.columns),
+        "--rows": str(g.rows),
+        "--wide-cols": str(g.wide_columns or g.columns),
+        "--wide-rows": str(g.wide_rows or g.rows),
+    }
+    return html.Div(sections, id=ids.screen(screen.id), className="screen", style=style)
+
+
+def page_config(layouts: Layouts) -> dict:
+    reloads = [s.reload_s for s in layouts.screens if s.reload_s > 0]
+    return {
+        "screens": [
+            {
+                "id": s.id,
+                "title": s.title,
+                "dwell_ms": int(s.dwell_s * 1000),
+                "refresh_ms": int(s.refresh_s * 1000),
+            }
+            for s in layouts.screens
+        ],
+        "reload_ms": int(min(reloads) * 1000) if reloads else 0,
+        "timeout_ms": REFRESH_TIMEOUT_S * 1000,
+        "version": layouts.version,
+    }
+
+
+def render_panel(kind: PanelKind, panel, state: WallState, layouts: Layouts):
+    th = layouts.thresholds
+    if kind == PanelKind.tiles:
+        return tiles.tiles(state, panel.tiles or list(tiles_default()), th)
+    if kind == PanelKind.milestones:
+        return plan_panels.milestone_table(state.overview)
+    if kind == PanelKind.nodes:
+        return plan_panels.nodes_by_tier(state.overview)
+    if kind == PanelKind.security:
+        return ops.security(state, th)
+    if kind == PanelKind.alerts:
+        return ops.alerts(state, panel.limit)
+    return None  # the map is patched, not re-rendered
+
+
+def tiles_default() -> tuple[str, ...]:
+    from wall.layouts import TILE_KINDS
+
+    return TILE_KINDS
+
+
+def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
     """Build the Dash app; every asset is served by the app itself (no CDN, no remote font)."""
     plan = cached_plan(settings.plan_path)
     connect(settings.state_db_path).close()  # create and migrate before the first request
-    store = store_from_settings(settings)
+    store = store or store_from_settings(settings)
+    source = LayoutSource(settings.layouts_dir)  # a bad layout refuses to start, naming the line
+    cache.configure(
+        cache.QueryCache(settings.redis_url, ttl_s=max(settings.cache_bucket_s * 6, 60))
+    )
     app = dash.Dash(
         __name__,
         title="广东数字政府政务云 · 全省一片云",
@@ -139,91 +196,112 @@ def create_app(settings: Settings) -> dash.Dash:
     )
 
     def layout():
-        # geometry only: the first refresh fires at once and patches in colours and texts, so the
-        # page load does not read the store a second time
-        views = gdmap.city_views(plan, {}, {}, now_utc())
+        layouts = source.get()
         return html.Div(
             [
                 dcc.Location(id=ids.URL),
-                dcc.Interval(id=ids.REFRESH, interval=int(settings.refresh_s * 1000)),
+                dcc.Interval(id=ids.TICK, interval=1000),
+                dcc.Store(id=ids.CONFIG, data=page_config(layouts)),
+                dcc.Store(id=ids.TRIGGER),
+                dcc.Store(id=ids.DONE),
+                dcc.Store(id=ids.SCREEN),
                 html.Header(
                     [
                         html.H1("广东“数字政府”政务云 · 全省一片云"),
+                        html.Div(id=ids.SCREEN_TITLE, className="screen-title"),
                         html.Div(plan.document, className="doc-no"),
                         html.Div(id=ids.ASOF, className="asof"),
-                        html.Div(id=ids.CLOCK, className="clock"),
+                        html.Div(id=ids.STATUS, className="refresh-status"),
                         demo_banner,
+                        html.Div(id=ids.CLOCK, className="clock"),
                     ],
                     className="wall-header",
                 ),
-                html.Div(id=ids.BANNER),
-                html.Div(id=ids.TILES),
-                html.Main(
-                    [
-                        html.Section(
-                            [
-                                html.H2("全省一片云 · 节点分布与健康"),
-                                dcc.Graph(
-                                    id=ids.MAP,
-                                    figure=gdmap.figure(views, settings.geometry_path),
-                                    config={
-                                        "topojsonURL": "/assets/topojson/",
-                                        "displayModeBar": False,
-                                        "scrollZoom": False,
-                                        "responsive": True,
-                                    },
-                                    className="map-graph",
-                                    style={"height": "52vh"},
-                                ),
-                                html.Div(gdmap.legend(), className="legend"),
-                                html.Div(id=ids.SUMMARY),
-                            ],
-                            className="col-map panel",
-                        ),
-                        html.Section(
-                            [html.H2("实施计划里程碑 · 计划与实际"), html.Div(id=ids.MILESTONES)],
-                            className="col-milestones panel",
-                        ),
-                    ],
-                    className="main-grid",
+                html.Div(id=ids.BANNER, className="banners"),
+                html.Div(
+                    [screen_div(s, plan, settings) for s in layouts.screens], className="screens"
                 ),
-                html.Div(id=ids.NODES),
             ],
             className="wall",
         )
 
     app.layout = layout
 
-    @app.callback(
-        Output(ids.TILES, "children"),
-        Output(ids.MAP, "figure"),
-        Output(ids.MILESTONES, "children"),
-        Output(ids.NODES, "children"),
-        Output(ids.BANNER, "children"),
-        Output(ids.CLOCK, "children"),
-        Output(ids.ASOF, "children"),
-        Output(ids.SUMMARY, "children"),
-        Input(ids.REFRESH, "n_intervals"),
+    app.clientside_callback(
+        ClientsideFunction("wall", "schedule"),
+        Output(ids.SCREEN, "data"),
+        Output(ids.screen(ALL), "className"),
+        Output(ids.SCREEN_TITLE, "children"),
+        Input(ids.TICK, "n_intervals"),
         Input(ids.URL, "search"),
-        Input(ids.MAP, "clickData"),
+        State(ids.CONFIG, "data"),
     )
-    def refresh(_n, search, click):
-        asof = parse_asof(search)
-        state = wall_state(settings, store, asof)
-        now = now_utc().astimezone(CHINA)
+    app.clientside_callback(
+        ClientsideFunction("wall", "pace"),
+        Output(ids.TRIGGER, "data"),
+        Output(ids.STATUS, "children"),
+        Output(ids.CLOCK, "children"),
+        Input(ids.TICK, "n_intervals"),
+        State(ids.CONFIG, "data"),
+        State(ids.SCREEN, "data"),
+        State(ids.DONE, "data"),
+    )
+
+    @app.callback(
+        Output(ids.panel(ALL, ALL), "children"),
+        Output(ids.map_graph(ALL), "figure"),
+        Output(ids.summary(ALL), "children"),
+        Output(ids.BANNER, "children"),
+        Output(ids.ASOF, "children"),
+        Output(ids.DONE, "data"),
+        Input(ids.TRIGGER, "data"),
+        Input(ids.SCREEN, "data"),
+        Input(ids.URL, "search"),
+        Input(ids.map_graph(ALL), "clickData"),
+        prevent_initial_call=True,
+    )
+    def refresh(_trigger, screen_id, search, clicks):
+        layouts = source.get()
+        outputs = dash.ctx.outputs_list
+        panel_ids = [o["id"] for o in outputs[0]]
+        map_ids = [o["id"] for o in outputs[1]]
+        summary_ids = [o["id"] for o in outputs[2]]
+        done = {"t": now_utc().timestamp(), "version": layouts.version}
+        try:
+            screen = layouts.screen(screen_id)
+        except KeyError:  # before the browser has chosen a screen, or a screen just removed
+            nu = dash.no_update
+            return [nu] * len(panel_ids), [nu] * len(map_ids), [nu] * len(summary_ids), nu, nu, done
+        asof = asof_for_search(search)
+        state = wall_state(settings, store, asof, layouts.thresholds)
+        panels = []
+        for pid in panel_ids:
+            if pid["screen"] != screen.id or pid["index"] >= len(screen.panels):
+                panels.append(dash.no_update)
+                continue
+            p = screen.panels[pid["index"]]
+            panels.append(render_panel(p.panel, p, state, layouts))
+        maps = [
+            gdmap.patch(state.views) if m["screen"] == screen.id else dash.no_update
+            for m in map_ids
+        ]
+        clicked = _clicked_node(map_ids, clicks, screen.id)
+        summaries = [
+            node_summary(state, clicked) if s["screen"] == screen.id else dash.no_update
+            for s in summary_ids
+        ]
         asof_label = (
-            f"截至 {format_cn_date(asof.astimezone(CHINA).date())}" if state.replay else "实时"
+            f"截至 {format_cn_date(asof.astimezone(CHINA).date())}"
+            if state.replay
+            else f"实时 · 更新于 {datetime.now(CHINA):%H:%M:%S}"
         )
-        node_id = (click or {}).get("points", [{}])[0].get("customdata") if click else None
-        return (
-            plan_panels.tiles(state.overview),
-            gdmap.patch(state.views),
-            plan_panels.milestone_table(state.overview),
-            plan_panels.nodes_by_tier(state.overview),
-            banner(state),
-            now.strftime("%Y-%m-%d %H:%M"),
-            asof_label,
-            node_summary(state, node_id),
-        )
+        return panels, maps, summaries, banner(state, source.error), asof_label, done
 
     return app
+
+
+def _clicked_node(map_ids: list[dict], clicks: list, screen_id: str) -> str | None:
+    for mid, click in zip(map_ids, clicks or [], strict=False):
+        if mid["screen"] == screen_id and click:
+            return click.get("points", [{}])[0].get("customdata")
+    return None

@@ -1,12 +1,29 @@
-"""Component ids, defined once so layouts, callbacks and browser tests agree."""
+"""Component ids shared by the layout, the callbacks and the browser tests."""
 
-REFRESH = "refresh-interval"
+URL = "wall-url"
+TICK = "wall-tick"  # one second: drives the clock, the carousel and the refresh pacing
+CONFIG = "wall-config"  # screens, dwell and refresh periods, layout version
+TRIGGER = "refresh-trigger"  # set by the browser only when no refresh is in flight
+DONE = "refresh-done"  # set by the server when a refresh has landed
+SCREEN = "wall-screen"  # the screen on show
+SCREEN_TITLE = "wall-screen-title"
+STATUS = "wall-status"
 CLOCK = "wall-clock"
 ASOF = "wall-asof"
-URL = "wall-url"
 BANNER = "wall-banner"
-TILES = "wall-tiles"
-MAP = "gd-map"
-SUMMARY = "map-summary"
-MILESTONES = "wall-milestones"
-NODES = "wall-nodes"
+
+
+def panel(screen: str, index: int) -> dict:
+    return {"type": "panel", "screen": screen, "index": index}
+
+
+def map_graph(screen: str) -> dict:
+    return {"type": "map", "screen": screen}
+
+
+def summary(screen: str) -> dict:
+    return {"type": "summary", "screen": screen}
+
+
+def screen(screen_id: str) -> dict:
+    return {"type": "screen", "id": screen_id}

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
+from wall.cache import cached
 from wall.chinatime import CHINA, day_start
 from wall.plan.models import Plan, Target, Tier
 from wall.progress import NotMeasured
@@ -31,6 +32,10 @@ class Figure:
 
     value: float | None
     time: datetime | None
+    previous: float | None = None  # the value TREND_DAYS before, for the tile's trend
+
+
+TREND_DAYS = 30
 
 
 def province_daily(
@@ -52,15 +57,21 @@ def province_daily(
     return frame.sum(axis=1, min_count=1).dropna()
 
 
+@cached()
 def province_figure(store: Store, plan: Plan, metric: str, asof: datetime) -> Figure:
-    """The provincial figure as of an instant: the latest day's value up to asof."""
+    """The provincial figure as of an instant: the latest day's value up to asof, and the
+    value TREND_DAYS before it."""
     start = asof - timedelta(days=400)
     daily = province_daily(store, plan, metric, start, asof + timedelta(seconds=1))
     if daily.empty:
         return Figure(None, None)
-    return Figure(float(daily.iloc[-1]), daily.index[-1].to_pydatetime())
+    latest = daily.index[-1]
+    before = daily[daily.index <= latest - pd.Timedelta(days=TREND_DAYS)]
+    previous = float(before.iloc[-1]) if not before.empty else None
+    return Figure(float(daily.iloc[-1]), latest.to_pydatetime(), previous)
 
 
+@cached()
 def target_reached_at(store: Store, plan: Plan, target: Target, asof: datetime) -> datetime | None:
     """When the provincial metric first met the target, by asof (the start of that China day);
     None if not yet. Raises NotMeasured for targets that no stored metric measures."""
@@ -102,6 +113,7 @@ ALLOCATION = (("vcpu_allocated", "vcpu_total"), ("mem_allocated_gib", "mem_total
               ("storage_allocated_tib", "storage_total_tib"))  # fmt: skip
 
 
+@cached()
 def node_health(store: Store, stale_after_s: float, now: datetime) -> dict[str, NodeHealth]:
     """Health of every node with data, from the newest samples: stale when the newest is
     older than stale_after_s — never shown as ok."""
@@ -132,3 +144,95 @@ def node_health(store: Store, stale_after_s: float, now: datetime) -> dict[str, 
         util = sum(ratios) / len(ratios) if len(ratios) == len(ALLOCATION) else None
         out[node] = NodeHealth(state, newest[node], util, v.get("cpu_util"))
     return out
+
+
+@dataclass(frozen=True)
+class NodeFigures:
+    """A node's standing against the city targets as of a date (from daily rollups)."""
+
+    utilization: float | None  # 云资源整体使用率
+    systems_planned: float | None
+    systems_migrated: float | None
+
+    @property
+    def migration_rate(self) -> float | None:
+        if not self.systems_planned or self.systems_migrated is None:
+            return None
+        return self.systems_migrated / self.systems_planned
+
+
+@cached()
+def node_figures(store: Store, asof: datetime) -> dict[str, NodeFigures]:
+    """Utilization and migration of every node as of asof: the last value of each day's
+    rollup up to that day (today's rollup holds today's newest sample)."""
+    capacity = store.counters("capacity", [f for pair in ALLOCATION for f in pair], asof)
+    migration = store.counters("migration", ["systems_planned", "systems_migrated"], asof)
+    migrated = migration.groupby("node")[["systems_planned", "systems_migrated"]].sum(min_count=1)
+    out = {}
+    nodes = set(capacity["node"]) | set(migrated.index)
+    cap = capacity.set_index("node") if not capacity.empty else pd.DataFrame()
+    for node in sorted(nodes):
+        util = None
+        if node in cap.index:
+            row = cap.loc[node]
+            ratios = [row[a] / row[t] for a, t in ALLOCATION if pd.notna(row[t]) and row[t]]
+            util = float(sum(ratios) / len(ratios)) if len(ratios) == len(ALLOCATION) else None
+        planned = migrated_n = None
+        if node in migrated.index:
+            planned = _num(migrated.loc[node, "systems_planned"])
+            migrated_n = _num(migrated.loc[node, "systems_migrated"])
+        out[node] = NodeFigures(util, planned, migrated_n)
+    return out
+
+
+def _num(value) -> float | None:
+    return None if pd.isna(value) else float(value)
+
+
+@dataclass(frozen=True)
+class SecuritySummary:
+    """Security operations over the day before an instant."""
+
+    events: pd.DataFrame  # node, severity, events (sum over the last 24 h)
+    open_incidents: pd.DataFrame  # node, severity, open_incidents (as of the instant)
+
+    def events_by(self, column: str) -> dict[str, float]:
+        if self.events.empty:
+            return {}
+        return self.events.groupby(column)["events"].sum().to_dict()
+
+    @property
+    def open_total(self) -> int:
+        return (
+            int(self.open_incidents["open_incidents"].sum()) if not self.open_incidents.empty else 0
+        )
+
+
+SEVERITIES = ("high", "medium", "low")
+
+
+@cached()
+def security_summary(store: Store, asof: datetime) -> SecuritySummary:
+    """Events per node and severity over the 24 h before asof, incidents open at asof."""
+    start = asof - timedelta(hours=24)
+    events = store.rollup(
+        "security",
+        "events",
+        start,
+        asof,
+        Resolution.hourly,
+        stats=("sum",),
+        by=("node", "severity"),
+    )
+    if not events.empty:
+        events = (
+            events.groupby(["node", "severity"], as_index=False)["sum"]
+            .sum()
+            .rename(columns={"sum": "events"})
+        )
+    else:
+        events = pd.DataFrame(columns=["node", "severity", "events"])
+    incidents = store.counters("security", ["open_incidents"], asof)
+    if incidents.empty:
+        incidents = pd.DataFrame(columns=["node", "severity", "open_incidents"])
+    return SecuritySummary(events, incidents[["node", "severity", "open_incidents"]])

@@ -37,8 +37,16 @@ class Settings(BaseModel):
     geometry_path: Path | None = Field(
         None, description="City boundaries GeoJSON (the province's standard map); default packaged."
     )
-    refresh_s: float = Field(30.0, gt=0, description="Wall auto-refresh period.")
     stale_after_s: float = Field(300.0, gt=0, description="Age after which data is stale.")
+    redis_url: str | None = Field(
+        None, description="Redis for the query cache shared by all workers; default in-process."
+    )
+    cache_bucket_s: float = Field(
+        5.0, gt=0, description="Refreshes within one time bucket share cached query answers."
+    )
+    layouts_dir: Path | None = Field(
+        None, description="Screen layouts and thresholds.yaml; default the packaged layouts/."
+    )
 
     @property
     def state_db_path(self) -> Path:

@@ -8,21 +8,26 @@ from wall.plan import load_plan
 SHOTS = ROOT / "screenshots"
 
 
-def open_wall(page, url: str) -> None:
-    page.page.goto(url + "/", wait_until="networkidle")
-    page.page.wait_for_selector("#tile-cities .tile-value", timeout=30_000)
+def open_wall(page, url: str, screen: str = "overview", query: str = "") -> None:
+    page.page.goto(f"{url}/?screen={screen}{query}", wait_until="networkidle")
+    page.page.wait_for_selector(".screen.active .panel-body *", timeout=30_000)
+    if screen == "overview":
+        page.page.wait_for_selector("#tile-cities .tile-value", timeout=30_000)
 
 
 def test_wall_shows_every_node_target_and_milestone(plain_wall, page):
     url, _ = plain_wall
-    open_wall(page, url)
+    open_wall(page, url, "operations")
     plan = load_plan()
+    page.page.wait_for_selector("#node-city-meizhou", timeout=10_000)
     text = page.page.inner_text("body")
     for node in plan.nodes:
         assert page.page.locator(f"#node-{node.id}").count() == 1, node.id
         assert node.name in text
+    open_wall(page, url)
     for milestone in plan.milestones:
         assert page.page.locator(f"#ms-{milestone.id}").count() == 1
+    text = page.page.inner_text("body")
     assert "演示模式" not in text
     assert page.page.inner_text("#tile-cities .tile-value") == "0/14"
     assert "目标 ≥9万 vCPU" in page.page.inner_text("#tile-vcpu")
@@ -31,8 +36,10 @@ def test_wall_shows_every_node_target_and_milestone(plain_wall, page):
 
 def test_wall_session_asks_no_other_host_for_anything(plain_wall, page):
     url, _ = plain_wall
-    open_wall(page, url)
+    open_wall(page, url, "overview")
     page.page.wait_for_timeout(2500)  # at least one auto-refresh
+    open_wall(page, url, "operations")
+    page.page.wait_for_timeout(1500)
     assert page.foreign_requests(url) == []
     assert any(u.endswith(".js") or ".js?" in u for u in page.requests)
 
@@ -57,8 +64,7 @@ def test_recorded_progress_shows_on_the_wall_and_as_of_replays_it(plain_wall, pa
     )
     assert "按期完成" in page.page.inner_text("#ms-m2a-first-three")
     # As of 2019-09-29 the three were not yet live: the milestone was still open.
-    page.page.goto(url + "/?asof=2019-09-29", wait_until="networkidle")
-    page.page.wait_for_selector("#tile-cities .tile-value")
+    open_wall(page, url, "overview", "&asof=2019-09-29")
     page.page.wait_for_function(
         "document.querySelector('#tile-cities .tile-value').innerText === '0/14'", timeout=10_000
     )
@@ -99,6 +105,29 @@ def test_the_demo_runs_the_simulated_province_and_says_sign_in_is_off(demo_wall,
     expected = f"{latest_day['last'].sum() / 1e4:.3g}万"
     assert page.page.inner_text("#tile-vcpu .tile-value") == expected
     assert "已达标" in page.page.inner_text("#tile-vcpu")
+
+    def utilization_and_incidents() -> tuple[str, str]:
+        # every online city and provincial node's mean of allocated ÷ total, as of now
+        cap = store.latest("capacity", ["vcpu_allocated", "vcpu_total", "mem_allocated_gib",
+                                        "mem_total_gib", "storage_allocated_tib", "storage_total_tib"])  # fmt: skip
+        wide = cap.pivot(index="node", columns="field", values="value")
+        live = [n.id for n in plan.nodes if n.tier in ("city", "province")
+                and progress.state(n, datetime.now(UTC)) == "online"]  # fmt: skip
+        wide = wide.loc[[n for n in live if n in wide.index]]
+        ratios = (wide["vcpu_allocated"] / wide["vcpu_total"] + wide["mem_allocated_gib"] / wide["mem_total_gib"]
+                  + wide["storage_allocated_tib"] / wide["storage_total_tib"]) / 3  # fmt: skip
+        incidents = store.latest("security", ["open_incidents"])["value"].sum()
+        return f"{ratios.mean():.1%}", f"{incidents:.0f}"
+
+    # collectors keep writing: compare until the screen and the store agree at one moment
+    for _ in range(20):
+        expected = utilization_and_incidents()
+        shown = (page.page.inner_text("#tile-utilization .tile-value"),
+                 page.page.inner_text("#tile-incidents .tile-value"))  # fmt: skip
+        if shown == expected:
+            break
+        page.page.wait_for_timeout(500)
+    assert shown == expected
     # this demo's history starts on 2026-10-01: when 90,000 was first reached is not known
     assert "无法判断达标日期" in page.page.inner_text("#ms-m1-prov-vcpu")
     SHOTS.mkdir(exist_ok=True)
@@ -109,16 +138,17 @@ def test_the_demo_runs_the_simulated_province_and_says_sign_in_is_off(demo_wall,
 def test_map_draws_the_21_cities_offline_and_a_click_opens_the_node(demo_wall, page):
     url, _ = demo_wall
     open_wall(page, url)
-    page.page.wait_for_selector("#gd-map path.choroplethlocation", timeout=20_000)
-    assert page.page.locator("#gd-map path.choroplethlocation").count() == 21
-    text = page.page.inner_text("#gd-map")
+    paths = ".screen.active .map-graph path.choroplethlocation"
+    page.page.wait_for_selector(paths, timeout=20_000)
+    assert page.page.locator(paths).count() == 21
+    text = page.page.inner_text(".screen.active .map-graph")
     for name in ("广州", "梅州", "湛江", "汕尾"):
         assert name in text
     # click 梅州 (its path is the 12th feature, in the geometry's order)
     from geo.cities import CITIES
 
     index = [c.name for c in CITIES].index("梅州")
-    page.page.locator("#gd-map path.choroplethlocation").nth(index).click(force=True)
+    page.page.locator(paths).nth(index).click(force=True)
     page.page.wait_for_selector("#node-summary", timeout=10_000)
     assert "梅州政务云节点" in page.page.inner_text("#node-summary")
     assert page.foreign_requests(url) == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -174,6 +176,12 @@ class Plan(Strict):
     nodes: list[Node] = Field(min_length=1)
     targets: list[Target]
     milestones: list[Milestone]
+
+    @functools.cached_property
+    def cache_name(self) -> str:
+        """Names this plan's content in query-cache keys (an edited plan is another plan)."""
+        digest = hashlib.sha1(self.model_dump_json().encode(), usedforsecurity=False)
+        return f"plan:{self.id}:{digest.hexdigest()[:12]}"
 
     def node(self, node_id: str) -> Node:
         """Return the node with this id; KeyError naming it if the plan has none."""

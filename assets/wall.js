@@ -1,0 +1,56 @@
+/* The wall's browser side: clock, carousel and refresh pacing, all without the server.
+   A refresh is asked for only when the previous one has landed (or timed out), so a slow
+   store never piles requests up, and the clock keeps ticking whatever the server does. */
+window.dash_clientside = Object.assign({}, window.dash_clientside, {
+  wall: {
+    schedule: function (n, search, config) {
+      const nu = window.dash_clientside.no_update;
+      if (!config) { return [nu, nu, nu]; }
+      const params = new URLSearchParams(search || "");
+      const ids = config.screens.map(s => s.id);
+      let active = params.get("screen");
+      if (!ids.includes(active)) {
+        const rotating = config.screens.filter(s => s.dwell_ms > 0);
+        if (!rotating.length) { active = ids[0]; }
+        else {
+          // from the wall clock, so every screen in the room shows the same thing
+          const cycle = rotating.reduce((a, s) => a + s.dwell_ms, 0);
+          let t = Date.now() % cycle;
+          active = rotating[rotating.length - 1].id;
+          for (const s of rotating) { if (t < s.dwell_ms) { active = s.id; break; } t -= s.dwell_ms; }
+        }
+      }
+      const w = window.gdwall = window.gdwall || {};
+      if (w.screen === active) { return [nu, nu, nu]; }
+      w.screen = active;
+      const title = config.screens.find(s => s.id === active).title;
+      return [active, ids.map(id => id === active ? "screen active" : "screen"), title];
+    },
+    pace: function (n, config, screen, done) {
+      const nu = window.dash_clientside.no_update;
+      const w = window.gdwall = window.gdwall || {};
+      const now = Date.now();
+      w.loaded = w.loaded || now;
+      const clock = new Date(now + 8 * 3600e3).toISOString().slice(0, 16).replace("T", " ");
+      if (!config) { return [nu, nu, clock]; }
+      // `done` is read as state: an input would close a loop (pace → refresh → pace)
+      if (done && done.t !== w.done) {
+        w.done = done.t;
+        w.inflight = null;
+        w.landed = now;
+        if (done.version && done.version !== config.version) { window.location.reload(); }
+      }
+      if (config.reload_ms && now - w.loaded > config.reload_ms) { window.location.reload(); }
+      const s = config.screens.find(x => x.id === screen) || config.screens[0];
+      let status = "";
+      if (w.inflight && now - w.inflight > 2 * s.refresh_ms) {
+        status = "⟳ 刷新缓慢 " + Math.round((now - w.inflight) / 1000) + "秒";
+      }
+      const busy = w.inflight && now - w.inflight < config.timeout_ms;
+      if (busy || (w.asked && now - w.asked < s.refresh_ms)) { return [nu, status, clock]; }
+      w.inflight = now;
+      w.asked = now;
+      return [now, status, clock];
+    }
+  }
+});

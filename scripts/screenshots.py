@@ -1,0 +1,46 @@
+"""Screenshots of a running wall at the room's screen sizes, one per screen.
+
+    .venv/bin/python scripts/screenshots.py [URL] [--out screenshots]
+
+Uses Debian's Chromium through Playwright; prints, per size and screen, whether anything
+overflows (the page or a panel) and the smallest font size on show.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.browser.screencheck import CHECK, SIZES
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("url", nargs="?", default="http://127.0.0.1:8050")
+    parser.add_argument("--out", default="screenshots")
+    parser.add_argument("--screens", default="overview,operations")
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        for w, h in SIZES:
+            page = browser.new_page(viewport={"width": w, "height": h})
+            for screen in args.screens.split(","):
+                page.goto(f"{args.url}/?screen={screen}", wait_until="networkidle")
+                page.wait_for_selector(".screen.active .panel-body *", timeout=30_000)
+                page.wait_for_timeout(1500)
+                path = out / f"wall-{screen}-{w}x{h}.png"
+                page.screenshot(path=str(path))
+                print(path, json.dumps(page.evaluate(CHECK), ensure_ascii=False))
+            page.close()
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
