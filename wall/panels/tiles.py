@@ -151,7 +151,9 @@ def utilization_tile(state: WallState, th: Thresholds) -> html.Div:
     trend = ""
     if before is not None:
         delta = round((util - before) * 100, 1)
-        trend = f"近30天 {_signed(delta, lambda d: f'{d:.1f}个百分点')}" if delta else "近30天 ■ 持平"
+        trend = (
+            f"近30天 {_signed(delta, lambda d: f'{d:.1f}个百分点')}" if delta else "近30天 ■ 持平"
+        )
     return tile(
         "utilization", "全省资源使用率", f"{util:.1%}", goal, level, trend,
         _fresh_note(state, state.now), _all_stale(state),
