@@ -186,7 +186,7 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
         title="广东数字政府政务云 · 全省一片云",
         assets_folder=str(ASSETS_DIR),
         serve_locally=True,
-        compress=False,
+        compress=True,  # flask-compress: plotly.js travels as brotli/gzip, not 4.6 MB
         update_title=None,
     )
     demo_banner = (
@@ -297,6 +297,11 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
         )
         return panels, maps, summaries, banner(state, source.error), asof_label, done
 
+    # Dash registers the files it may serve while rendering the index page; a gunicorn worker
+    # asked for a script before it rendered one would refuse it, so render it once now
+    with app.server.test_request_context("/"):
+        app._setup_server()
+        app.index()
     return app
 
 

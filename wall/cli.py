@@ -341,14 +341,43 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     store: StoreOption = None,
     data_dir: DataDirOption = None,
+    workers: Annotated[int, typer.Option(help="gunicorn worker processes.")] = 2,
+    threads: Annotated[int, typer.Option(help="Threads per worker.")] = 4,
 ) -> None:
-    """Serve the wall over an existing store and state database (collectors run apart)."""
+    """Serve the wall with gunicorn over an existing store and state database (collectors run
+    apart). Workers share cached query answers through Redis when GDWALL_REDIS_URL is set."""
+    from gunicorn.app.base import BaseApplication
+
     from wall.app import create_app
+    from wall.layouts import LayoutSource
+    from wall.state.db import connect
+    from wall.store import store_from_settings
 
     settings = settings_mod.from_env(data_dir=data_dir, store_url=store)
-    dash_app = create_app(settings)
-    typer.echo(f"广东数字政府政务云大屏 on http://{host}:{port}/  data: {settings.data_dir}")
-    dash_app.run(host=host, port=port, debug=False)
+    LayoutSource(settings.layouts_dir)  # refuse a bad layout before forking, naming the line
+    connect(settings.state_db_path).close()  # migrate once, before workers race to do it
+    store_from_settings(settings).close()
+
+    class Wall(BaseApplication):
+        def load_config(self) -> None:
+            options = {
+                "bind": f"{host}:{port}",
+                "workers": workers,
+                "threads": threads,
+                "worker_class": "gthread",
+                "timeout": 120,
+                "accesslog": None,
+            }
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return create_app(settings).server  # in each worker: its own store connections
+
+    typer.echo(
+        f"广东数字政府政务云大屏 on http://{host}:{port}/  ({workers} workers)  data: {settings.data_dir}"
+    )
+    Wall().run()
 
 
 @app.command("demo")

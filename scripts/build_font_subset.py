@@ -1,0 +1,75 @@
+"""Build the wall's CJK web font: Noto Sans CJK SC cut down to the characters the wall can show.
+
+    .venv/bin/pip install -e '.[fonts]'
+    .venv/bin/python scripts/build_font_subset.py
+
+Reads Debian's fonts-noto-cjk (SIL Open Font License 1.1, see OFL.txt), keeps ASCII, common
+punctuation and every character in the wall's code, plan, layouts and city names, and writes
+WOFF2 files that the app serves itself (run again after adding text with new characters;
+anything outside the subset falls back to the viewer's system font).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fontTools import subset
+from fontTools.ttLib import TTCollection
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = {
+    "regular": "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "bold": "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+}
+TEXT_FILES = [
+    "wall/**/*.py",
+    "wall/**/*.yaml",
+    "layouts/*.yaml",
+    "geo/*.py",
+    "collectors/**/*.py",
+    "assets/*.js",
+]
+EXTRA = (
+    "".join(chr(c) for c in range(0x20, 0x7F))
+    + "，。、；：？！“”‘’（）《》【】〔〕—…·￥％℃→←↑↓▲▼■□●○◔✔✖✓∞⚠⟳"
+)
+
+
+def characters() -> str:
+    chars = set(EXTRA)
+    for pattern in TEXT_FILES:
+        for path in ROOT.glob(pattern):
+            chars |= set(path.read_text(encoding="utf-8"))
+    return "".join(sorted(c for c in chars if c.isprintable()))
+
+
+def sc_font(path: str):
+    """The Simplified Chinese face of a Noto CJK collection."""
+    for font in TTCollection(path).fonts:
+        if "SC" in font["name"].getDebugName(1):
+            return font
+    raise LookupError(f"no SC face in {path}")
+
+
+def main() -> None:
+    text = characters()
+    options = subset.Options()
+    options.flavor = "woff2"
+    options.layout_features = ["*"]
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    for weight, source in SOURCES.items():
+        font = sc_font(source)
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(text=text)
+        subsetter.subset(font)
+        font.flavor = "woff2"
+        out = ROOT / "assets" / "fonts" / f"wall-sans-{weight}.woff2"
+        font.save(out)
+        print(
+            f"{out.relative_to(ROOT)}: {len(text)} characters, {out.stat().st_size / 1024:.0f} KB"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+import shutil
+from datetime import UTC, datetime
+
+import pytest
+
+from wall import cache
+from wall.configfile import ConfigError
+from wall.layouts import DEFAULT_LAYOUTS_DIR, LayoutSource, Level, load_layouts
+
+
+@pytest.fixture
+def layouts(tmp_path):
+    folder = tmp_path / "layouts"
+    shutil.copytree(DEFAULT_LAYOUTS_DIR, folder)
+    return folder
+
+
+def test_the_packaged_layouts_load_in_carousel_order():
+    got = load_layouts()
+    assert [s.id for s in got.carousel] == ["overview", "operations"]
+    assert got.thresholds["province_utilization"].level(0.5) == Level.warn
+
+
+def test_threshold_levels_follow_the_direction():
+    th = load_layouts().thresholds
+    util = th["node_utilization"]  # above is worse: warn 0.8, bad 0.9
+    assert [util.level(v) for v in (0.5, 0.8, 0.95, None)] == [
+        Level.ok,
+        Level.warn,
+        Level.bad,
+        Level.none,
+    ]
+    pace = th["plan_pace"]  # below is worse: warn 1.0, bad 0.8
+    assert [pace.level(v) for v in (1.2, 0.9, 0.8)] == [Level.ok, Level.warn, Level.bad]
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "where"),
+    [
+        ("overview.yaml", "panel: alerts", "panel: weather", "overview.yaml:28: panels[3].panel"),
+        ("overview.yaml", "width: 5, height: 3}", "width: 9, height: 3}", "overview.yaml:30: panels[3].area"),
+        ("overview.yaml", "thresholds: [node_utilization]", "thresholds: [rainfall]", "overview.yaml:23: panels[1].thresholds[0]"),
+        ("thresholds.yaml", "    warn: 0.80\n    bad: 0.90", "    warn: 0.80\n    bad: 0.70", "thresholds.yaml:8: fields.node_utilization"),
+    ],
+)  # fmt: skip
+def test_a_bad_file_is_refused_with_file_line_and_field(layouts, file, old, new, where):
+    path = layouts / file
+    assert old in path.read_text()
+    path.write_text(path.read_text().replace(old, new, 1))
+    with pytest.raises(ConfigError) as err:
+        load_layouts(layouts)
+    assert where in str(err.value)
+
+
+def test_a_change_is_picked_up_and_a_bad_one_keeps_the_last_good(layouts):
+    source = LayoutSource(layouts)
+    path = layouts / "overview.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("dwell_s: 60", "dwell_s: 45"))
+    assert source.get().screen("overview").dwell_s == 45 and source.error is None
+    path.write_text(text.replace("dwell_s: 60", "dwell_s: -1"))
+    assert source.get().screen("overview").dwell_s == 45
+    assert "overview.yaml:9: dwell_s" in str(source.error)
+
+
+def test_the_query_cache_answers_once_per_key_and_bucket():
+    calls = []
+
+    @cache.cached()
+    def answer(x, when):
+        calls.append((x, when))
+        return None if x == 0 else x * 2
+
+    cache.configure(cache.QueryCache())
+    t = cache.bucket(datetime(2026, 1, 1, 12, 0, 7, tzinfo=UTC), 5)
+    assert t == datetime(2026, 1, 1, 12, 0, 5, tzinfo=UTC)
+    assert [answer(1, t), answer(1, t), answer(0, t), answer(0, t)] == [2, 2, None, None]
+    assert len(calls) == 2  # a None answer is cached too
+    answer(1, cache.bucket(datetime(2026, 1, 1, 12, 0, 11, tzinfo=UTC), 5))
+    assert len(calls) == 3
+
+
+def test_a_cache_that_is_down_costs_speed_not_answers():
+    cache.configure(cache.QueryCache("redis://127.0.0.1:1/0"))  # nothing listens there
+
+    @cache.cached()
+    def answer(x):
+        return x + 1
+
+    assert answer(1) == 2
+    assert cache.current().errors >= 1
+    cache.configure(cache.QueryCache())
