@@ -16,7 +16,7 @@ from dash import ALL, ClientsideFunction, Input, Output, State, dcc, html
 
 from wall import cache, ids
 from wall.chinatime import CHINA, format_cn_date, now_utc
-from wall.layouts import Layouts, LayoutSource, PanelKind, Screen
+from wall.layouts import TILE_KINDS, Layouts, LayoutSource, PanelKind, Screen
 from wall.panels import gdmap, ops, tiles
 from wall.panels import plan as plan_panels
 from wall.plan.loader import cached_plan
@@ -151,10 +151,11 @@ def page_config(layouts: Layouts) -> dict:
     }
 
 
-def render_panel(kind: PanelKind, panel, state: WallState, layouts: Layouts):
+def render_panel(panel, state: WallState, layouts: Layouts):
     th = layouts.thresholds
+    kind = panel.panel
     if kind == PanelKind.tiles:
-        return tiles.tiles(state, panel.tiles or list(tiles_default()), th)
+        return tiles.tiles(state, panel.tiles or list(TILE_KINDS), th)
     if kind == PanelKind.milestones:
         return plan_panels.milestone_table(state.overview)
     if kind == PanelKind.nodes:
@@ -164,12 +165,6 @@ def render_panel(kind: PanelKind, panel, state: WallState, layouts: Layouts):
     if kind == PanelKind.alerts:
         return ops.alerts(state, panel.limit)
     return None  # the map is patched, not re-rendered
-
-
-def tiles_default() -> tuple[str, ...]:
-    from wall.layouts import TILE_KINDS
-
-    return TILE_KINDS
 
 
 def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
@@ -280,7 +275,7 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
                 panels.append(dash.no_update)
                 continue
             p = screen.panels[pid["index"]]
-            panels.append(render_panel(p.panel, p, state, layouts))
+            panels.append(render_panel(p, state, layouts))
         maps = [
             gdmap.patch(state.views) if m["screen"] == screen.id else dash.no_update
             for m in map_ids

@@ -5,6 +5,7 @@ alerts that follow from them. Pure data: panels draw it, tests check it.
 
 from __future__ import annotations
 
+import dataclasses
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -149,7 +150,7 @@ def wall_state(
         asof, now, ov, views, health, node_figs, security, rows, replay, error, thresholds,
         node_figs_before,
     )  # fmt: skip
-    return WallState(**{**state.__dict__, "alerts": alerts(state)})
+    return dataclasses.replace(state, alerts=alerts(state))
 
 
 def security_rows(
