@@ -3,7 +3,7 @@
    store never piles requests up, and the clock keeps ticking whatever the server does. */
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   wall: {
-    schedule: function (n, search, config) {
+    schedule: function (n, search, config, current) {
       const nu = window.dash_clientside.no_update;
       if (!config) { return [nu, nu, nu]; }
       const params = new URLSearchParams(search || "");
@@ -22,9 +22,28 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       }
       const w = window.gdwall = window.gdwall || {};
       if (w.screen === active) { return [nu, nu, nu]; }
-      w.screen = active;
       const title = config.screens.find(s => s.id === active).title;
+      if (w.screen === undefined && current === active) {
+        w.screen = active;  // the page arrived showing it: nothing to switch, nothing to fetch
+        return [nu, nu, title];
+      }
+      w.screen = active;
       return [active, ids.map(id => id === active ? "screen active" : "screen"), title];
+    },
+    asof: function (search, picked, live) {
+      const nu = window.dash_clientside.no_update;
+      const ctx = window.dash_clientside.callback_context;
+      const fired = (ctx.triggered || []).map(t => t.prop_id);
+      const params = new URLSearchParams(search || "");
+      const current = params.get("asof") || "";
+      if (fired.includes("asof-live.n_clicks") || fired.includes("asof-pick.value")) {
+        const want = fired.includes("asof-live.n_clicks") ? "" : (picked || "");
+        if (want === current) { return [nu, want]; }
+        if (want) { params.set("asof", want); } else { params.delete("asof"); }
+        const query = params.toString();
+        return [query ? "?" + query : "", want];
+      }
+      return [nu, current === (picked || "") ? nu : current];  // the URL changed: show its date
     },
     pace: function (n, config, screen, done) {
       const nu = window.dash_clientside.no_update;
@@ -38,6 +57,8 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
         w.done = done.t;
         w.inflight = null;
         w.landed = now;
+        // the page itself arrived drawn: its first refresh is due one period later
+        w.asked = w.asked || now;
         if (done.version && done.version !== config.version) { window.location.reload(); }
       }
       if (config.reload_ms && now - w.loaded > config.reload_ms) { window.location.reload(); }

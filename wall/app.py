@@ -8,10 +8,12 @@ has landed, so a slow store never piles requests up and never freezes the clock.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from pathlib import Path
 
 import dash
+import numpy as np
 from dash import ALL, ClientsideFunction, Input, Output, State, dcc, html
 
 from wall import cache, ids
@@ -25,6 +27,7 @@ from wall.state.db import connect
 from wall.store import Store, store_from_settings
 from wall.wallstate import WallState, asof_for_search, wall_state
 
+log = logging.getLogger(__name__)
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
 MAP_CONFIG = {
     "topojsonURL": "/assets/topojson/",
@@ -91,20 +94,55 @@ def _area(a) -> str:
     return f"{a.row} / {a.col} / span {a.height} / span {a.width}"
 
 
-def screen_div(screen: Screen, plan, settings: Settings) -> html.Div:
-    """One screen: its panels on the grid the layout file gives (and its wide variant)."""
+_MAPS: dict[tuple, dict] = {}
+
+
+def initial_map(plan, geometry_path) -> dict:
+    """The map as first sent (geometry, names, no health yet), built once per process: a
+    plotly figure of 21 boundaries takes longer to build than the rest of the page."""
+    key = (plan.cache_name, str(geometry_path))
+    if key not in _MAPS:
+        views = gdmap.city_views(plan, {}, {}, now_utc())
+        figure = gdmap.figure(views, geometry_path).to_plotly_json()
+        for feature in figure["data"][0]["geojson"]["features"]:
+            # rings as arrays: the JSON encoder passes arrays whole instead of walking
+            # 60,000 coordinate pairs one by one on every page load
+            geom = feature["geometry"]
+            polygons = geom["coordinates"]
+            if geom["type"] == "Polygon":
+                polygons = [polygons]
+            arrays = [[np.asarray(ring, dtype=float) for ring in poly] for poly in polygons]
+            geom["coordinates"] = arrays if geom["type"] == "MultiPolygon" else arrays[0]
+        _MAPS[key] = figure
+    return _MAPS[key]
+
+
+def screen_div(
+    screen: Screen,
+    plan,
+    settings: Settings,
+    layouts: Layouts,
+    state: WallState | None,
+    with_map: bool = True,
+) -> html.Div:
+    """One screen: its panels on the grid the layout file gives (and its wide variant), drawn
+    with the state given (the page arrives complete; refreshes replace the panels) or empty
+    until its first refresh; the callbacks' validation layout leaves out the map's figure."""
     g = screen.grid
     sections = []
     for i, p in enumerate(screen.panels):
         style = {"--area": _area(p.area), "--area-wide": _area(p.wide or p.area)}
-        body = html.Div(id=ids.panel(screen.id, i), className="panel-body")
+        first = render_panel(p, state, layouts) if state is not None else None
+        body = html.Div(first, id=ids.panel(screen.id, i), className="panel-body")
         if p.panel == PanelKind.map:
-            views = gdmap.city_views(plan, {}, {}, now_utc())
+            figure = initial_map(plan, settings.geometry_path) if with_map else None
+            if figure is not None and state is not None:
+                figure = gdmap.with_views(figure, state.views)
             body = html.Div(
                 [
                     dcc.Graph(
                         id=ids.map_graph(screen.id),
-                        figure=gdmap.figure(views, settings.geometry_path),
+                        figure=figure,
                         config=MAP_CONFIG,
                         className="map-graph",
                         style={"height": "100%", "width": "100%"},
@@ -131,6 +169,26 @@ def screen_div(screen: Screen, plan, settings: Settings) -> html.Div:
         "--wide-rows": str(g.wide_rows or g.rows),
     }
     return html.Div(sections, id=ids.screen(screen.id), className="screen", style=style)
+
+
+def active_screen(layouts: Layouts, search: str, now_ms: int) -> str:
+    """The screen on show: ?screen= if it names one, else the carousel's position by the wall
+    clock (the same rule as assets/wall.js, so the page opens on the screen the browser keeps)."""
+    from urllib.parse import parse_qs
+
+    wanted = parse_qs(search).get("screen", [""])[0]
+    names = [s.id for s in layouts.screens]
+    if wanted in names:
+        return wanted
+    rotating = [s for s in layouts.screens if s.dwell_s > 0]
+    if not rotating:
+        return names[0]
+    t = now_ms % sum(int(s.dwell_s * 1000) for s in rotating)
+    for s in rotating:
+        if t < int(s.dwell_s * 1000):
+            return s.id
+        t -= int(s.dwell_s * 1000)
+    return rotating[-1].id
 
 
 def page_config(layouts: Layouts) -> dict:
@@ -184,43 +242,110 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
         compress=True,  # flask-compress: plotly.js travels as brotli/gzip, not 4.6 MB
         update_title=None,
     )
+    app.server.after_request(_cache_headers)
     demo_banner = (
         html.Div("演示模式 · 未启用登录 · 数据为模拟", className="demo-banner", id="demo-banner")
         if settings.demo
         else None
     )
 
-    def layout():
+    def layout(validation: bool = False):
         layouts = source.get()
+        search = page_search()
+        state = None if validation else first_state(layouts, search)
+        active = active_screen(layouts, search, int(now_utc().timestamp() * 1000))
+        # only the screen on show is drawn now; the others when the carousel reaches them
+        screens = [
+            screen_div(
+                s, plan, settings, layouts, state if s.id == active else None, not validation
+            )
+            for s in layouts.screens
+        ]
+        if not validation:
+            for div in screens:
+                if div.id == ids.screen(active):
+                    div.className = "screen active"
         return html.Div(
             [
-                dcc.Location(id=ids.URL),
+                # given the page's own address, so that mounting it changes no property and
+                # triggers no refresh of a page that arrived drawn
+                dcc.Location(id=ids.URL, refresh="callback-nav", **page_location()),
                 dcc.Interval(id=ids.TICK, interval=1000),
                 dcc.Store(id=ids.CONFIG, data=page_config(layouts)),
                 dcc.Store(id=ids.TRIGGER),
-                dcc.Store(id=ids.DONE),
-                dcc.Store(id=ids.SCREEN),
+                dcc.Store(id=ids.DONE, data=landed(state, layouts)),
+                dcc.Store(id=ids.SCREEN, data=None if validation else active),
                 html.Header(
                     [
                         html.H1("广东“数字政府”政务云 · 全省一片云"),
                         html.Div(id=ids.SCREEN_TITLE, className="screen-title"),
                         html.Div(plan.document, className="doc-no"),
-                        html.Div(id=ids.ASOF, className="asof"),
+                        html.Div(
+                            [
+                                html.Label("查看日期", htmlFor=ids.ASOF_PICK),
+                                dcc.Input(
+                                    id=ids.ASOF_PICK,
+                                    type="date",
+                                    min=plan.period.start.isoformat(),
+                                    max=datetime.now(CHINA).date().isoformat(),
+                                    className="asof-pick",
+                                ),
+                                html.Button("实时", id=ids.ASOF_LIVE, className="asof-live"),
+                                html.Div(asof_label(state), id=ids.ASOF, className="asof"),
+                            ],
+                            className="asof-control",
+                        ),
                         html.Div(id=ids.STATUS, className="refresh-status"),
                         demo_banner,
                         html.Div(id=ids.CLOCK, className="clock"),
                     ],
                     className="wall-header",
                 ),
-                html.Div(id=ids.BANNER, className="banners"),
                 html.Div(
-                    [screen_div(s, plan, settings) for s in layouts.screens], className="screens"
+                    banner(state, source.error) if state else None,
+                    id=ids.BANNER,
+                    className="banners",
+                ),
+                html.Div(
+                    screens,
+                    className="screens",
                 ),
             ],
             className="wall",
         )
 
+    def page_location() -> dict:
+        """The address of the page asking for its layout (the Referer of that request)."""
+        from urllib.parse import urlsplit
+
+        from flask import has_request_context, request
+
+        if not has_request_context() or not request.referrer:
+            return {}
+        url = urlsplit(request.referrer)
+        search = f"?{url.query}" if url.query else ""
+        return {"pathname": url.path, "search": search, "hash": "", "href": request.referrer}
+
+    def page_search() -> str:
+        return page_location().get("search", "").lstrip("?")
+
+    def first_state(layouts: Layouts, search: str) -> WallState | None:
+        """The state the page opens with, as of the page's ?asof=, from the cache the
+        refreshes share."""
+        from flask import has_request_context
+
+        if not has_request_context():
+            return None
+        try:
+            return wall_state(settings, store, asof_for_search(search), layouts.thresholds)
+        except Exception:  # the first refresh will say what is wrong, in its banner
+            log.exception("first paint of the wall failed")
+            return None
+
     app.layout = layout
+    # what the browser checks callbacks against: every component, without the map's 250 KB
+    # figure (Dash would otherwise put a whole rendered layout into every page's config)
+    app.validation_layout = layout(validation=True)
 
     app.clientside_callback(
         ClientsideFunction("wall", "schedule"),
@@ -230,6 +355,15 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
         Input(ids.TICK, "n_intervals"),
         Input(ids.URL, "search"),
         State(ids.CONFIG, "data"),
+        State(ids.SCREEN, "data"),
+    )
+    app.clientside_callback(  # the date control and ?asof= in the URL follow each other
+        ClientsideFunction("wall", "asof"),
+        Output(ids.URL, "search"),
+        Output(ids.ASOF_PICK, "value"),
+        Input(ids.URL, "search"),
+        Input(ids.ASOF_PICK, "value"),
+        Input(ids.ASOF_LIVE, "n_clicks"),
     )
     app.clientside_callback(
         ClientsideFunction("wall", "pace"),
@@ -285,12 +419,8 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
             node_summary(state, clicked) if s["screen"] == screen.id else dash.no_update
             for s in summary_ids
         ]
-        asof_label = (
-            f"截至 {format_cn_date(asof.astimezone(CHINA).date())}"
-            if state.replay
-            else f"实时 · 更新于 {datetime.now(CHINA):%H:%M:%S}"
-        )
-        return panels, maps, summaries, banner(state, source.error), asof_label, done
+        banners = banner(state, source.error)
+        return panels, maps, summaries, banners, asof_label(state), done
 
     # Dash registers the files it may serve while rendering the index page; a gunicorn worker
     # asked for a script before it rendered one would refuse it, so render it once now
@@ -298,6 +428,38 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
         app._setup_server()
         app.index()
     return app
+
+
+def asof_label(state: WallState | None) -> str | None:
+    if state is None:
+        return None
+    if state.replay:
+        return f"回放 · 截至 {format_cn_date(state.asof.astimezone(CHINA).date())}"
+    return f"实时 · 更新于 {datetime.now(CHINA):%H:%M:%S}"
+
+
+def landed(state: WallState | None, layouts: Layouts) -> dict | None:
+    """What the refresh callback answers in DONE; a page drawn with a state counts as one."""
+    return None if state is None else {"t": state.now.timestamp(), "version": layouts.version}
+
+
+def _cache_headers(response):
+    """Assets whose URL carries their modification time (?m=) never change under that URL:
+    browsers keep them a year. The rest of /assets/ (fonts named by the stylesheet) a day."""
+    from flask import request
+
+    if request.path.startswith("/assets/") and response.status_code == 200:
+        # hand flask-compress the whole file, not a stream: it compresses a stream on the fly
+        # and its answer then carries an ETag a browser can never revalidate
+        response.direct_passthrough = False
+        response.set_data(response.get_data())
+        fingerprinted = "m" in request.args
+        response.cache_control.no_cache = None
+        response.cache_control.public = True
+        response.cache_control.max_age = 365 * 86400 if fingerprinted else 86400
+        if fingerprinted:
+            response.cache_control.immutable = True
+    return response
 
 
 def _clicked_node(map_ids: list[dict], clicks: list, screen_id: str) -> str | None:

@@ -10,6 +10,8 @@ SCREEN_TITLE = "wall-screen-title"
 STATUS = "wall-status"
 CLOCK = "wall-clock"
 ASOF = "wall-asof"
+ASOF_PICK = "asof-pick"  # the date the wall is viewed as of (empty: now)
+ASOF_LIVE = "asof-live"  # back to now
 BANNER = "wall-banner"
 
 

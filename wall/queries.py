@@ -38,30 +38,56 @@ class Figure:
 TREND_DAYS = 30
 
 
+HISTORY_TTL_S = 3600  # whole past days change only with late data: kept an hour
+
+
 def province_daily(
     store: Store, plan: Plan, metric: str, start: datetime, end: datetime
 ) -> pd.Series:
     """A provincial figure per China day (the sum over the provincial nodes of each node's
-    last value that day), indexed by the day's start in UTC."""
-    measurement, field = PROVINCE_METRICS[metric]
-    nodes = [n.id for n in plan.nodes_of(Tier.province)]
-    parts = []
-    for node in nodes:
-        s = store.series(
-            measurement, field, node, start, end, timedelta(days=1), "last", Resolution.daily
-        )
-        parts.append(s.set_index("time")["value"].rename(node))
+    last value that day), indexed by the day's start in UTC.
+
+    The whole days before end's day are read once an hour (cached by their first and last
+    day, shared by every refresh and by the tiles and milestones that ask); only end's own
+    day is read each time."""
+    today = day_start(end.astimezone(CHINA).date())
+    first = day_start(start.astimezone(CHINA).date())
+    past = _province_days(store, plan, metric, first, today) if first < today else None
+    tail = _province_frame(store, plan, metric, max(today, start), end) if today < end else None
+    parts = [f for f in (past, tail) if f is not None and not f.empty]
     if not parts:
         return pd.Series(dtype=float)
-    frame = pd.concat(parts, axis=1).sort_index().ffill()  # a centre silent one day keeps its last
+    frame = pd.concat(parts)
+    frame = frame.sort_index().ffill()  # a centre silent one day keeps its last value
     return frame.sum(axis=1, min_count=1).dropna()
+
+
+@cached(ttl_s=HISTORY_TTL_S)
+def _province_days(
+    store: Store, plan: Plan, metric: str, start: datetime, end: datetime
+) -> pd.DataFrame:
+    return _province_frame(store, plan, metric, start, end)
+
+
+def _province_frame(
+    store: Store, plan: Plan, metric: str, start: datetime, end: datetime
+) -> pd.DataFrame:
+    """Each provincial node's last value per China day in [start, end), one column a node."""
+    measurement, field = PROVINCE_METRICS[metric]
+    parts = []
+    for node in plan.nodes_of(Tier.province):
+        s = store.series(
+            measurement, field, node.id, start, end, timedelta(days=1), "last", Resolution.daily
+        )
+        parts.append(s.set_index("time")["value"].rename(node.id))
+    return pd.concat(parts, axis=1) if parts else pd.DataFrame()
 
 
 @cached()
 def province_figure(store: Store, plan: Plan, metric: str, asof: datetime) -> Figure:
     """The provincial figure as of an instant: the latest day's value up to asof, and the
     value TREND_DAYS before it."""
-    start = asof - timedelta(days=400)
+    start = day_start(asof.astimezone(CHINA).date() - timedelta(days=400))
     daily = province_daily(store, plan, metric, start, asof + timedelta(seconds=1))
     if daily.empty:
         return Figure(None, None)
@@ -81,11 +107,20 @@ def target_reached_at(store: Store, plan: Plan, target: Target, asof: datetime) 
         or Tier.province not in target.scope
     ):
         raise NotMeasured(f"{target.id} is not measured by a stored metric")
-    since = target.since or plan.period.start
-    start = day_start(since)
-    daily = province_daily(store, plan, target.metric, start, asof + timedelta(seconds=1))
+    start = day_start(target.since or plan.period.start)
+    end = asof + timedelta(seconds=1)
+    today = day_start(end.astimezone(CHINA).date())
+    if start < today:  # met before today is a fact of the past days, read once an hour
+        past = province_daily(store, plan, target.metric, start, today)
+        if not past.empty and (met := _first_reached(past, target, start)) is not None:
+            return met
+    daily = province_daily(store, plan, target.metric, start, end)
     if daily.empty:
         raise LookupError("暂无指标数据")
+    return _first_reached(daily, target, start)
+
+
+def _first_reached(daily: pd.Series, target: Target, start: datetime) -> datetime | None:
     if target.metric == "vcpu_added":  # growth since the start, not a level
         daily = daily - daily.iloc[0]
     reached = daily[daily >= target.value]
@@ -185,6 +220,13 @@ def node_figures(store: Store, asof: datetime) -> dict[str, NodeFigures]:
     return out
 
 
+@cached(ttl_s=HISTORY_TTL_S)
+def node_figures_past(store: Store, asof: datetime) -> dict[str, NodeFigures]:
+    """node_figures as of a past instant (the tiles' trend), kept an hour: pass an hour-bucketed
+    asof, so every refresh in that hour shares it."""
+    return node_figures.__wrapped__(store, asof)
+
+
 def _num(value) -> float | None:
     return None if pd.isna(value) else float(value)
 
@@ -201,11 +243,17 @@ class SecuritySummary:
             return {}
         return self.events.groupby(column)["events"].sum().to_dict()
 
+    def open_by_severity(self) -> dict[str, int]:
+        if self.open_incidents.empty:
+            return {}
+        return {
+            str(k): int(v)
+            for k, v in self.open_incidents.groupby("severity")["open_incidents"].sum().items()
+        }
+
     @property
     def open_total(self) -> int:
-        return (
-            int(self.open_incidents["open_incidents"].sum()) if not self.open_incidents.empty else 0
-        )
+        return sum(self.open_by_severity().values())
 
 
 SEVERITIES = ("high", "medium", "low")

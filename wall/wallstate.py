@@ -134,7 +134,7 @@ def wall_state(
         health = {} if replay else queries.node_health(store, settings.stale_after_s, now)
         node_figs = queries.node_figures(store, asof)
         before = asof - timedelta(days=queries.TREND_DAYS)
-        node_figs_before = queries.node_figures(store, cache.bucket(before, 3600))
+        node_figs_before = queries.node_figures_past(store, cache.bucket(before, 3600))
         security = queries.security_summary(store, asof)
 
         def reached(target_id: str, when: datetime):
@@ -144,7 +144,7 @@ def wall_state(
         error = str(exc)
     ov = build_overview(plan, progress, asof, figures, reached)
     states = {v.node.id: v.state for v in ov.nodes}
-    views = gdmap.city_views(plan, states, health, now, replay=replay)
+    views = gdmap.city_views(plan, states, health, now, replay=replay, thresholds=thresholds)
     rows = security_rows(ov, progress, security, asof)
     state = WallState(
         asof, now, ov, views, health, node_figs, security, rows, replay, error, thresholds,

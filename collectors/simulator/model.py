@@ -271,9 +271,9 @@ class Province:
             u = noise(t, sim.salt + 10 + k)
             # inverse-CDF of a Poisson count, good enough for small rates
             events = np.floor(-np.log1p(-u * 0.999) * lam)
-            open_inc = np.floor(
-                noise(t // (6 * 3600), sim.salt + 20 + k) * (3, 5, 8)[k] * (1 if k else 0.6)
-            )
+            # incidents open at t (re-drawn every six hours): most nodes have none open; a
+            # high-severity one is open somewhere in the province about one time in ten
+            open_inc = np.floor(noise(t // (6 * 3600), sim.salt + 20 + k) ** 3 * (1.1, 2.5, 4)[k])
             out[sev] = {"events": events, "open_incidents": open_inc}
         return out
 

@@ -70,6 +70,27 @@ def test_recorded_progress_shows_on_the_wall_and_as_of_replays_it(plain_wall, pa
     )
     assert "进行中" in page.page.inner_text("#ms-m2a-first-three")
     assert "截至 2019年9月29日" in page.page.inner_text("header")
+    # the date control shows the URL's day; choosing another day replays that one
+    assert page.page.input_value("#asof-pick") == "2019-09-29"
+    page.page.fill("#asof-pick", "2019-10-01")
+    page.page.wait_for_function(
+        "document.querySelector('#tile-cities .tile-value').innerText === '3/14'", timeout=10_000
+    )
+    assert "asof=2019-10-01" in page.page.url and "screen=overview" in page.page.url
+    assert "截至 2019年10月1日" in page.page.inner_text("header")
+    page.page.click("#asof-live")  # back to now
+    page.page.wait_for_function("!location.search.includes('asof')", timeout=10_000)
+    page.page.wait_for_function(
+        "document.querySelector('#wall-asof').innerText.startsWith('实时')", timeout=10_000
+    )
+    assert page.page.input_value("#asof-pick") == ""
+    page.page.go_back()  # the browser's history holds the replayed day
+    page.page.wait_for_function(
+        "document.querySelector('#asof-pick').value === '2019-10-01'", timeout=10_000
+    )
+    page.page.wait_for_function(
+        "document.querySelector('#wall-asof').innerText.includes('2019年10月1日')", timeout=10_000
+    )
 
 
 def test_the_demo_runs_the_simulated_province_and_says_sign_in_is_off(demo_wall, page):
@@ -116,14 +137,16 @@ def test_the_demo_runs_the_simulated_province_and_says_sign_in_is_off(demo_wall,
         wide = wide.loc[[n for n in live if n in wide.index]]
         ratios = (wide["vcpu_allocated"] / wide["vcpu_total"] + wide["mem_allocated_gib"] / wide["mem_total_gib"]
                   + wide["storage_allocated_tib"] / wide["storage_total_tib"]) / 3  # fmt: skip
-        incidents = store.latest("security", ["open_incidents"])["value"].sum()
-        return f"{ratios.mean():.1%}", f"{incidents:.0f}"
+        incidents = store.latest("security", ["open_incidents"])
+        high = incidents[incidents["severity"] == "high"]["value"].sum()
+        return f"{ratios.mean():.1%}", f"{incidents['value'].sum():.0f}", f"其中高危 {high:.0f}"
 
     # collectors keep writing: compare until the screen and the store agree at one moment
     for _ in range(20):
         expected = utilization_and_incidents()
         shown = (page.page.inner_text("#tile-utilization .tile-value"),
-                 page.page.inner_text("#tile-incidents .tile-value"))  # fmt: skip
+                 page.page.inner_text("#tile-incidents .tile-value"),
+                 page.page.inner_text("#tile-incidents .tile-target").split(" · ")[0])  # fmt: skip
         if shown == expected:
             break
         page.page.wait_for_timeout(500)

@@ -149,3 +149,26 @@ def test_target_milestones_are_decided_by_the_metrics(store):
     # a target no metric measures falls back to the recorded event
     m6d = evaluate_milestone(progress, PLAN.milestone("m6d-identity-eseal"), now, target_reached)
     assert m6d.status == MilestoneStatus.open  # recorded on 2020-12-22, after this 'now'
+
+
+def test_province_figures_join_cached_past_days_and_todays_reads(store):
+    """The wall reads whole past days once an hour and today's day each refresh: the joined
+    answer equals the provincial totals computed straight from the daily rollups."""
+    from wall import cache, queries
+
+    now = datetime(2020, 1, 10, 12, tzinfo=UTC)  # 20:00 in China: the day is well under way
+    province = Province(PLAN, now=now)
+    backfill(store, province, datetime(2019, 11, 1, tzinfo=CHINA), now=now, minute_days=1)
+    cache.current().clear()
+    for metric, (measurement, field) in (("vcpu_total", ("capacity", "vcpu_total")),
+                                         ("systems_migrated", ("migration", "systems_migrated"))):  # fmt: skip
+        fig = queries.province_figure(store, PLAN, metric, now)
+        roll = store.rollup(measurement, field, datetime(2019, 11, 1, tzinfo=CHINA), now,
+                            Resolution.daily, nodes=["prov-mingmei", "prov-dongyong"])  # fmt: skip
+        per_day = roll.groupby("time")["last"].sum()
+        assert fig.time == per_day.index[-1].to_pydatetime()
+        if metric == "vcpu_total":  # reported every minute: today's value, read apart
+            assert fig.time.astimezone(CHINA).date() == now.astimezone(CHINA).date()
+        assert fig.value == pytest.approx(per_day.iloc[-1])
+        month_before = per_day[per_day.index <= per_day.index[-1] - timedelta(days=30)]
+        assert fig.previous == pytest.approx(month_before.iloc[-1])

@@ -54,3 +54,30 @@ def test_refreshes_patch_colours_and_texts_not_the_geometry():
     assert "geojson" not in str(patch)
     fig = gdmap.figure(views)
     assert fig.data[0].geojson is not None and len(fig.data[0].locations) == 21
+
+
+def test_the_map_labels_utilization_by_its_threshold_and_trouble_in_words():
+    from wall.layouts import Level, load_layouts
+
+    thresholds = load_layouts().thresholds  # node_utilization: amber from 80 %, red from 90 %
+    online = NodeState.online
+    states = {"city-heyuan": online, "city-meizhou": online, "city-shantou": online,
+              "city-zhanjiang": online, "city-maoming": online}  # fmt: skip
+    health = {
+        "city-heyuan": NodeHealth("stale", NOW - timedelta(hours=2), 0.95, 0.2),
+        "city-meizhou": NodeHealth("ok", NOW, 0.61, 0.3),
+        "city-shantou": NodeHealth("down", NOW, 0.4, 0.0),
+        "city-zhanjiang": NodeHealth("degraded", NOW, 0.93, 0.5),
+        "city-maoming": NodeHealth("ok", NOW, 0.84, 0.5),
+    }
+    views = gdmap.city_views(PLAN, states, health, NOW, thresholds=thresholds)
+    assert view(views, 441400).label == "梅州<br>61%" and view(views, 441400).level == Level.ok
+    assert view(views, 440800).label == "湛江<br>✖93%"
+    assert view(views, 440800).label_color == gdmap.LABEL_COLOR[Level.bad]
+    assert view(views, 440900).label == "茂名<br>▲84%" and view(views, 440900).level == Level.warn
+    # a stale node's last utilization is not shown as current: it says the data stopped
+    assert view(views, 441600).label == "河源<br>⚠数据中断"
+    assert view(views, 440500).label == "汕头<br>✖中断"
+    assert view(views, 440600).label == "佛山"  # a PRD cloud not docked: just its name
+    labels = gdmap.patch(views).to_plotly_json()
+    assert "梅州<br>61%" in str(labels)

@@ -12,6 +12,7 @@ from dash import Patch
 
 from geo.cities import CITIES
 from geo.geometry import centroids, load_geojson
+from wall.layouts import Level, Thresholds
 from wall.plan.models import STATE_LABEL, NodeState, Plan, Tier
 from wall.queries import NodeHealth
 
@@ -32,6 +33,7 @@ HEALTH_LABEL = {
     "none": "无数据",
 }
 GUANGZHOU = 440100
+LABEL_COLOR = {Level.bad: "#ff6b6b", Level.warn: "#ffc53d"}  # else white
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,12 @@ class CityView:
     category: int
     hover: str
     flowing: bool  # fresh data from this node reaches the province
+    label: str = ""  # on the map: the city's name and its node's utilization or trouble
+    level: Level = Level.none  # of the utilization against its threshold
+
+    @property
+    def label_color(self) -> str:
+        return LABEL_COLOR.get(self.level, "#ffffff")
 
 
 def city_views(
@@ -50,15 +58,25 @@ def city_views(
     health: dict[str, NodeHealth],
     now,
     replay: bool = False,
+    thresholds: Thresholds | None = None,
 ) -> list[CityView]:
     """One view per city: the node the plan has there (city node or PRD cloud). In a replay of
-    a past date, health is not known: live nodes are shown by their state alone."""
+    a past date, health is not known: live nodes are shown by their state alone. The label
+    under each name gives the node's utilization (coloured by the `node_utilization`
+    threshold) or, when there is none to show, what is wrong, in words."""
+    judge = (
+        thresholds["node_utilization"]
+        if thresholds and "node_utilization" in thresholds.fields
+        else None
+    )
     by_adcode = {n.adcode: n for n in plan.nodes if n.tier in (Tier.city, Tier.prd)}
     out = []
     for city in CITIES:
         node = by_adcode.get(city.adcode)
         if node is None:
-            out.append(CityView(city.adcode, city.name, None, 0, f"<b>{city.name}</b>", False))
+            out.append(
+                CityView(city.adcode, city.name, None, 0, f"<b>{city.name}</b>", False, city.name)
+            )
             continue
         state = states.get(node.id)
         h = health.get(node.id)
@@ -85,8 +103,21 @@ def city_views(
             lines.append(
                 f"数据中断 · 最后更新 {h.time.astimezone(_china()):%H:%M}" if h else "数据中断"
             )
-        out.append(CityView(city.adcode, city.name, node.id, category, "<br>".join(lines),
-                            live and h is not None and h.health in ("ok", "degraded", "down")))  # fmt: skip
+        flowing = live and h is not None and h.health in ("ok", "degraded", "down")
+        second, level = "", Level.none
+        if category == 5 and not replay:
+            second = "⚠数据中断" if h else "⚠无数据"
+        elif category == 4:
+            second = "✖中断"
+        elif flowing and h.utilization is not None:
+            level = judge.level(h.utilization) if judge else Level.none
+            mark = {Level.bad: "✖", Level.warn: "▲"}.get(level, "")
+            second = f"{mark}{h.utilization:.0%}"
+        label = f"{city.name}<br>{second}" if second else city.name
+        out.append(
+            CityView(city.adcode, city.name, node.id, category, "<br>".join(lines), flowing,
+                     label, level)
+        )  # fmt: skip
     return out
 
 
@@ -157,11 +188,11 @@ def figure(views: list[CityView], geometry_path=None) -> go.Figure:
         go.Scattergeo(
             lon=[points[v.adcode][0] for v in views],
             lat=[points[v.adcode][1] for v in views],
-            text=[v.name for v in views],
+            text=[v.label for v in views],
             mode="text",
             hoverinfo="skip",
             showlegend=False,
-            textfont={"color": "#ffffff", "size": 15},
+            textfont={"color": [v.label_color for v in views], "size": 15},
             name="names",
         )
     )
@@ -184,9 +215,11 @@ def figure(views: list[CityView], geometry_path=None) -> go.Figure:
             showlegend=False,
         )
     )
-    fig.update_geos(
-        fitbounds="locations", visible=False, projection_type="mercator", bgcolor="rgba(0,0,0,0)"
-    )
+    lon, lat = _bounds(geojson)
+    fig.update_geos(  # the frame given, not fitted in the browser to every boundary point
+        lonaxis_range=lon, lataxis_range=lat, visible=False, projection_type="mercator",
+        bgcolor="rgba(0,0,0,0)",
+    )  # fmt: skip
     fig.update_layout(
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         paper_bgcolor="rgba(0,0,0,0)",
@@ -201,23 +234,63 @@ def figure(views: list[CityView], geometry_path=None) -> go.Figure:
     return fig
 
 
+def _bounds(geojson: dict, margin: float = 0.05) -> tuple[list[float], list[float]]:
+    """Longitude and latitude ranges of every boundary point, with a small margin."""
+    xs, ys = [], []
+    for feature in geojson["features"]:
+        geom = feature["geometry"]
+        polygons = geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
+        for ring in (ring for poly in polygons for ring in poly):
+            xs += [pt[0] for pt in ring]
+            ys += [pt[1] for pt in ring]
+    return [min(xs) - margin, max(xs) + margin], [min(ys) - margin, max(ys) + margin]
+
+
 def _link_color(v: CityView) -> str:
     return "rgba(46, 204, 113, 0.85)" if v.flowing else "rgba(123, 132, 148, 0.35)"
 
 
-def patch(views: list[CityView]) -> Patch:
-    """Only what changes between refreshes: colours, hover texts, link colours."""
-    p = Patch()
-    p["data"][0]["z"] = [v.category for v in views]
-    p["data"][0]["text"] = [v.hover for v in views]
-    p["data"][0]["customdata"] = [v.node_id or "" for v in views]
+def updates(views: list[CityView]) -> list[tuple[tuple, object]]:
+    """What changes between refreshes, as (path in the figure, value): colours, hover texts,
+    link colours, the labels with utilization. Never the geometry."""
+    out: list[tuple[tuple, object]] = [
+        (("data", 0, "z"), [v.category for v in views]),
+        (("data", 0, "text"), [v.hover for v in views]),
+        (("data", 0, "customdata"), [v.node_id or "" for v in views]),
+    ]
     i = 1
     for v in views:
         if v.adcode == GUANGZHOU:
             continue
-        p["data"][i]["line"]["color"] = _link_color(v)
+        out.append((("data", i, "line", "color"), _link_color(v)))
         i += 1
+    out.append((("data", i, "text"), [v.label for v in views]))  # the names with utilization
+    out.append((("data", i, "textfont", "color"), [v.label_color for v in views]))
+    return out
+
+
+def patch(views: list[CityView]) -> Patch:
+    """The refresh sent to a browser that already has the figure."""
+    p = Patch()
+    for path, value in updates(views):
+        target = p
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
     return p
+
+
+def with_views(figure: dict, views: list[CityView]) -> dict:
+    """A copy of a figure dict showing these views (copying only what changes: the geometry
+    is shared with the original)."""
+    fig = {**figure, "data": [dict(trace) for trace in figure["data"]]}
+    for path, value in updates(views):
+        target = fig["data"][path[1]]
+        for key in path[2:-1]:
+            target[key] = dict(target[key])
+            target = target[key]
+        target[path[-1]] = value
+    return fig
 
 
 def legend() -> list:

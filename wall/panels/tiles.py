@@ -181,12 +181,14 @@ def incidents_tile(state: WallState, th: Thresholds) -> html.Div:
     if sec is None:
         return tile("incidents", "未关闭安全事件", "—", "目标 0", Level.none, note="暂无采集数据")
     n = sec.open_total
-    level = th["open_incidents"].level(n) if "open_incidents" in th.fields else Level.none
+    high = sec.open_by_severity().get("high", 0)
+    judge = th.fields.get("open_high_incidents")
+    level = judge.level(high) if judge else Level.none  # judged by the high-severity ones
     by_sev = sec.events_by("severity")
     total = sum(by_sev.values())
     trend = f"24小时 {total:,.0f} 起 · 高危 {by_sev.get('high', 0):.0f}"
     return tile(
-        "incidents", "未关闭安全事件", f"{n}", "目标 0", level, trend,
+        "incidents", "未关闭安全事件", f"{n}", f"其中高危 {high} · 目标 0", level, trend,
         _fresh_note(state, state.now), _all_stale(state),
     )  # fmt: skip
 

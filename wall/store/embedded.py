@@ -422,18 +422,20 @@ class EmbeddedStore(Store):
             return pd.DataFrame(columns=columns)
         day = day_bucket(epoch(asof))
         out = series.copy()
+        ids = json.dumps([int(s) for s in series["series_id"]])
         for f in fields:
+            # one primary-key probe per series (its newest day up to asof), not a table scan
             rows = (
                 self._conn()
                 .execute(
-                    "SELECT r.series_id, r.last FROM rollup_1d AS r JOIN (SELECT series_id,"
-                    " max(bucket) AS b FROM rollup_1d WHERE field = ? AND bucket <= ? GROUP BY series_id)"
-                    " AS x ON x.series_id = r.series_id AND x.b = r.bucket WHERE r.field = ?",
-                    (f, day, f),
+                    "SELECT s.value, (SELECT r.last FROM rollup_1d AS r WHERE r.series_id = s.value"
+                    " AND r.field = ? AND r.bucket <= ? ORDER BY r.bucket DESC LIMIT 1)"
+                    " FROM json_each(?) AS s",
+                    (f, day, ids),
                 )
                 .fetchall()
             )
-            values = dict(rows)
+            values = {sid: v for sid, v in rows if v is not None}
             out[f] = out["series_id"].map(values)
         out = out.dropna(subset=list(fields), how="all")
         return out[columns].sort_values(list(m.tags)).reset_index(drop=True)

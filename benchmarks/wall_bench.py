@@ -1,0 +1,370 @@
+"""Wall benchmark: server time of a full refresh, the page in Chromium, fifty screens at once.
+
+    .venv/bin/python -m benchmarks.wall_bench [--skip-influx] [--sections refresh,browser,load]
+                                              [--load-s 120] [--screens 50]
+
+The data set is the simulated province's history since 2019 (the demo's backfill, with its
+progress events) plus the store benchmark's usage set (30 more nodes: 30 days at one minute
+and a year hourly), written once into benchmarks/.cache/wall-* for each store and topped up
+to now on later runs. Prints figures and ratios; asserts nothing about time.
+
+- refresh: one full refresh of the overview screen through Flask's test client (the callback
+  the browser posts, panels rendered and serialized), with the query cache emptied (cold) and
+  kept (warm), beside the raw time of the very store calls that refresh made.
+- browser: headless Chromium at 1920×1080 against `gdwall serve` (gunicorn): navigation until
+  the map's 21 cities and all eight tiles are drawn, bytes on the wire and requests, with an
+  empty browser cache (cold) and a reload (warm).
+- load: N screens each posting the refresh every 5 s (random phase) for the given time, with
+  the in-process cache and with Redis: latency p50/p99, errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import closing, suppress
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+from benchmarks.store_bench import CACHE, dataset, timed
+from collectors.simulator.backfill import backfill
+from collectors.simulator.model import Province
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT
+from tests.harness import servers as harness
+from wall import cache, ids
+from wall.layouts import Layouts, LayoutSource, PanelKind
+from wall.plan.loader import cached_plan
+from wall.progress import add_event
+from wall.settings import Settings
+from wall.state.db import connect
+from wall.store import open_store
+
+SINCE = datetime(2019, 1, 1, tzinfo=UTC)
+REBUILD_AFTER = timedelta(days=1)  # older data sets are built again rather than topped up
+SCREEN = "overview"
+
+
+# -- the data set -------------------------------------------------------------------------------
+
+
+def prepare(name: str, store_url: str, data_dir: Path) -> Settings:
+    """The wall's settings over a built data set (building or topping it up first)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    settings = Settings(data_dir=data_dir, store_url=store_url, cache_bucket_s=5)
+    plan = cached_plan(settings.plan_path)
+    province = Province(plan)
+    store = open_store(store_url)
+    marker = data_dir / "built"
+    now = datetime.now(UTC)
+    last = datetime.fromisoformat(marker.read_text()) if marker.exists() else None
+    t = time.perf_counter()
+    if last is None or now - last > REBUILD_AFTER:
+        lines = backfill(store, province, SINCE)
+        for batch in dataset(30, 30):
+            store.write(batch, complete_buckets=True)
+            lines += len(batch)
+        with closing(connect(settings.state_db_path)) as conn:
+            for event in province.events:
+                add_event(conn, plan, event)
+        print(f"{name}: built {lines:,} lines in {time.perf_counter() - t:.0f} s")
+    else:
+        lines = backfill(store, province, last)
+        print(f"{name}: topped up {lines:,} lines in {time.perf_counter() - t:.0f} s")
+    marker.write_text(now.isoformat())
+    store.close()
+    return settings
+
+
+# -- the refresh the browser posts --------------------------------------------------------------
+
+
+def refresh_body(app, layouts: Layouts, screen_id: str, trigger: float, search: str = "") -> dict:
+    """The JSON a browser posts to /_dash-update-component for one refresh of a screen."""
+    key = next(k for k in app.callback_map if f"{ids.DONE}.data" in k)
+    panels, maps, summaries = [], [], []
+    for s in layouts.screens:
+        for i, p in enumerate(s.panels):
+            panels.append({"id": ids.panel(s.id, i), "property": "children"})
+            if p.panel == PanelKind.map:
+                maps.append(ids.map_graph(s.id))
+                summaries.append({"id": ids.summary(s.id), "property": "children"})
+    return {
+        "output": key,
+        "outputs": [
+            panels,
+            [{"id": m, "property": "figure"} for m in maps],
+            summaries,
+            {"id": ids.BANNER, "property": "children"},
+            {"id": ids.ASOF, "property": "children"},
+            {"id": ids.DONE, "property": "data"},
+        ],
+        "inputs": [
+            {"id": ids.TRIGGER, "property": "data", "value": trigger},
+            {"id": ids.SCREEN, "property": "data", "value": screen_id},
+            {"id": ids.URL, "property": "search", "value": search},
+            [{"id": m, "property": "clickData", "value": None} for m in maps],
+        ],
+        "changedPropIds": [f"{ids.TRIGGER}.data"],
+        "state": [],
+    }
+
+
+class Recorder:
+    """The store, with every read the wall makes written down (to time them raw later)."""
+
+    READS = ("latest", "series", "rollup", "counters")
+
+    def __init__(self, store):
+        self.store = store
+        self.calls: list[tuple[str, tuple, dict]] = []
+
+    def __getattr__(self, name: str):
+        attr = getattr(self.store, name)
+        if name not in self.READS:
+            return attr
+
+        def call(*args, **kwargs):
+            self.calls.append((name, args, kwargs))
+            return attr(*args, **kwargs)
+
+        return call
+
+
+def refresh_section(name: str, settings: Settings) -> None:
+    from wall.app import create_app
+
+    store = open_store(settings.store_url)
+    recorder = Recorder(store)
+    app = create_app(settings, store=recorder)
+    layouts = LayoutSource(settings.layouts_dir).get()
+    client = app.server.test_client()
+    body = refresh_body(app, layouts, SCREEN, 1.0)
+
+    def post() -> int:
+        r = client.post("/_dash-update-component", json=body)
+        assert r.status_code == 200, r.status_code
+        assert "tile-vcpu" in r.get_data(as_text=True)
+        return len(r.get_data())
+
+    def cold() -> int:
+        cache.current().clear()
+        recorder.calls.clear()
+        return post()
+
+    # wait for the start of a cache bucket, so a warm run never straddles two
+    while time.time() % settings.cache_bucket_s > 0.5:
+        time.sleep(0.05)
+    cold_ms, size = timed(cold, repeat=5)
+    calls = list(recorder.calls)
+
+    def raw() -> None:
+        for method, args, kwargs in calls:
+            getattr(store, method)(*args, **kwargs)
+
+    raw_ms, _ = timed(raw, repeat=5)
+    while time.time() % settings.cache_bucket_s > 0.5:
+        time.sleep(0.05)
+    post()
+    warm_ms, _ = timed(post, repeat=15)
+    # what a screen meets all day: the first refresh of a new time bucket, with the history
+    # (whole past days, an hour-old trend) still cached and only the live reads to make
+    turns = []
+    for _ in range(4):
+        time.sleep(settings.cache_bucket_s - time.time() % settings.cache_bucket_s + 0.01)
+        t = time.perf_counter()
+        post()
+        turns.append((time.perf_counter() - t) * 1000)
+    print(
+        f"{name:9} full refresh of '{SCREEN}': cold {cold_ms:6.1f} ms = {cold_ms / raw_ms:.2f}× raw "
+        f"(goal ≤ 1.5×)   warm {warm_ms:5.1f} ms (goal ≤ 20)   raw store reads {raw_ms:6.1f} ms "
+        f"({len(calls)} reads)   answer {size / 1024:.0f} KB\n"
+        f"{'':9} first refresh of each new {settings.cache_bucket_s:g} s bucket (history cached): "
+        f"{statistics.median(turns):6.1f} ms"
+    )
+    store.close()
+
+
+# -- the page in Chromium -----------------------------------------------------------------------
+
+
+def serve(settings: Settings, env_extra: dict[str, str] | None = None, workers: int = 2):
+    port = harness.free_port()
+    env = {**os.environ, "GDWALL_CACHE_BUCKET_S": str(settings.cache_bucket_s), **(env_extra or {})}
+    env["GDWALL_STORE_URL"] = settings.store_url or ""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wall.cli", "serve", "--port", str(port), "--workers",
+         str(workers), "--data-dir", str(settings.data_dir)],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with suppress(httpx.HTTPError):
+            if httpx.get(url + "/", timeout=2).status_code == 200:
+                return proc, url
+        if proc.poll() is not None:
+            raise RuntimeError(proc.stderr.read().decode()[-2000:])
+        time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError("the wall did not answer within 60 s")
+
+
+DRAWN = """() => document.querySelectorAll('.screen.active .map-graph path.choroplethlocation').length >= 21
+  && document.querySelectorAll('.screen.active .tile .tile-value').length >= 8"""
+
+
+def browser_section(settings: Settings) -> None:
+    from playwright.sync_api import sync_playwright
+
+    proc, url = serve(settings)
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            )
+            cold, warm, later = [], [], []
+            for _ in range(5):
+                context = browser.new_context(viewport={"width": 1920, "height": 1080})
+                page = context.new_page()
+                cdp = context.new_cdp_session(page)
+                cdp.send("Network.enable")
+                got: dict[str, float] = {}
+                hosts: set[str] = set()
+                cdp.on(
+                    "Network.loadingFinished",
+                    lambda e, got=got: got.__setitem__(e["requestId"], e["encodedDataLength"]),
+                )
+                page.on("request", lambda r, hosts=hosts: hosts.add(r.url.split("/")[2]))
+                for runs in (cold, warm, later):
+                    got.clear()
+                    t = time.perf_counter()
+                    page.goto(f"{url}/?screen={SCREEN}", wait_until="commit")
+                    page.wait_for_function(DRAWN, timeout=60_000, polling=20)
+                    took = time.perf_counter() - t
+                    page.wait_for_timeout(300)  # let the last responses finish counting
+                    runs.append((took, sum(got.values()), len(got)))
+                context.close()
+                assert hosts == {url.split("/")[2]}, hosts
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    for label, runs, goal in (
+        ("cold", cold, "< 1.5 s, < 2 MB"),
+        ("warm", warm, "< 0.4 s"),
+        ("warm, 2nd reload", later, "< 0.4 s"),
+    ):
+        took = statistics.median(r[0] for r in runs)
+        size = statistics.median(r[1] for r in runs)
+        n = statistics.median(r[2] for r in runs)
+        print(
+            f"Chromium 1920×1080 {label}: map + 8 tiles drawn in {took:.2f} s; "
+            f"{size / 1e6:.2f} MB in {n:.0f} requests (goal {goal}); only the app's own host"
+        )
+
+
+# -- fifty screens ------------------------------------------------------------------------------
+
+
+async def screens_load(
+    url: str, body: dict, screens: int, period_s: float, duration_s: float
+) -> tuple[list[float], list[str]]:
+    latencies: list[float] = []
+    errors: list[str] = []
+    stop = time.monotonic() + duration_s
+    limits = httpx.Limits(max_connections=screens)
+
+    async def screen(client: httpx.AsyncClient, n: int) -> None:
+        await asyncio.sleep(random.uniform(0, period_s))
+        while time.monotonic() < stop:
+            t = time.perf_counter()
+            payload = {**body, "inputs": [{**body["inputs"][0], "value": t}, *body["inputs"][1:]]}
+            try:
+                r = await client.post("/_dash-update-component", json=payload)
+                if r.status_code != 200 or b"tile-vcpu" not in r.content:
+                    errors.append(f"HTTP {r.status_code}")
+            except httpx.HTTPError as exc:
+                errors.append(type(exc).__name__)
+            took = time.perf_counter() - t
+            latencies.append(took)
+            await asyncio.sleep(max(0.0, period_s - took))
+
+    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
+        await asyncio.gather(*(screen(client, n) for n in range(screens)))
+    return latencies, errors
+
+
+def load_section(settings: Settings, screens: int, duration_s: float, redis_url: str | None):
+    from wall.app import create_app
+
+    env = {"GDWALL_REDIS_URL": redis_url} if redis_url else {}
+    proc, url = serve(settings, env)
+    try:
+        app = create_app(settings)  # only to name the callback and its components
+        body = refresh_body(app, LayoutSource(settings.layouts_dir).get(), SCREEN, 0)
+        body = json.loads(json.dumps(body))
+        latencies, errors = asyncio.run(screens_load(url, body, screens, 5.0, duration_s))
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    q = statistics.quantiles(latencies, n=100)
+    label = "Redis" if redis_url else "in-process"
+    print(
+        f"{screens} screens every 5 s for {duration_s:.0f} s ({label} cache, gunicorn 2×4): "
+        f"{len(latencies)} refreshes, p50 {q[49] * 1000:.0f} ms, p99 {q[98] * 1000:.0f} ms, "
+        f"max {max(latencies) * 1000:.0f} ms, {len(errors)} errors (goal 0, p99 < 500 ms)"
+        + (f"  first: {errors[0]}" if errors else "")
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--skip-influx", action="store_true")
+    parser.add_argument("--sections", default="refresh,browser,load")
+    parser.add_argument("--load-s", type=float, default=120)
+    parser.add_argument("--screens", type=int, default=50)
+    args = parser.parse_args()
+    sections = set(args.sections.split(","))
+    CACHE.mkdir(exist_ok=True)
+    embedded = prepare(
+        "embedded", f"sqlite:///{CACHE}/wall-embedded/metrics.db", CACHE / "wall-embedded"
+    )
+    influx = redis = None
+    try:
+        if not args.skip_influx and "refresh" in sections:
+            influx = harness.influxdb(CACHE / "influxdb").start()
+            url = influx.url.replace("http://", "influxdb://") + "/wall"
+            influx_settings = prepare("influxdb", url, CACHE / "wall-influx")
+        if "refresh" in sections:
+            print("\n== full refresh, server time (Flask test client, one process)")
+            refresh_section("embedded", embedded)
+            if influx:
+                refresh_section("influxdb", influx_settings)
+        if "browser" in sections:
+            print("\n== the page in Chromium (gunicorn, embedded store)")
+            browser_section(embedded)
+        if "load" in sections:
+            print(f"\n== {args.screens} screens refreshing (gunicorn, embedded store)")
+            load_section(embedded, args.screens, args.load_s, None)
+            redis = harness.redis(CACHE / "redis").start()
+            load_section(embedded, args.screens, args.load_s, redis.url)
+    finally:
+        for server in (influx, redis):
+            if server:
+                server.stop()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\nbenchmark process peak RSS {peak:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+"""The page the wall sends: drawn on arrival, assets cached and compressed, plotly vendored."""
+
+import json
+import re
+from datetime import datetime
+
+import pytest
+
+from tests.conftest import ROOT
+from wall import ids
+from wall.app import active_screen, create_app
+from wall.chinatime import CHINA
+from wall.layouts import load_layouts
+from wall.plan import load_plan
+from wall.progress import EventKind, ProgressEvent, add_event
+from wall.settings import Settings
+from wall.state.db import connect
+
+CHROME = {"Accept-Encoding": "gzip, deflate, br, zstd"}
+
+
+@pytest.fixture
+def app(tmp_path):
+    settings = Settings(data_dir=tmp_path, store_url=f"sqlite:///{tmp_path}/metrics.db")
+    conn = connect(settings.state_db_path)
+    add_event(conn, load_plan(), ProgressEvent(EventKind.node_live, "city-heyuan",
+              datetime(2019, 9, 30, 12, tzinfo=CHINA), "验收", "test"))  # fmt: skip
+    conn.close()
+    return create_app(settings)
+
+
+def layout_for(app, page: str) -> dict:
+    r = app.server.test_client().get("/_dash-layout", headers={"Referer": page})
+    assert r.status_code == 200
+    return r.get_json()
+
+
+def find(node, wanted_id):
+    """The component with this id anywhere in a layout's JSON."""
+    if isinstance(node, dict):
+        if node.get("props", {}).get("id") == wanted_id:
+            return node
+        children = node.get("props", {}).get("children")
+        for child in children if isinstance(children, list) else [children]:
+            if (hit := find(child, wanted_id)) is not None:
+                return hit
+    return None
+
+
+def text(node) -> str:
+    if isinstance(node, str | int | float):
+        return str(node)
+    if isinstance(node, list):
+        return "".join(text(n) for n in node)
+    if isinstance(node, dict):
+        return text(node.get("props", {}).get("children"))
+    return ""
+
+
+def test_the_page_arrives_drawn_as_of_its_own_address(app):
+    """No empty panels waiting for a first refresh: the layout holds the screen on show,
+    evaluated as of the ?asof= of the page that asked for it."""
+    page = layout_for(app, "http://wall/?screen=overview&asof=2019-10-01")
+    screen = find(page, ids.screen("overview"))
+    assert screen["props"]["className"] == "screen active"
+    assert find(page, ids.screen("operations"))["props"]["className"] == "screen"
+    assert text(find(page, "tile-cities")).count("1/14") == 1  # 河源 live on 2019-09-30
+    assert "2019年10月1日" in text(find(page, ids.ASOF))
+    location = find(page, ids.URL)["props"]
+    assert location["search"] == "?screen=overview&asof=2019-10-01"  # mounting changes nothing
+    figure = find(page, ids.map_graph("overview"))["props"]["figure"]
+    assert len(figure["data"][0]["locations"]) == 21
+    # the day before, 河源 was still being built
+    before = layout_for(app, "http://wall/?screen=overview&asof=2019-09-29")
+    assert "0/14" in text(find(before, "tile-cities"))
+
+
+def test_the_other_screens_wait_for_the_carousel(app):
+    page = layout_for(app, "http://wall/?screen=operations")
+    assert find(page, ids.screen("operations"))["props"]["className"] == "screen active"
+    overview_tiles = find(page, ids.panel("overview", 0))
+    assert overview_tiles["props"].get("children") is None
+
+
+def test_the_index_page_does_not_carry_a_second_copy_of_the_layout(app):
+    html = app.server.test_client().get("/").get_data(as_text=True)
+    assert len(html) < 40_000  # Dash would otherwise embed the rendered layout, map and all
+    assert "choroplethlocation" not in html and "FeatureCollection" not in html
+
+
+def test_assets_are_compressed_and_kept_by_the_browser(app):
+    client = app.server.test_client()
+    html = client.get("/").get_data(as_text=True)
+    src = re.search(r'src="(/assets/plotly-geo\.min\.js\?m=[^"]+)"', html).group(1)
+    r = client.get(src, headers=CHROME)
+    assert r.headers["Content-Encoding"] in ("zstd", "br", "gzip")
+    assert int(r.headers["Content-Length"]) < 600_000  # 1.4 MB on disk
+    assert (
+        "immutable" in r.headers["Cache-Control"]
+        and "max-age=31536000" in r.headers["Cache-Control"]
+    )
+    font = client.get("/assets/fonts/wall-sans-regular.woff2", headers=CHROME)
+    assert "max-age=86400" in font.headers["Cache-Control"]
+    # the full plotly.js that dcc.Graph would fetch is not part of the page
+    assert "package_data/plotly.min.js" not in html
+
+
+def test_the_vendored_plotly_bundle_matches_the_python_package():
+    from plotly.offline import get_plotlyjs_version
+
+    head = (ROOT / "assets" / "plotly-geo.min.js").read_text(encoding="utf-8")[:200]
+    assert f"v{get_plotlyjs_version()}" in head, "run scripts/fetch_plotly_bundle.sh"
+
+
+def test_the_opening_screen_follows_the_address_then_the_carousel_clock():
+    layouts = load_layouts()
+    dwell = {s.id: int(s.dwell_s * 1000) for s in layouts.screens}
+    cycle = sum(dwell.values())
+    assert active_screen(layouts, "screen=operations", 0) == "operations"
+    assert active_screen(layouts, "screen=nonsense", 0) == "overview"
+    assert active_screen(layouts, "", cycle * 7 + 1) == "overview"
+    assert active_screen(layouts, "", cycle * 7 + dwell["overview"] + 1) == "operations"
+
+
+def test_the_layout_json_is_plain_json():
+    # numpy rings travel as lists: a browser gets ordinary GeoJSON
+    from wall.app import initial_map
+
+    figure = initial_map(load_plan(), None)
+    from plotly.io.json import to_json_plotly
+
+    geo = json.loads(to_json_plotly(figure))["data"][0]["geojson"]
+    ring = geo["features"][0]["geometry"]["coordinates"][0]
+    assert isinstance(ring[0], list)
