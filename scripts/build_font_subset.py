@@ -3,7 +3,8 @@
     .venv/bin/pip install -e '.[fonts]'
     .venv/bin/python scripts/build_font_subset.py
 
-Reads Debian's fonts-noto-cjk (SIL Open Font License 1.1, see OFL.txt), keeps ASCII, common
+Reads Debian's fonts-noto-cjk (SIL Open Font License 1.1, see OFL.txt) and, for the few
+symbols it lacks, fonts-dejavu-core (DejaVu fonts licence, see DejaVu-LICENSE.txt); keeps ASCII, common
 punctuation and every character in the wall's code, plan, layouts and city names, and writes
 WOFF2 files that the app serves itself (run again after adding text with new characters;
 anything outside the subset falls back to the viewer's system font).
@@ -14,13 +15,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from fontTools import subset
-from fontTools.ttLib import TTCollection
+from fontTools.ttLib import TTCollection, TTFont
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = {
     "regular": "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     "bold": "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
 }
+SYMBOLS = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"  # fonts-dejavu-core
 TEXT_FILES = [
     "wall/**/*.py",
     "wall/**/*.yaml",
@@ -52,24 +54,30 @@ def sc_font(path: str):
     raise LookupError(f"no SC face in {path}")
 
 
-def main() -> None:
-    text = characters()
+def save_subset(font, text: str, name: str) -> None:
     options = subset.Options()
     options.flavor = "woff2"
     options.layout_features = ["*"]
     options.name_IDs = ["*"]
     options.notdef_outline = True
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=text)
+    subsetter.subset(font)
+    font.flavor = "woff2"
+    out = ROOT / "assets" / "fonts" / name
+    font.save(out)
+    print(f"{out.relative_to(ROOT)}: {len(text)} characters, {out.stat().st_size / 1024:.0f} KB")
+
+
+def main() -> None:
+    text = characters()
     for weight, source in SOURCES.items():
-        font = sc_font(source)
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(text=text)
-        subsetter.subset(font)
-        font.flavor = "woff2"
-        out = ROOT / "assets" / "fonts" / f"wall-sans-{weight}.woff2"
-        font.save(out)
-        print(
-            f"{out.relative_to(ROOT)}: {len(text)} characters, {out.stat().st_size / 1024:.0f} KB"
-        )
+        save_subset(sc_font(source), text, f"wall-sans-{weight}.woff2")
+    # the state marks (✔ ✖ ⟳ ◔ …) that Noto Sans CJK lacks, from DejaVu Sans: the stylesheet
+    # names this face second, so a browser takes from it only what the first one has not
+    cmap = sc_font(SOURCES["regular"]).getBestCmap()
+    symbols = "".join(c for c in text if ord(c) not in cmap)
+    save_subset(TTFont(SYMBOLS), symbols, "wall-symbols.woff2")
 
 
 if __name__ == "__main__":

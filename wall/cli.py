@@ -366,6 +366,9 @@ def serve(
                 "threads": threads,
                 "worker_class": "gthread",
                 "timeout": 120,
+                # idle connections kept longer than any screen's refresh period: a browser
+                # reusing one the server just closed would otherwise see a failed refresh
+                "keepalive": 75,
                 "accesslog": None,
             }
             for key, value in options.items():

@@ -132,3 +132,23 @@ def test_the_layout_json_is_plain_json():
     geo = json.loads(to_json_plotly(figure))["data"][0]["geojson"]
     ring = geo["features"][0]["geometry"]["coordinates"][0]
     assert isinstance(ring[0], list)
+
+
+def test_the_served_font_has_every_character_the_wall_shows():
+    import importlib.util
+
+    from fontTools.ttLib import TTFont
+
+    spec = importlib.util.spec_from_file_location(
+        "subset", ROOT / "scripts" / "build_font_subset.py"
+    )
+    subset = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(subset)
+    wanted = {c for c in subset.characters() if ord(c) > 0x7F}
+    fonts = ROOT / "assets" / "fonts"
+    symbols = TTFont(fonts / "wall-symbols.woff2").getBestCmap()
+    for weight in ("regular", "bold"):
+        cmap = TTFont(fonts / f"wall-sans-{weight}.woff2").getBestCmap()
+        missing = sorted(c for c in wanted if ord(c) not in cmap and ord(c) not in symbols)
+        assert not missing, f"run scripts/build_font_subset.py: {''.join(missing[:40])}"
+    assert "GD Wall Symbols" in (ROOT / "assets" / "wall.css").read_text()

@@ -33,6 +33,7 @@ HEALTH_LABEL = {
     "none": "无数据",
 }
 GUANGZHOU = 440100
+FONT = '"GD Wall Sans", "GD Wall Symbols", "Noto Sans CJK SC", sans-serif'
 LABEL_COLOR = {Level.bad: "#ff6b6b", Level.warn: "#ffc53d"}  # else white
 
 
@@ -221,6 +222,7 @@ def figure(views: list[CityView], geometry_path=None) -> go.Figure:
         bgcolor="rgba(0,0,0,0)",
     )  # fmt: skip
     fig.update_layout(
+        font={"family": FONT},  # the app's own web font, not whatever the screen's PC has
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
