@@ -81,3 +81,22 @@ def test_the_map_labels_utilization_by_its_threshold_and_trouble_in_words():
     assert view(views, 440600).label == "佛山"  # a PRD cloud not docked: just its name
     labels = gdmap.patch(views).to_plotly_json()
     assert "梅州<br>61%" in str(labels)
+
+
+def test_a_figure_with_views_changes_the_traces_the_patch_names():
+    from wall.layouts import load_layouts
+
+    states = {"city-meizhou": NodeState.online}
+    health = {"city-meizhou": NodeHealth("ok", NOW, 0.61, 0.3)}
+    views = gdmap.city_views(PLAN, states, health, NOW, thresholds=load_layouts().thresholds)
+    base = gdmap.figure(gdmap.city_views(PLAN, {}, {}, NOW)).to_plotly_json()
+    shown = gdmap.with_views(base, views)
+    names = next(t for t in shown["data"] if t.get("name") == "names")
+    assert "梅州<br>61%" in names["text"]
+    assert shown["data"][0]["geojson"] is base["data"][0]["geojson"]  # shared, not copied
+    assert "梅州<br>61%" not in next(t for t in base["data"] if t.get("name") == "names")["text"]
+    for path, _ in gdmap.updates(views):  # every path the patch writes exists in the figure
+        target = shown
+        for key in path[:-1]:
+            target = target[key]
+        assert path[-1] in target or path[-1] == "color"

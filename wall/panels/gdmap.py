@@ -33,6 +33,7 @@ HEALTH_LABEL = {
     "none": "无数据",
 }
 GUANGZHOU = 440100
+CENTRES_LAT = 21.75  # the sea south of Zhuhai and Zhongshan
 FONT = '"GD Wall Sans", "GD Wall Symbols", "Noto Sans CJK SC", sans-serif'
 LABEL_COLOR = {Level.bad: "#ff6b6b", Level.warn: "#ffc53d"}  # else white
 
@@ -197,10 +198,21 @@ def figure(views: list[CityView], geometry_path=None) -> go.Figure:
             name="names",
         )
     )
+    # the two provincial centres, drawn off the coast south of the Pearl River Delta where no
+    # city's label is, joined to the platform's hub by a dashed line
+    centres = [(hub[0] - 0.3, CENTRES_LAT), (hub[0] + 0.3, CENTRES_LAT)]
+    for lon, lat in centres:
+        fig.add_trace(
+            go.Scattergeo(
+                lon=[lon, hub[0]], lat=[lat, hub[1]], mode="lines", hoverinfo="skip",
+                line={"width": 1.2, "color": "rgba(59, 160, 255, 0.6)", "dash": "dot"},
+                showlegend=False, name="centre-link",
+            )
+        )  # fmt: skip
     fig.add_trace(
         go.Scattergeo(
-            lon=[hub[0] - 0.22, hub[0] + 0.22],
-            lat=[hub[1] - 0.35, hub[1] - 0.35],
+            lon=[c[0] for c in centres],
+            lat=[c[1] for c in centres],
             text=["名美", "东涌"],
             mode="markers+text",
             textposition="bottom center",

@@ -120,9 +120,10 @@ def milestone_table(ov: Overview) -> html.Table:
                         f"{STATUS_ICON[status]} {MILESTONE_STATUS_LABEL[status]}",
                         className=f"ms-status {STATUS_CLASS[status]}",
                     ),
-                    html.Td(
-                        (format_cn_date(done) if done else "")
-                        + (f" {outcome.detail}" if outcome.detail else "")
+                    html.Td(  # the date; what decided it is in the tooltip
+                        format_cn_date(done) if done else (outcome.detail or ""),
+                        title=outcome.detail or None,
+                        className="ms-done",
                     ),
                 ],
                 id=f"ms-{m.id}",
