@@ -175,3 +175,47 @@ def test_map_draws_the_21_cities_offline_and_a_click_opens_the_node(demo_wall, p
     page.page.wait_for_selector("#node-summary", timeout=10_000)
     assert "梅州政务云节点" in page.page.inner_text("#node-summary")
     assert page.foreign_requests(url) == []
+
+
+def test_replaying_the_deadline_day_shows_what_was_late_when(plain_wall, page):
+    """13 city nodes live by June 2020, the 14th two weeks late: on 2020-06-30 milestone 2c
+    was still open, on 2020-07-01 overdue (red), and today it reads done late."""
+    url, data = plain_wall
+    from datetime import datetime
+
+    from wall.chinatime import CHINA
+    from wall.plan.models import Tier
+    from wall.progress import EventKind, ProgressEvent, add_event
+    from wall.state.db import connect
+
+    plan = load_plan()
+    cities = [n.id for n in plan.nodes_of(Tier.city)]
+    conn = connect(Path(data) / "state.db")
+    for i, node_id in enumerate(cities):
+        when = (
+            datetime(2020, 7, 15, 10, tzinfo=CHINA)
+            if i == 0
+            else datetime(2020, 5, 20, tzinfo=CHINA)
+        )
+        add_event(conn, plan, ProgressEvent(EventKind.node_live, node_id, when, "验收", "test"))
+    conn.close()
+
+    def row(asof: str) -> tuple[str, str, str]:
+        open_wall(page, url, "overview", f"&asof={asof}" if asof else "")
+        cells = page.page.locator("#ms-m2c-all-cities td")
+        return (cells.nth(3).inner_text(), cells.nth(3).get_attribute("class"),
+                page.page.inner_text("#tile-cities .tile-value"))  # fmt: skip
+
+    status, cls, tile = row("2020-06-30")
+    assert "进行中" in status and "ms-open" in cls and tile == "13/14"
+    status, cls, tile = row("2020-07-01")
+    assert "逾期未完成" in status and "ms-overdue" in cls and tile == "13/14"
+    overdue_red = page.page.eval_on_selector(
+        "#ms-m2c-all-cities .ms-status", "e => getComputedStyle(e).backgroundColor"
+    )
+    assert overdue_red == "rgb(255, 77, 79)"  # var(--bad): red from across the room
+    assert "里程碑 2c 逾期" in page.page.inner_text(".screen.active .panel-alerts")
+    status, cls, tile = row("")
+    assert "逾期完成" in status and tile == "14/14"
+    assert "2020年7月15日" in page.page.inner_text("#ms-m2c-all-cities")
+    assert page.foreign_requests(url) == []
