@@ -243,6 +243,14 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
         update_title=None,
     )
     app.server.after_request(_cache_headers)
+    # the layout and the callback list are asked for while the scripts still load, not after
+    # (the renderer's own requests then find the answers already on their way)
+    prefix = app.config.requests_pathname_prefix
+    preloads = "".join(
+        f'\n        <link rel="preload" href="{prefix}{path}" as="fetch" crossorigin="anonymous">'
+        for path in ("_dash-layout", "_dash-dependencies")
+    )
+    app.index_string = dash.dash._default_index.replace("{%css%}", "{%css%}" + preloads)
     demo_banner = (
         html.Div("演示模式 · 未启用登录 · 数据为模拟", className="demo-banner", id="demo-banner")
         if settings.demo

@@ -89,8 +89,12 @@ def test_a_node_whose_data_stopped_is_shown_stale_never_green(plain_wall, page):
         _node_samples("city-meizhou", now) + _node_samples("city-shantou", now - timedelta(hours=2))
     )
     open_wall(page, url)
+    # the page may open with answers cached a moment before the samples landed (one cache
+    # bucket, a second here); the next refresh has them
     page.page.wait_for_function(
-        "document.querySelector('.screen.active ul.alerts') !== null", timeout=15_000
+        "(document.querySelector('.screen.active ul.alerts') || {}).innerText"
+        "?.includes('汕头政务云节点 数据中断')",
+        timeout=15_000,
     )
     alerts = page.page.inner_text(".screen.active ul.alerts")
     assert "汕头政务云节点 数据中断" in alerts

@@ -152,3 +152,9 @@ def test_the_served_font_has_every_character_the_wall_shows():
         missing = sorted(c for c in wanted if ord(c) not in cmap and ord(c) not in symbols)
         assert not missing, f"run scripts/build_font_subset.py: {''.join(missing[:40])}"
     assert "GD Wall Symbols" in (ROOT / "assets" / "wall.css").read_text()
+
+
+def test_the_index_asks_for_the_layout_while_its_scripts_load(app):
+    html = app.server.test_client().get("/").get_data(as_text=True)
+    head = html[: html.index("</head>")]
+    assert '<link rel="preload" href="/_dash-layout" as="fetch" crossorigin="anonymous">' in head
