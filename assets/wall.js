@@ -45,6 +45,23 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       }
       return [nu, current === (picked || "") ? nu : current];  // the URL changed: show its date
     },
+    openNode: function (clicks, search) {
+      const click = (clicks || []).find(c => c && c.points && c.points.length);
+      const node = click && click.points[0].customdata;
+      if (!node) { return window.dash_clientside.no_update; }
+      const asof = new URLSearchParams(search || "").get("asof");
+      window.location.assign("/node/" + encodeURIComponent(node) + (asof ? "?asof=" + asof : ""));
+      return node;
+    },
+    customRange: function (n, first, last, search) {
+      const params = new URLSearchParams(search || "");
+      // a redrawn page brings a new, unclicked button: only a click asks for the range
+      if (!n || !first || !last) { return window.dash_clientside.no_update; }
+      params.set("range", "custom");
+      params.set("from", first);
+      params.set("to", last);
+      return "?" + params.toString();
+    },
     pace: function (n, config, screen, done) {
       const nu = window.dash_clientside.no_update;
       const w = window.gdwall = window.gdwall || {};

@@ -91,19 +91,17 @@ def prepare(name: str, store_url: str, data_dir: Path) -> Settings:
 def refresh_body(app, layouts: Layouts, screen_id: str, trigger: float, search: str = "") -> dict:
     """The JSON a browser posts to /_dash-update-component for one refresh of a screen."""
     key = next(k for k in app.callback_map if f"{ids.DONE}.data" in k)
-    panels, maps, summaries = [], [], []
+    panels, maps = [], []
     for s in layouts.screens:
         for i, p in enumerate(s.panels):
             panels.append({"id": ids.panel(s.id, i), "property": "children"})
             if p.panel == PanelKind.map:
                 maps.append(ids.map_graph(s.id))
-                summaries.append({"id": ids.summary(s.id), "property": "children"})
     return {
         "output": key,
         "outputs": [
             panels,
             [{"id": m, "property": "figure"} for m in maps],
-            summaries,
             {"id": ids.BANNER, "property": "children"},
             {"id": ids.ASOF, "property": "children"},
             {"id": ids.DONE, "property": "data"},
@@ -112,7 +110,6 @@ def refresh_body(app, layouts: Layouts, screen_id: str, trigger: float, search: 
             {"id": ids.TRIGGER, "property": "data", "value": trigger},
             {"id": ids.SCREEN, "property": "data", "value": screen_id},
             {"id": ids.URL, "property": "search", "value": search},
-            [{"id": m, "property": "clickData", "value": None} for m in maps],
         ],
         "changedPropIds": [f"{ids.TRIGGER}.data"],
         "state": [],

@@ -19,13 +19,15 @@ from dash import ALL, ClientsideFunction, Input, Output, State, dcc, html
 from wall import cache, ids
 from wall.chinatime import CHINA, format_cn_date, now_utc
 from wall.layouts import TILE_KINDS, Layouts, LayoutSource, PanelKind, Screen
+from wall.pages import frame, routes
+from wall.pages import node as node_page
 from wall.panels import gdmap, ops, tiles
 from wall.panels import plan as plan_panels
 from wall.plan.loader import cached_plan
 from wall.settings import Settings
 from wall.state.db import connect
 from wall.store import Store, store_from_settings
-from wall.wallstate import WallState, asof_for_search, wall_state
+from wall.wallstate import WallState, asof_for_search, settings_now, wall_state
 
 log = logging.getLogger(__name__)
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
@@ -56,38 +58,6 @@ def banner(state: WallState, layout_error: Exception | None):
         first = str(layout_error).splitlines()[0]
         items.append(f"⚠ 布局文件有误，仍用上一版：{first}")
     return [html.Div(t, className="alert-banner") for t in items] or None
-
-
-def node_summary(state: WallState, node_id: str | None):
-    """The clicked city's node: state, health, data age, figures (operator pages come later)."""
-    if not node_id:
-        return html.Div("点击地图上的城市查看节点概况", className="summary-hint")
-    view = next((v for v in state.overview.nodes if v.node.id == node_id), None)
-    if view is None:
-        return html.Div("未知节点", className="summary-hint")
-    node = view.node
-    h = state.health.get(node_id)
-    provider = state.overview.plan.provider(node.provider).name
-    rows = [
-        ("节点", f"{node.name}（{node.id}）"),
-        ("状态", plan_panels.STATE_LABEL[view.state] + (" · 逾期" if view.late else "")),
-        ("计划", format_cn_date(node.deadline) if node.deadline else "—"),
-        (
-            "上线/对接",
-            format_cn_date(view.live_at.astimezone(CHINA).date()) if view.live_at else "—",
-        ),
-        ("服务方", provider),
-    ]
-    if h is not None:
-        rows += [
-            ("健康", gdmap.HEALTH_LABEL[h.health]),
-            ("最后数据", f"{h.time.astimezone(CHINA):%Y-%m-%d %H:%M:%S}"),
-            ("云资源整体使用率", f"{h.utilization:.1%}" if h.utilization is not None else "—"),
-            ("CPU 利用率", f"{h.cpu_util:.1%}" if h.cpu_util is not None else "—"),
-        ]
-    return html.Table(
-        [html.Tr([html.Th(k), html.Td(v)]) for k, v in rows], className="summary", id="node-summary"
-    )
 
 
 def _area(a) -> str:
@@ -150,7 +120,7 @@ def screen_div(
                     html.Div(
                         [
                             html.Div(gdmap.legend(), className="legend"),
-                            html.Div(id=ids.summary(screen.id), className="map-summary"),
+                            html.Div("点击城市查看节点详情", className="summary-hint"),
                         ],
                         className="map-side",
                     ),
@@ -217,7 +187,7 @@ def render_panel(panel, state: WallState, layouts: Layouts):
     if kind == PanelKind.milestones:
         return plan_panels.milestone_table(state.overview)
     if kind == PanelKind.nodes:
-        return plan_panels.nodes_by_tier(state.overview)
+        return plan_panels.nodes_by_tier(state.overview, state.replay_day)
     if kind == PanelKind.security:
         return ops.security(state, th)
     if kind == PanelKind.alerts:
@@ -257,7 +227,54 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
         else None
     )
 
+    def asof_control(label: str | None) -> html.Div:
+        return html.Div(
+            [
+                html.Label("查看日期", htmlFor=ids.ASOF_PICK),
+                dcc.Input(
+                    id=ids.ASOF_PICK,
+                    type="date",
+                    min=plan.period.start.isoformat(),
+                    max=datetime.now(CHINA).date().isoformat(),
+                    className="asof-pick",
+                ),
+                html.Button("实时", id=ids.ASOF_LIVE, className="asof-live"),
+                html.Div(label, id=ids.ASOF, className="asof"),
+            ],
+            className="asof-control",
+        )
+
     def layout(validation: bool = False):
+        """The page a path names: the wall at /, an operator page elsewhere (the path is
+        the Referer's: Dash asks every page's layout from the same address)."""
+        if validation:  # every component any callback names, for Dash to check them against
+            return html.Div([wall_layout(True), operator_layout("/node/-", "", validation=True)])
+        where = page_location()
+        if where.get("pathname", "/") in ("", "/"):
+            return wall_layout()
+        return operator_layout(where["pathname"], where["search"])
+
+    def render_page(pathname: str, search: str) -> list:
+        """The body of an operator page, or a clear "not found" saying what is wrong."""
+        layouts = source.get()
+        try:
+            route = routes.parse(pathname, search, plan, settings_now(settings))
+            state = wall_state(settings, store, asof_for_search(search), layouts.thresholds)
+            node = next(n for n in plan.nodes if n.id == route.node_id)
+            return node_page.node_body(
+                node_page.NodeContext(node, state, route), store, layouts.thresholds
+            )
+        except routes.NotFound as exc:
+            return frame.not_found(exc)
+
+    def operator_layout(pathname: str, search: str, validation: bool = False):
+        body = [] if validation else render_page(pathname, search)
+        location = dcc.Location(
+            id=ids.URL, refresh="callback-nav", **({} if validation else page_location())
+        )
+        return frame.page(location, frame.page_header(asof_control(None), demo_banner), body)
+
+    def wall_layout(validation: bool = False):
         layouts = source.get()
         search = page_search()
         state = None if validation else first_state(layouts, search)
@@ -277,10 +294,13 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
             [
                 # given the page's own address, so that mounting it changes no property and
                 # triggers no refresh of a page that arrived drawn
-                dcc.Location(id=ids.URL, refresh="callback-nav", **page_location()),
+                dcc.Location(
+                    id=ids.URL, refresh="callback-nav", **({} if validation else page_location())
+                ),
                 dcc.Interval(id=ids.TICK, interval=1000),
                 dcc.Store(id=ids.CONFIG, data=page_config(layouts)),
                 dcc.Store(id=ids.TRIGGER),
+                dcc.Store(id=ids.NAV),
                 dcc.Store(id=ids.DONE, data=landed(state, layouts)),
                 dcc.Store(id=ids.SCREEN, data=None if validation else active),
                 html.Header(
@@ -288,21 +308,7 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
                         html.H1("广东“数字政府”政务云 · 全省一片云"),
                         html.Div(id=ids.SCREEN_TITLE, className="screen-title"),
                         html.Div(plan.document, className="doc-no"),
-                        html.Div(
-                            [
-                                html.Label("查看日期", htmlFor=ids.ASOF_PICK),
-                                dcc.Input(
-                                    id=ids.ASOF_PICK,
-                                    type="date",
-                                    min=plan.period.start.isoformat(),
-                                    max=datetime.now(CHINA).date().isoformat(),
-                                    className="asof-pick",
-                                ),
-                                html.Button("实时", id=ids.ASOF_LIVE, className="asof-live"),
-                                html.Div(asof_label(state), id=ids.ASOF, className="asof"),
-                            ],
-                            className="asof-control",
-                        ),
+                        asof_control(asof_label(state)),
                         html.Div(id=ids.STATUS, className="refresh-status"),
                         demo_banner,
                         html.Div(id=ids.CLOCK, className="clock"),
@@ -387,28 +393,25 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
     @app.callback(
         Output(ids.panel(ALL, ALL), "children"),
         Output(ids.map_graph(ALL), "figure"),
-        Output(ids.summary(ALL), "children"),
         Output(ids.BANNER, "children"),
         Output(ids.ASOF, "children"),
         Output(ids.DONE, "data"),
         Input(ids.TRIGGER, "data"),
         Input(ids.SCREEN, "data"),
         Input(ids.URL, "search"),
-        Input(ids.map_graph(ALL), "clickData"),
         prevent_initial_call=True,
     )
-    def refresh(_trigger, screen_id, search, clicks):
+    def refresh(_trigger, screen_id, search):
         layouts = source.get()
         outputs = dash.ctx.outputs_list
         panel_ids = [o["id"] for o in outputs[0]]
         map_ids = [o["id"] for o in outputs[1]]
-        summary_ids = [o["id"] for o in outputs[2]]
         done = {"t": now_utc().timestamp(), "version": layouts.version}
         try:
             screen = layouts.screen(screen_id)
         except KeyError:  # before the browser has chosen a screen, or a screen just removed
             nu = dash.no_update
-            return [nu] * len(panel_ids), [nu] * len(map_ids), [nu] * len(summary_ids), nu, nu, done
+            return [nu] * len(panel_ids), [nu] * len(map_ids), nu, nu, done
         asof = asof_for_search(search)
         state = wall_state(settings, store, asof, layouts.thresholds)
         panels = []
@@ -422,13 +425,34 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
             gdmap.patch(state.views) if m["screen"] == screen.id else dash.no_update
             for m in map_ids
         ]
-        clicked = _clicked_node(map_ids, clicks, screen.id)
-        summaries = [
-            node_summary(state, clicked) if s["screen"] == screen.id else dash.no_update
-            for s in summary_ids
-        ]
         banners = banner(state, source.error)
-        return panels, maps, summaries, banners, asof_label(state), done
+        return panels, maps, banners, asof_label(state), done
+
+    @app.callback(
+        Output(ids.PAGE_BODY, "children"),
+        Input(ids.URL, "pathname"),
+        Input(ids.URL, "search"),
+        prevent_initial_call=True,
+    )
+    def page_body(pathname, search):
+        return render_page(pathname or "/", search or "")
+
+    app.clientside_callback(  # a city clicked on the map opens its node page
+        ClientsideFunction("wall", "openNode"),
+        Output(ids.NAV, "data"),
+        Input(ids.map_graph(ALL), "clickData"),
+        State(ids.URL, "search"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        ClientsideFunction("wall", "customRange"),
+        Output(ids.URL, "search", allow_duplicate=True),
+        Input(ids.RANGE_APPLY, "n_clicks"),
+        State(ids.RANGE_FROM, "value"),
+        State(ids.RANGE_TO, "value"),
+        State(ids.URL, "search"),
+        prevent_initial_call=True,
+    )
 
     # Dash registers the files it may serve while rendering the index page; a gunicorn worker
     # asked for a script before it rendered one would refuse it, so render it once now
@@ -453,9 +477,15 @@ def landed(state: WallState | None, layouts: Layouts) -> dict | None:
 
 def _cache_headers(response):
     """Assets whose URL carries their modification time (?m=) never change under that URL:
-    browsers keep them a year. The rest of /assets/ (fonts named by the stylesheet) a day."""
+    browsers keep them a year. The rest of /assets/ (fonts named by the stylesheet) a day.
+    Layouts are never kept."""
     from flask import request
 
+    if request.path.endswith("/_dash-layout"):
+        # the layout depends on the page asking (its Referer) and on the moment: a browser
+        # going back must not reuse the node page's layout for the wall
+        response.cache_control.no_store = True
+        response.vary.add("Referer")
     if request.path.startswith("/assets/") and response.status_code == 200:
         # hand flask-compress the whole file, not a stream: it compresses a stream on the fly
         # and its answer then carries an ETag a browser can never revalidate
@@ -468,10 +498,3 @@ def _cache_headers(response):
         if fingerprinted:
             response.cache_control.immutable = True
     return response
-
-
-def _clicked_node(map_ids: list[dict], clicks: list, screen_id: str) -> str | None:
-    for mid, click in zip(map_ids, clicks or [], strict=False):
-        if mid["screen"] == screen_id and click:
-            return click.get("points", [{}])[0].get("customdata")
-    return None

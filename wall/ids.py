@@ -12,6 +12,11 @@ CLOCK = "wall-clock"
 ASOF = "wall-asof"
 ASOF_PICK = "asof-pick"  # the date the wall is viewed as of (empty: now)
 ASOF_LIVE = "asof-live"  # back to now
+NAV = "wall-nav"  # written by the map's click handler as it leaves for a node page
+PAGE_BODY = "page-body"  # an operator page's content, redrawn when the address changes
+RANGE_FROM = "range-from"  # a node page's custom range
+RANGE_TO = "range-to"
+RANGE_APPLY = "range-apply"
 BANNER = "wall-banner"
 
 
@@ -21,10 +26,6 @@ def panel(screen: str, index: int) -> dict:
 
 def map_graph(screen: str) -> dict:
     return {"type": "map", "screen": screen}
-
-
-def summary(screen: str) -> dict:
-    return {"type": "summary", "screen": screen}
 
 
 def screen(screen_id: str) -> dict:

@@ -284,3 +284,98 @@ def security_summary(store: Store, asof: datetime) -> SecuritySummary:
     if incidents.empty:
         incidents = pd.DataFrame(columns=["node", "severity", "open_incidents"])
     return SecuritySummary(events, incidents[["node", "severity", "open_incidents"]])
+
+
+# -- one node, for the operator pages ----------------------------------------------------------
+
+
+@cached()
+def node_series(
+    store: Store,
+    node: str,
+    measurement: str,
+    fields: tuple[str, ...],
+    start: datetime,
+    end: datetime,
+    step: timedelta,
+) -> dict[str, pd.DataFrame]:
+    """A node's fields over [start, end) at step (time, value per field); the store picks the
+    resolution the step allows (raw minutes, hourly or daily rollups)."""
+    return {f: store.series(measurement, f, node, start, end, step) for f in fields}
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    """A collector source's last attempt at one node (from the collectors' self-monitoring)."""
+
+    source: str
+    ok: bool
+    last_attempt: datetime
+    duration_ms: float | None
+    error: str | None
+    last_success_hour: datetime | None  # the start of the newest hour with a success
+
+
+SOURCE_LOOKBACK = timedelta(days=7)
+
+
+@cached()
+def node_sources(store: Store, node: str, now: datetime) -> list[SourceStatus]:
+    """Every source that collects this node: its last attempt, and when it last succeeded."""
+    latest = store.latest("collector", ["ok", "duration_ms", "error"], nodes=[node])
+    if latest.empty:
+        return []
+    hours = store.rollup(
+        "collector", "ok", now - SOURCE_LOOKBACK, now + timedelta(hours=1), Resolution.hourly,
+        nodes=[node], stats=("max",), by=("source", "node"),
+    )  # fmt: skip
+    succeeded = hours[hours["max"] >= 1].groupby("source")["time"].max() if not hours.empty else {}
+    out = []
+    for source, rows in latest.groupby("source"):
+        by_field = {r.field: r for r in rows.itertuples(index=False)}
+        ok_row = by_field.get("ok")
+        if ok_row is None:
+            continue
+        ok = float(ok_row.value) >= 1
+        error = by_field.get("error")
+        duration = by_field.get("duration_ms")
+        newest_error = error is not None and error.time >= ok_row.time and not ok
+        last_ok = succeeded.get(source) if len(succeeded) else None
+        out.append(
+            SourceStatus(
+                str(source),
+                ok,
+                ok_row.time.to_pydatetime(),
+                float(duration.value) if duration is not None else None,
+                str(error.value) if newest_error else None,
+                last_ok.to_pydatetime() if last_ok is not None else None,
+            )
+        )
+    return sorted(out, key=lambda s: (s.ok, s.source))
+
+
+@cached()
+def node_migration(store: Store, node: str, asof: datetime) -> pd.DataFrame:
+    """A node's business systems by department as of asof: dept, planned, migrated."""
+    counts = store.counters("migration", ["systems_planned", "systems_migrated"], asof)
+    counts = counts[counts["node"] == node] if not counts.empty else counts
+    if counts.empty:
+        return pd.DataFrame(columns=["dept", "planned", "migrated"])
+    return (
+        counts.rename(columns={"systems_planned": "planned", "systems_migrated": "migrated"})[
+            ["dept", "planned", "migrated"]
+        ]
+        .sort_values("dept")
+        .reset_index(drop=True)
+    )
+
+
+@cached()
+def node_allocation(store: Store, node: str, asof: datetime) -> dict[str, float]:
+    """A node's capacity and allocation fields as of asof (the last value of asof's day)."""
+    counts = store.counters("capacity", [f for pair in ALLOCATION for f in pair], asof)
+    mine = counts[counts["node"] == node] if not counts.empty else counts
+    if mine.empty:
+        return {}
+    row = mine.iloc[0]
+    return {f: float(row[f]) for pair in ALLOCATION for f in pair if pd.notna(row[f])}

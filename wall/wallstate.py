@@ -61,6 +61,11 @@ class WallState:
     node_figures_before: dict[str, queries.NodeFigures] = field(default_factory=dict)
     alerts: list[Alert] = field(default_factory=list)
 
+    @property
+    def replay_day(self):
+        """The China day replayed (None when live): links from the wall keep it."""
+        return self.asof.astimezone(CHINA).date() if self.replay else None
+
     def _utilization(self, figures: dict[str, queries.NodeFigures]) -> float | None:
         values = [
             f.utilization

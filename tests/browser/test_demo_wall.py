@@ -158,7 +158,7 @@ def test_the_demo_runs_the_simulated_province_and_says_sign_in_is_off(demo_wall,
     assert page.foreign_requests(url) == []
 
 
-def test_map_draws_the_21_cities_offline_and_a_click_opens_the_node(demo_wall, page):
+def test_map_draws_the_21_cities_offline_and_a_click_opens_the_node_page(demo_wall, page):
     url, _ = demo_wall
     open_wall(page, url)
     paths = ".screen.active .map-graph path.choroplethlocation"
@@ -172,8 +172,9 @@ def test_map_draws_the_21_cities_offline_and_a_click_opens_the_node(demo_wall, p
 
     index = [c.name for c in CITIES].index("梅州")
     page.page.locator(paths).nth(index).click(force=True)
-    page.page.wait_for_selector("#node-summary", timeout=10_000)
-    assert "梅州政务云节点" in page.page.inner_text("#node-summary")
+    page.page.wait_for_url(f"{url}/node/city-meizhou", timeout=10_000)
+    page.page.wait_for_selector("#node-title", timeout=10_000)
+    assert page.page.inner_text("#node-title") == "梅州政务云节点"
     assert page.foreign_requests(url) == []
 
 

@@ -158,3 +158,12 @@ def test_the_index_asks_for_the_layout_while_its_scripts_load(app):
     html = app.server.test_client().get("/").get_data(as_text=True)
     head = html[: html.index("</head>")]
     assert '<link rel="preload" href="/_dash-layout" as="fetch" crossorigin="anonymous">' in head
+
+
+def test_a_layout_is_never_kept_by_the_browser(app):
+    """Every page asks for its layout at the same address; going back to the wall must not
+    reuse the node page's."""
+    r = app.server.test_client().get(
+        "/_dash-layout", headers={"Referer": "http://wall/node/city-meizhou"}
+    )
+    assert "no-store" in r.headers["Cache-Control"] and "Referer" in r.headers["Vary"]

@@ -6,6 +6,7 @@ from dash import html
 
 from wall.chinatime import CHINA, format_cn_date
 from wall.layouts import Level, Thresholds
+from wall.pages.routes import node_href
 from wall.queries import SEVERITIES
 from wall.wallstate import Alert, WallState
 
@@ -52,7 +53,9 @@ def security(state: WallState, th: Thresholds) -> html.Div:
         body.append(
             html.Tr(
                 [
-                    html.Td(r.name),
+                    html.Td(
+                        html.A(r.name, href=node_href(r.node_id, state.replay_day) + "#security")
+                    ),
                     *(
                         html.Td(
                             f"{r.events.get(s, 0):,.0f}",
@@ -74,9 +77,18 @@ def security(state: WallState, th: Thresholds) -> html.Div:
     )
 
 
-def alert_item(alert: Alert) -> html.Li:
+NODE_ALERTS = {"down", "stale", "degraded", "node_utilization", "cpu_util", "security"}
+
+
+def alert_item(alert: Alert, replay_day=None) -> html.Li:
+    """One alert; a node's alert links to the node page that explains it."""
+    text = (
+        html.A(alert.text, href=node_href(alert.subject, replay_day), className="alert-link")
+        if alert.kind in NODE_ALERTS
+        else html.Span(alert.text)
+    )
     return html.Li(
-        [html.Span(ALERT_ICON[alert.level], className="alert-icon"), html.Span(alert.text)],
+        [html.Span(ALERT_ICON[alert.level], className="alert-icon"), text],
         className=f"alert alert-{alert.level} alert-{alert.kind}",
     )
 
@@ -86,7 +98,7 @@ def alerts(state: WallState, limit: int) -> html.Div:
     items = state.alerts
     if not items:
         return html.Div("✔ 当前无告警", className="panel-empty ok")
-    shown = [alert_item(a) for a in items[:limit]]
+    shown = [alert_item(a, state.replay_day) for a in items[:limit]]
     more = len(items) - limit
     return html.Div(
         [

@@ -6,6 +6,7 @@ from dash import html
 
 from wall.chinatime import CHINA, format_cn_date
 from wall.overview import NodeView, Overview
+from wall.pages.routes import node_href
 from wall.plan.models import STATE_LABEL, TIER_LABEL, NodeState, Tier
 from wall.progress import MILESTONE_STATUS_LABEL, MilestoneStatus
 
@@ -63,7 +64,7 @@ def format_cn_number(value: float) -> str:
     return f"{value:,.0f}"
 
 
-def node_card(view: NodeView) -> html.Div:
+def node_card(view: NodeView, replay_day=None) -> html.A:
     """A node's name, state (as text and colour), deadline and whether it is late."""
     node = view.node
     bits = [html.Span(STATE_LABEL[view.state], className=f"state {STATE_CLASS[view.state]}")]
@@ -75,15 +76,16 @@ def node_card(view: NodeView) -> html.Div:
         bits.append(html.Span("⚠ 逾期未完成", className="late"))
     if node.pilot:
         bits.append(html.Span("试点", className="badge"))
-    return html.Div(
+    return html.A(  # the card is the link to the node's page
         [html.Div(node.name, className="node-name"), html.Div(bits, className="node-meta")],
         className="node-card" + (" node-late" if view.late and not view.done else ""),
         id=f"node-{node.id}",
         title=node.id,
+        href=node_href(node.id, replay_day),
     )
 
 
-def nodes_by_tier(ov: Overview) -> html.Div:
+def nodes_by_tier(ov: Overview, replay_day=None) -> html.Div:
     """All nodes of the plan, one section per tier."""
     sections = []
     for tier in Tier:
@@ -92,7 +94,7 @@ def nodes_by_tier(ov: Overview) -> html.Div:
             html.Section(
                 [
                     html.H2(f"{TIER_LABEL[tier]}（{len(views)}）"),
-                    html.Div([node_card(v) for v in views], className="node-grid"),
+                    html.Div([node_card(v, replay_day) for v in views], className="node-grid"),
                 ],
                 className=f"tier tier-{tier}",
             )

@@ -1,0 +1,122 @@
+"""Operator pages in a real headless Chromium: from the wall to a node's cause, with every
+view in its URL."""
+
+from datetime import UTC, datetime, timedelta
+
+from tests.browser.test_demo_wall import open_wall
+from wall.chinatime import CHINA
+from wall.store import open_store
+from wall.store.samples import Sample
+
+
+def open_page(page, url: str) -> None:
+    page.page.goto(url, wait_until="networkidle")
+    page.page.wait_for_selector("#node-title, #not-found", timeout=30_000)
+
+
+def test_from_the_wall_to_a_node_its_range_and_sources_with_a_shareable_url(
+    demo_wall, page, browser
+):
+    url, _ = demo_wall
+    open_wall(page, url, "operations")
+    page.page.click("#node-city-meizhou")  # a node card on the operations screen
+    page.page.wait_for_url(f"{url}/node/city-meizhou", timeout=10_000)
+    page.page.wait_for_selector("#node-title")
+    assert page.page.inner_text("#node-title") == "梅州政务云节点"
+    assert "正常" in page.page.inner_text("#node-health")
+    assert "最近24小时" in page.page.inner_text(".range-label")
+    for chart, lines in (("util", 3), ("net", 2), ("hosts", 2)):  # every field drawn
+        traces = f"#chart-{chart} .scatterlayer .trace"
+        page.page.wait_for_selector(traces, state="attached", timeout=10_000)
+        assert page.page.locator(traces).count() == lines, chart
+    # the source that collects it, as the collectors' self-monitoring reports it
+    source = page.page.inner_text("#source-sim-city-meizhou")
+    assert "✔ 正常" in source and "ms" in source
+    # change the range: the URL says so, and the page shows it
+    page.page.click("#range-7d")
+    page.page.wait_for_url("**/node/city-meizhou?range=7d", timeout=10_000)
+    page.page.wait_for_function(
+        "document.querySelector('.range-label').innerText.includes('最近7天')", timeout=10_000
+    )
+    assert "range-on" in page.page.get_attribute("#range-7d", "class")
+    # the URL pasted into another browser opens the same view
+    other = browser.new_page()
+    try:
+        other.goto(page.page.url, wait_until="networkidle")
+        other.wait_for_selector("#node-title")
+        assert other.inner_text("#node-title") == "梅州政务云节点"
+        assert "最近7天" in other.inner_text(".range-label")
+        assert "range-on" in other.get_attribute("#range-7d", "class")
+    finally:
+        other.close()
+    # back: the 24 hours again, then the wall
+    page.page.go_back()
+    page.page.wait_for_function(
+        "document.querySelector('.range-label').innerText.includes('最近24小时')", timeout=10_000
+    )
+    page.page.go_back()
+    page.page.wait_for_selector(".screen.active", timeout=10_000)
+    assert page.foreign_requests(url) == []
+
+
+def test_a_custom_range_and_a_replayed_day(demo_wall, page):
+    url, _ = demo_wall
+    open_page(page, f"{url}/node/city-meizhou")
+    today = datetime.now(UTC).date()
+    page.page.fill("#range-from", (today - timedelta(days=3)).isoformat())
+    page.page.fill("#range-to", today.isoformat())
+    page.page.click("#range-apply")
+    page.page.wait_for_url("**range=custom**", timeout=10_000)
+    page.page.wait_for_function(
+        f"document.querySelector('.range-label').innerText.includes('{today - timedelta(days=3)}')",
+        timeout=10_000,
+    )
+    assert f"from={today - timedelta(days=3)}" in page.page.url
+
+
+def test_a_failing_source_shows_as_failing_with_its_error(plain_wall, page):
+    url, data = plain_wall
+    store = open_store(f"sqlite:///{data}/metrics.db")
+    now = datetime.now(UTC)
+    store.write(
+        [
+            Sample.make("collector", {"source": "meizhou-prom", "node": "city-meizhou"},
+                        {"ok": 1, "duration_ms": 120, "points": 15}, now - timedelta(hours=3)),
+            Sample.make("collector", {"source": "meizhou-prom", "node": "city-meizhou"},
+                        {"ok": 0, "duration_ms": 2000, "points": 0,
+                         "error": "timeout: no answer within 2 s"}, now),
+            Sample.make("collector", {"source": "meizhou-soc", "node": "city-meizhou"},
+                        {"ok": 1, "duration_ms": 80, "points": 6}, now),
+        ]
+    )  # fmt: skip
+    store.close()
+    open_page(page, f"{url}/node/city-meizhou")
+    failing = page.page.inner_text("#source-meizhou-prom")
+    assert "✖ 失败" in failing and "timeout: no answer within 2 s" in failing
+    assert "src-failing" in page.page.get_attribute("#source-meizhou-prom", "class")
+    last_ok = (now - timedelta(hours=3)).astimezone(CHINA)  # the hour of its last success
+    assert f"{last_ok:%Y-%m-%d %H} 时" in failing
+    assert "✔ 正常" in page.page.inner_text("#source-meizhou-soc")
+    # the failing source sorts first: it is what the operator came for
+    first = page.page.locator("#sources tbody tr").first.get_attribute("id")
+    assert first == "source-meizhou-prom"
+
+
+def test_unknown_nodes_and_malformed_parameters_get_a_clear_not_found(plain_wall, page):
+    url, _ = plain_wall
+    for path, reason in (
+        ("/node/city-atlantis", "没有编号为 city-atlantis 的节点"),
+        ("/node/city-meizhou?range=9y", "参数 range=9y 无效"),
+        (
+            "/node/city-meizhou?range=custom&from=2020-13-01&to=2020-12-31",
+            "参数 from=2020-13-01 不是日期",
+        ),
+        ("/node/city-meizhou?range=custom&from=2020-12-31&to=2020-01-01", "晚于"),
+        ("/node/city-meizhou?asof=yesterday", "参数 asof=yesterday 不是日期"),
+        ("/nowhere", "没有这个页面"),
+    ):
+        response = page.page.goto(url + path, wait_until="networkidle")
+        assert response.status == 200
+        page.page.wait_for_selector("#not-found", timeout=10_000)
+        assert reason in page.page.inner_text(".not-found-reason"), path
+        assert "Traceback" not in page.page.content()
