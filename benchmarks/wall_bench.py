@@ -8,6 +8,7 @@ progress events) plus the store benchmark's usage set (30 more nodes: 30 days at
 and a year hourly), written once into benchmarks/.cache/wall-* for each store and topped up
 to now on later runs. Prints figures and ratios; asserts nothing about time.
 
+- node: the node page's layout for 24 h and 30 days, cold and warm, server side.
 - refresh: one full refresh of the overview screen through Flask's test client (the callback
   the browser posts, panels rendered and serialized), with the query cache emptied (cold) and
   kept (warm), beside the raw time of the very store calls that refresh made.
@@ -199,6 +200,40 @@ def refresh_section(name: str, settings: Settings) -> None:
     store.close()
 
 
+# -- the node page ------------------------------------------------------------------------------
+
+NODE = "city-meizhou"
+
+
+def node_section(name: str, settings: Settings) -> None:
+    """Server time of a node page's layout (all its reads and charts), 24 h and 30 days, cold
+    and warm (goal: under 300 ms cold)."""
+    from wall.app import create_app
+
+    app = create_app(settings)
+    client = app.server.test_client()
+    for label, query in (("24 h", ""), ("30 days", "?range=30d")):
+        page = f"http://wall/node/{NODE}{query}"
+
+        def get(page=page) -> None:
+            r = client.get("/_dash-layout", headers={"Referer": page})
+            assert r.status_code == 200 and "chart-util" in r.get_data(as_text=True)
+
+        def cold() -> None:
+            cache.current().clear()
+            get()
+
+        cold_ms, _ = timed(cold, repeat=5)
+        warm_ms, _ = timed(get, repeat=9)
+        print(
+            f"{name:9} node page {label:8}: cold {cold_ms:6.1f} ms (goal < 300)   warm {warm_ms:5.1f} ms"
+        )
+
+
+NODE_DRAWN = """() => ['util', 'net', 'hosts'].every(c =>
+  document.querySelectorAll('#chart-' + c + ' .scatterlayer .trace').length > 0)"""
+
+
 # -- the page in Chromium -----------------------------------------------------------------------
 
 
@@ -228,7 +263,7 @@ DRAWN = """() => document.querySelectorAll('.screen.active .map-graph path.choro
   && document.querySelectorAll('.screen.active .tile .tile-value').length >= 8"""
 
 
-def browser_section(settings: Settings) -> None:
+def browser_section(settings: Settings, what: str, path: str, drawn: str, goals: tuple) -> None:
     from playwright.sync_api import sync_playwright
 
     proc, url = serve(settings)
@@ -253,8 +288,8 @@ def browser_section(settings: Settings) -> None:
                 for runs in (cold, warm, later):
                     got.clear()
                     t = time.perf_counter()
-                    page.goto(f"{url}/?screen={SCREEN}", wait_until="commit")
-                    page.wait_for_function(DRAWN, timeout=60_000, polling=20)
+                    page.goto(f"{url}{path}", wait_until="commit")
+                    page.wait_for_function(drawn, timeout=60_000, polling=20)
                     took = time.perf_counter() - t
                     page.wait_for_timeout(300)  # let the last responses finish counting
                     runs.append((took, sum(got.values()), len(got)))
@@ -265,15 +300,15 @@ def browser_section(settings: Settings) -> None:
         proc.terminate()
         proc.wait(30)
     for label, runs, goal in (
-        ("cold", cold, "< 1.5 s, < 2 MB"),
-        ("warm", warm, "< 0.4 s"),
-        ("warm, 2nd reload", later, "< 0.4 s"),
+        ("cold", cold, goals[0]),
+        ("warm", warm, goals[1]),
+        ("warm, 2nd reload", later, goals[1]),
     ):
         took = statistics.median(r[0] for r in runs)
         size = statistics.median(r[1] for r in runs)
         n = statistics.median(r[2] for r in runs)
         print(
-            f"Chromium 1920×1080 {label}: map + 8 tiles drawn in {took:.2f} s; "
+            f"Chromium 1920×1080 {label}: {what} drawn in {took:.2f} s; "
             f"{size / 1e6:.2f} MB in {n:.0f} requests (goal {goal}); only the app's own host"
         )
 
@@ -335,7 +370,7 @@ def load_section(settings: Settings, screens: int, duration_s: float, redis_url:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--skip-influx", action="store_true")
-    parser.add_argument("--sections", default="refresh,browser,load")
+    parser.add_argument("--sections", default="refresh,node,browser,load")
     parser.add_argument("--load-s", type=float, default=120)
     parser.add_argument("--screens", type=int, default=50)
     args = parser.parse_args()
@@ -346,7 +381,7 @@ def main() -> None:
     )
     influx = redis = None
     try:
-        if not args.skip_influx and "refresh" in sections:
+        if not args.skip_influx and sections & {"refresh", "node"}:
             influx = harness.influxdb(CACHE / "influxdb").start()
             url = influx.url.replace("http://", "influxdb://") + "/wall"
             influx_settings = prepare("influxdb", url, CACHE / "wall-influx")
@@ -355,9 +390,22 @@ def main() -> None:
             refresh_section("embedded", embedded)
             if influx:
                 refresh_section("influxdb", influx_settings)
+        if "node" in sections:
+            print(f"\n== the node page ({NODE}), server time (Flask test client, one process)")
+            node_section("embedded", embedded)
+            if influx:
+                node_section("influxdb", influx_settings)
         if "browser" in sections:
             print("\n== the page in Chromium (gunicorn, embedded store)")
-            browser_section(embedded)
+            browser_section(
+                embedded,
+                "map + 8 tiles",
+                f"/?screen={SCREEN}",
+                DRAWN,
+                ("< 1.5 s, < 2 MB", "< 0.4 s"),
+            )
+            browser_section(embedded, "node page's 3 charts", f"/node/{NODE}", NODE_DRAWN,
+                            ("< 1 s", "< 1 s"))  # fmt: skip
         if "load" in sections:
             print(f"\n== {args.screens} screens refreshing (gunicorn, embedded store)")
             load_section(embedded, args.screens, args.load_s, None)

@@ -259,8 +259,9 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
         layouts = source.get()
         try:
             route = routes.parse(pathname, search, plan, settings_now(settings))
-            state = wall_state(settings, store, asof_for_search(search), layouts.thresholds)
             node = next(n for n in plan.nodes if n.id == route.node_id)
+            asof = asof_for_search(search)
+            state = wall_state(settings, store, asof, layouts.thresholds, scope=node)
             return node_page.node_body(
                 node_page.NodeContext(node, state, route), store, layouts.thresholds
             )

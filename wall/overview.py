@@ -6,10 +6,11 @@ until then every figure here comes from the plan and the recorded progress event
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from wall.plan.models import Node, NodeState, Plan, Tier
+from wall.plan.models import Milestone, Node, NodeState, Plan, Tier
 from wall.progress import MilestoneOutcome, Progress, TargetReached, evaluate_milestone
 from wall.queries import Figure
 
@@ -50,9 +51,10 @@ def build_overview(
     asof: datetime,
     figures: dict[str, Figure] | None = None,
     target_reached: TargetReached | None = None,
+    milestones: Callable[[Milestone], bool] | None = None,
 ) -> Overview:
-    """Evaluate every node's state and every milestone as of an instant (metrics, when the
-    caller has them, decide the milestones that are targets)."""
+    """Evaluate every node's state and every milestone (or those `milestones` keeps) as of an
+    instant (metrics, when the caller has them, decide the milestones that are targets)."""
     from wall.chinatime import deadline_end
 
     views = []
@@ -64,5 +66,23 @@ def build_overview(
             or (reached is not None and reached >= deadline_end(node.deadline))
         )
         views.append(NodeView(node, state, progress.live_at(node, asof), late, reached is not None))
-    outcomes = [evaluate_milestone(progress, m, asof, target_reached) for m in plan.milestones]
+    outcomes = [
+        evaluate_milestone(progress, m, asof, target_reached)
+        for m in plan.milestones
+        if milestones is None or milestones(m)
+    ]
     return Overview(plan, asof, views, outcomes, figures or {})
+
+
+def concerns(milestone: Milestone, node: Node, plan: Plan) -> bool:
+    """Whether a milestone of the plan is about this node (by name, tier or target scope)."""
+    c = milestone.criterion
+    if c.kind == "nodes":
+        return node.id in c.nodes
+    if c.kind == "count":
+        return c.tier == node.tier
+    if c.kind == "per_node":
+        return node.tier in c.tiers
+    if c.kind == "target":
+        return node.tier in plan.target(c.target).scope
+    return False

@@ -196,12 +196,22 @@ class NodeFigures:
         return self.systems_migrated / self.systems_planned
 
 
+ALLOCATION_FIELDS = tuple(f for pair in ALLOCATION for f in pair)
+MIGRATION_FIELDS = ("systems_planned", "systems_migrated")
+
+
+@cached()
+def counters(store: Store, measurement: str, fields: tuple[str, ...], asof: datetime):
+    """store.counters, cached: the wall's figures and a node page's tables share one read."""
+    return store.counters(measurement, list(fields), asof)
+
+
 @cached()
 def node_figures(store: Store, asof: datetime) -> dict[str, NodeFigures]:
     """Utilization and migration of every node as of asof: the last value of each day's
     rollup up to that day (today's rollup holds today's newest sample)."""
-    capacity = store.counters("capacity", [f for pair in ALLOCATION for f in pair], asof)
-    migration = store.counters("migration", ["systems_planned", "systems_migrated"], asof)
+    capacity = counters(store, "capacity", ALLOCATION_FIELDS, asof)
+    migration = counters(store, "migration", MIGRATION_FIELDS, asof)
     migrated = migration.groupby("node")[["systems_planned", "systems_migrated"]].sum(min_count=1)
     out = {}
     nodes = set(capacity["node"]) | set(migrated.index)
@@ -357,7 +367,7 @@ def node_sources(store: Store, node: str, now: datetime) -> list[SourceStatus]:
 @cached()
 def node_migration(store: Store, node: str, asof: datetime) -> pd.DataFrame:
     """A node's business systems by department as of asof: dept, planned, migrated."""
-    counts = store.counters("migration", ["systems_planned", "systems_migrated"], asof)
+    counts = counters(store, "migration", MIGRATION_FIELDS, asof)
     counts = counts[counts["node"] == node] if not counts.empty else counts
     if counts.empty:
         return pd.DataFrame(columns=["dept", "planned", "migrated"])
@@ -373,7 +383,7 @@ def node_migration(store: Store, node: str, asof: datetime) -> pd.DataFrame:
 @cached()
 def node_allocation(store: Store, node: str, asof: datetime) -> dict[str, float]:
     """A node's capacity and allocation fields as of asof (the last value of asof's day)."""
-    counts = store.counters("capacity", [f for pair in ALLOCATION for f in pair], asof)
+    counts = counters(store, "capacity", ALLOCATION_FIELDS, asof)
     mine = counts[counts["node"] == node] if not counts.empty else counts
     if mine.empty:
         return {}

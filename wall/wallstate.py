@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from wall import cache, queries
 from wall.chinatime import CHINA, add_months, deadline_end, now_utc
 from wall.layouts import Level, Thresholds
-from wall.overview import Overview, build_overview
+from wall.overview import Overview, build_overview, concerns
 from wall.panels import gdmap
 from wall.plan.loader import cached_plan
-from wall.plan.models import NodeState, Tier
+from wall.plan.models import Node, NodeState, Tier
 from wall.progress import MilestoneStatus, Progress, list_events
 from wall.settings import Settings
 from wall.state.db import connect
@@ -124,8 +124,14 @@ def settings_now(settings: Settings) -> datetime:
 
 
 def wall_state(
-    settings: Settings, store: Store, asof: datetime, thresholds: Thresholds
+    settings: Settings,
+    store: Store,
+    asof: datetime,
+    thresholds: Thresholds,
+    scope: Node | None = None,
 ) -> WallState:
+    """The wall's state as of asof; with a scope (a node page), only what that node's page
+    shows: no provincial figures or trends, and only the milestones that concern the node."""
     plan = cached_plan(settings.plan_path)
     with closing(connect(settings.state_db_path)) as conn:
         progress = Progress(plan, list_events(conn))
@@ -135,11 +141,14 @@ def wall_state(
     error = None
     figures, health, node_figs, node_figs_before, security, reached = {}, {}, {}, {}, None, None
     try:
-        figures = {m: queries.province_figure(store, plan, m, asof) for m in queries.WALL_FIGURES}
+        if scope is None:
+            figures = {
+                m: queries.province_figure(store, plan, m, asof) for m in queries.WALL_FIGURES
+            }
+            before = asof - timedelta(days=queries.TREND_DAYS)
+            node_figs_before = queries.node_figures_past(store, cache.bucket(before, 3600))
         health = {} if replay else queries.node_health(store, settings.stale_after_s, now)
         node_figs = queries.node_figures(store, asof)
-        before = asof - timedelta(days=queries.TREND_DAYS)
-        node_figs_before = queries.node_figures_past(store, cache.bucket(before, 3600))
         security = queries.security_summary(store, asof)
 
         def reached(target_id: str, when: datetime):
@@ -147,7 +156,8 @@ def wall_state(
 
     except StoreError as exc:  # keep showing the plan and progress; say the data is away
         error = str(exc)
-    ov = build_overview(plan, progress, asof, figures, reached)
+    wanted = (lambda m: concerns(m, scope, plan)) if scope is not None else None
+    ov = build_overview(plan, progress, asof, figures, reached, wanted)
     states = {v.node.id: v.state for v in ov.nodes}
     views = gdmap.city_views(plan, states, health, now, replay=replay, thresholds=thresholds)
     rows = security_rows(ov, progress, security, asof)

@@ -17,7 +17,7 @@ from wall.pages.routes import RANGES, Route
 from wall.panels import gdmap
 from wall.panels.ops import SEVERITY_LABEL
 from wall.panels.plan import STATE_CLASS, STATUS_CLASS, STATUS_ICON
-from wall.plan.models import STATE_LABEL, TIER_LABEL, Milestone, Node
+from wall.plan.models import STATE_LABEL, TIER_LABEL, Node
 from wall.progress import MILESTONE_STATUS_LABEL
 from wall.wallstate import WallState, months_after
 
@@ -38,20 +38,6 @@ class NodeContext:
     node: Node
     state: WallState
     route: Route
-
-
-def concerns(milestone: Milestone, node: Node, plan) -> bool:
-    """Whether a milestone of the plan is about this node (by name, tier or target scope)."""
-    c = milestone.criterion
-    if c.kind == "nodes":
-        return node.id in c.nodes
-    if c.kind == "count":
-        return c.tier == node.tier
-    if c.kind == "per_node":
-        return node.tier in c.tiers
-    if c.kind == "target":
-        return node.tier in plan.target(c.target).scope
-    return False
 
 
 def _ago(seconds: float) -> str:
@@ -337,12 +323,9 @@ def sources(ctx: NodeContext, store) -> html.Div:
 
 def milestones(ctx: NodeContext) -> tuple[html.Div, list]:
     """The plan's milestones that concern the node, and their marks for the charts."""
-    plan = ctx.state.overview.plan
     rows, marks = [], []
     for outcome in ctx.state.overview.milestones:
         m = outcome.milestone
-        if not concerns(m, ctx.node, plan):
-            continue
         if m.deadline:
             from wall.chinatime import deadline_end
 
