@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import dash
 import numpy as np
@@ -19,7 +20,7 @@ from dash import ALL, ClientsideFunction, Input, Output, State, dcc, html
 from wall import cache, ids
 from wall.chinatime import CHINA, format_cn_date, now_utc
 from wall.layouts import TILE_KINDS, Layouts, LayoutSource, PanelKind, Screen
-from wall.pages import frame, routes
+from wall.pages import compare, frame, province, routes
 from wall.pages import node as node_page
 from wall.panels import gdmap, ops, tiles
 from wall.panels import plan as plan_panels
@@ -259,14 +260,46 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
         layouts = source.get()
         try:
             route = routes.parse(pathname, search, plan, settings_now(settings))
-            node = next(n for n in plan.nodes if n.id == route.node_id)
             asof = asof_for_search(search)
+            if route.page == "compare":
+                return compare.compare_body(store, plan, route, wall_state_asof(asof))
+            if route.page in ("province", "prd"):
+                state = wall_state(settings, store, asof, layouts.thresholds)
+                build = province.province_body if route.page == "province" else province.prd_body
+                return build(state, store, route)
+            node = next(n for n in plan.nodes if n.id == route.node_id)
             state = wall_state(settings, store, asof, layouts.thresholds, scope=node)
             return node_page.node_body(
                 node_page.NodeContext(node, state, route), store, layouts.thresholds
             )
         except routes.NotFound as exc:
             return frame.not_found(exc)
+
+    def wall_state_asof(asof: datetime) -> datetime:
+        """The instant a page's figures are read as of: a replayed day, or now's bucket."""
+        now = settings_now(settings)
+        return asof if (now - asof).total_seconds() > 60 else now
+
+    @app.server.route("/export/ranking.<fmt>")
+    def export_ranking(fmt: str):
+        """The ranking table as a file, with the same numbers as the page."""
+        from flask import Response, request
+
+        try:
+            route = routes.parse(
+                "/compare", request.query_string.decode(), plan, settings_now(settings)
+            )
+            field = compare.rank_field(route.params)
+            frame = compare.ranking(
+                store, plan, field, wall_state_asof(asof_for_search(request.query_string.decode()))
+            )
+            body, mime = compare.export(frame, field, fmt)
+        except routes.NotFound as exc:
+            return Response(str(exc), status=404, mimetype="text/plain")
+        day = datetime.now(CHINA).strftime("%Y%m%d")
+        name = quote(f"节点排名-{compare.RANK_FIELDS[field].label}-{day}.{fmt}")
+        return Response(body, mimetype=mime,
+                        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})  # fmt: skip
 
     def operator_layout(pathname: str, search: str, validation: bool = False):
         body = [] if validation else render_page(pathname, search)

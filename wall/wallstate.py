@@ -60,6 +60,7 @@ class WallState:
     thresholds: Thresholds
     node_figures_before: dict[str, queries.NodeFigures] = field(default_factory=dict)
     alerts: list[Alert] = field(default_factory=list)
+    progress: Progress | None = None  # the recorded events behind the plan-versus-actual
 
     @property
     def replay_day(self):
@@ -165,7 +166,7 @@ def wall_state(
         asof, now, ov, views, health, node_figs, security, rows, replay, error, thresholds,
         node_figs_before,
     )  # fmt: skip
-    return dataclasses.replace(state, alerts=alerts(state))
+    return dataclasses.replace(state, alerts=alerts(state), progress=progress)
 
 
 def security_rows(

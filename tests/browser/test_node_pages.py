@@ -120,3 +120,66 @@ def test_unknown_nodes_and_malformed_parameters_get_a_clear_not_found(plain_wall
         page.page.wait_for_selector("#not-found", timeout=10_000)
         assert reason in page.page.inner_text(".not-found-reason"), path
         assert "Traceback" not in page.page.content()
+
+
+def test_the_ranking_exports_the_numbers_the_store_holds(plain_wall, page, tmp_path):
+    import random
+
+    import openpyxl
+    import pandas as pd
+
+    url, data = plain_wall
+    rng = random.Random(7)
+    nodes = ["city-meizhou", "city-shantou", "city-heyuan", "prd-foshan", "prov-mingmei"]
+    now = datetime.now(UTC)
+    store = open_store(f"sqlite:///{data}/metrics.db")
+    store.write([Sample.make("usage", {"node": n}, {"cpu_util": rng.random()}, now - timedelta(seconds=i))
+                 for i, n in enumerate(nodes)])  # fmt: skip
+    open_page_any(page, f"{url}/compare?field=cpu_util&range=24h")
+    assert page.page.locator("#ranking-table tbody tr:has(td)").count() == len(nodes)
+    with page.page.expect_download() as got:
+        page.page.click("#export-xlsx")
+    xlsx = tmp_path / got.value.suggested_filename
+    got.value.save_as(xlsx)
+    assert xlsx.name.startswith("节点排名-CPU 利用率")
+    sheet = openpyxl.load_workbook(xlsx).active
+    header = [c.value for c in sheet[1]]
+    rows = [
+        dict(zip(header, (c.value for c in row), strict=True)) for row in sheet.iter_rows(min_row=2)
+    ]
+    assert all(isinstance(r["数值"], float | int) for r in rows)  # numbers, not text
+    # independently: each node's newest cpu_util in the store, in percent, best first
+    latest = store.latest("usage", ["cpu_util"]).set_index("node")["value"]
+    store.close()
+    expected = sorted(((round(v * 100, 2), n) for n, v in latest.items()), reverse=True)
+    assert [(r["数值"], r["节点编号"]) for r in rows] == expected
+    assert [r["排名"] for r in rows] == list(range(1, len(nodes) + 1))
+    assert {r["单位"] for r in rows} == {"%"}
+    with page.page.expect_download() as got:
+        page.page.click("#export-csv")
+    csv = pd.read_csv(got.value.path(), encoding="utf-8-sig")
+    assert list(zip(csv["数值"], csv["节点编号"], strict=True)) == expected
+    # the page's table shows the same order
+    first = page.page.locator("#ranking-table tbody tr:has(td)").nth(0).inner_text()
+    assert f"{expected[0][0]:.2f}".rstrip("0").rstrip(".") in first
+
+
+def test_the_province_and_prd_pages(demo_wall, page):
+    url, _ = demo_wall
+    open_page_any(page, f"{url}/province")
+    assert page.page.locator("#centres tbody tr").count() == 2
+    assert "两中心均在线" in page.page.inner_text("#dr-status")
+    page.page.wait_for_selector("#province-vcpu_total .scatterlayer .trace", state="attached")
+    open_page_any(page, f"{url}/prd")
+    rows = page.page.locator("#prd-table tbody tr")
+    assert rows.count() == 7
+    assert "佛山" in page.page.inner_text("#prd-table")
+    page.page.click("#prd-prd-foshan a")
+    page.page.wait_for_selector("#node-title", timeout=10_000)
+    assert "佛山" in page.page.inner_text("#node-title")
+    assert page.foreign_requests(url) == []
+
+
+def open_page_any(page, url: str) -> None:
+    page.page.goto(url, wait_until="networkidle")
+    page.page.wait_for_selector(".page-head h1, #not-found", timeout=30_000)

@@ -8,7 +8,8 @@ from dash import dcc, html
 from wall import ids
 from wall.pages.routes import NotFound
 
-NAV = [("/", "总览大屏")]
+NAV = [("/", "总览大屏"), ("/province", "省级平台"), ("/prd", "珠三角自建云"),
+       ("/compare", "对比与排名")]  # fmt: skip
 
 
 def not_found(error: NotFound) -> list:

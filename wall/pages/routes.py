@@ -48,7 +48,7 @@ class Window:
 
 @dataclass(frozen=True)
 class Route:
-    page: str  # node
+    page: str  # node, province, prd, compare
     node_id: str | None = None
     window: Window | None = None
     params: dict[str, str] = field(default_factory=dict)  # the query as given (for links)
@@ -120,7 +120,14 @@ def parse(pathname: str | None, search: str | None, plan: Plan, now: datetime) -
         if "asof" in params:
             _day(params["asof"], "asof")
         return Route("node", node_id, window(params, now), params)
+    if len(parts) == 1 and parts[0] in PAGES:
+        if "asof" in params:
+            _day(params["asof"], "asof")
+        return Route(parts[0], None, window(params, now), params)
     raise NotFound(f"没有这个页面：{pathname}")
+
+
+PAGES = {"province": "省级平台", "prd": "珠三角", "compare": "对比与排名"}
 
 
 def node_href(node_id: str, replay_day: date | None = None) -> str:
