@@ -8,7 +8,9 @@ has landed, so a slow store never piles requests up and never freezes the clock.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -17,9 +19,10 @@ import dash
 import numpy as np
 from dash import ALL, ClientsideFunction, Input, Output, State, dcc, html
 
-from wall import cache, ids
+from wall import alertlog, cache, ids
 from wall.chinatime import CHINA, format_cn_date, now_utc
 from wall.layouts import TILE_KINDS, Layouts, LayoutSource, PanelKind, Screen
+from wall.pages import alerts as alerts_page
 from wall.pages import compare, frame, province, routes
 from wall.pages import node as node_page
 from wall.panels import gdmap, ops, tiles
@@ -251,7 +254,7 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
         if validation:  # every component any callback names, for Dash to check them against
             return html.Div([wall_layout(True), operator_layout("/node/-", "", validation=True)])
         where = page_location()
-        if where.get("pathname", "/") in ("", "/"):
+        if where.get("pathname", "/") in ("", "/") or not for_a_page():
             return wall_layout()
         return operator_layout(where["pathname"], where["search"])
 
@@ -263,6 +266,9 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
             asof = asof_for_search(search)
             if route.page == "compare":
                 return compare.compare_body(store, plan, route, wall_state_asof(asof))
+            if route.page == "alerts":
+                state = with_episodes(wall_state(settings, store, asof, layouts.thresholds))
+                return alerts_page.alerts_body(state)
             if route.page in ("province", "prd"):
                 state = wall_state(settings, store, asof, layouts.thresholds)
                 build = province.province_body if route.page == "province" else province.prd_body
@@ -274,6 +280,20 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
             )
         except routes.NotFound as exc:
             return frame.not_found(exc)
+
+    synced: dict[str, object] = {"now": None}
+
+    def with_episodes(state: WallState) -> WallState:
+        """Record the live alerts (once per cache bucket in this process) and attach their
+        episodes: since when each holds, who acknowledged it."""
+        if state.replay:
+            return state
+        with closing(connect(settings.state_db_path)) as conn:
+            if synced["now"] != state.now:
+                alertlog.sync(conn, state.alerts, state.now)
+                synced["now"] = state.now
+            episodes = alertlog.open_episodes(conn)
+        return dataclasses.replace(state, episodes=episodes)
 
     def wall_state_asof(asof: datetime) -> datetime:
         """The instant a page's figures are read as of: a replayed day, or now's bucket."""
@@ -377,15 +397,21 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
     def page_search() -> str:
         return page_location().get("search", "").lstrip("?")
 
+    def for_a_page() -> bool:
+        """Whether a browser is asking for its page's layout (not Dash checking the layout
+        at start-up or rendering its index): only then is the store read for it."""
+        from flask import has_request_context, request
+
+        return has_request_context() and request.path.endswith("/_dash-layout")
+
     def first_state(layouts: Layouts, search: str) -> WallState | None:
         """The state the page opens with, as of the page's ?asof=, from the cache the
         refreshes share."""
-        from flask import has_request_context
-
-        if not has_request_context():
+        if not for_a_page():
             return None
         try:
-            return wall_state(settings, store, asof_for_search(search), layouts.thresholds)
+            state = wall_state(settings, store, asof_for_search(search), layouts.thresholds)
+            return with_episodes(state)
         except Exception:  # the first refresh will say what is wrong, in its banner
             log.exception("first paint of the wall failed")
             return None
@@ -447,7 +473,7 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
             nu = dash.no_update
             return [nu] * len(panel_ids), [nu] * len(map_ids), nu, nu, done
         asof = asof_for_search(search)
-        state = wall_state(settings, store, asof, layouts.thresholds)
+        state = with_episodes(wall_state(settings, store, asof, layouts.thresholds))
         panels = []
         for pid in panel_ids:
             if pid["screen"] != screen.id or pid["index"] >= len(screen.panels):
@@ -478,6 +504,35 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
         State(ids.URL, "search"),
         prevent_initial_call=True,
     )
+
+    @app.callback(
+        Output(ids.PAGE_BODY, "children", allow_duplicate=True),
+        Input({"type": "ack", "id": ALL}, "n_clicks"),
+        State({"type": "ack-by", "id": ALL}, "value"),
+        State({"type": "ack-note", "id": ALL}, "value"),
+        State(ids.URL, "search"),
+        prevent_initial_call=True,
+    )
+    def acknowledge(clicks, names, notes, search):
+        """Acknowledge the alert whose button was pressed, then redraw the alert list."""
+        trigger = dash.ctx.triggered_id
+        if not trigger or not any(clicks):
+            return dash.no_update
+        ids_in_order = [item["id"]["id"] for item in dash.ctx.inputs_list[0]]
+        index = ids_in_order.index(trigger["id"])
+        message = None
+        with closing(connect(settings.state_db_path)) as conn:
+            try:
+                alertlog.acknowledge(
+                    conn, int(trigger["id"]), names[index], notes[index], now_utc()
+                )
+            except alertlog.AckError as exc:
+                message = str(exc)
+        body = render_page("/alerts", search or "")
+        return (
+            [html.Div(f"⚠ {message}", className="alert-banner", id="ack-error")] if message else []
+        ) + body
+
     app.clientside_callback(
         ClientsideFunction("wall", "customRange"),
         Output(ids.URL, "search", allow_duplicate=True),

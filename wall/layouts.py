@@ -38,38 +38,55 @@ class Direction(StrEnum):
 
 
 class Level(StrEnum):
+    """The named levels of a threshold, in order: ok, careful (留意), warn (警告, "warning"),
+    bad (严重, "critical")."""
+
     ok = "ok"
+    careful = "careful"
     warn = "warn"
     bad = "bad"
     none = "none"  # nothing to judge (no data)
+
+
+LEVEL_NAME = {Level.ok: "正常", Level.careful: "留意", Level.warn: "警告", Level.bad: "严重",
+              Level.none: "无数据"}  # fmt: skip
 
 
 class Threshold(Strict):
     label: str = Field(min_length=1)
     unit: str = ""
     direction: Direction
+    careful: float | None = None  # optional first step: worth a look, not yet a warning
     warn: float
     bad: float
 
     @model_validator(mode="after")
     def _ordered(self) -> Threshold:
-        worse = (
-            self.bad >= self.warn if self.direction == Direction.above else self.bad <= self.warn
-        )
-        if not worse:
-            side = "above" if self.direction == Direction.above else "below"
+        above = self.direction == Direction.above
+        side = "above" if above else "below"
+        if not (self.bad >= self.warn if above else self.bad <= self.warn):
             raise ValueError(f"with direction {self.direction}, bad must lie {side} warn")
+        if self.careful is not None and not (
+            self.warn >= self.careful if above else self.warn <= self.careful
+        ):
+            raise ValueError(f"with direction {self.direction}, warn must lie {side} careful")
         return self
 
     def level(self, value: float | None) -> Level:
-        """The named level of a value: bad past `bad`, warn past `warn`, else ok."""
+        """The named level of a value: bad past `bad`, warn past `warn`, careful past
+        `careful` (when given), else ok."""
         if value is None:
             return Level.none
         if self.direction == Direction.above:
-            return (
-                Level.bad if value >= self.bad else Level.warn if value >= self.warn else Level.ok
-            )
-        return Level.bad if value <= self.bad else Level.warn if value < self.warn else Level.ok
+            steps = ((self.bad, Level.bad), (self.warn, Level.warn), (self.careful, Level.careful))
+            return next((lvl for t, lvl in steps if t is not None and value >= t), Level.ok)
+        if value <= self.bad:
+            return Level.bad
+        if value < self.warn:
+            return Level.warn
+        if self.careful is not None and value < self.careful:
+            return Level.careful
+        return Level.ok
 
 
 class Thresholds(Strict):

@@ -61,6 +61,7 @@ class WallState:
     node_figures_before: dict[str, queries.NodeFigures] = field(default_factory=dict)
     alerts: list[Alert] = field(default_factory=list)
     progress: Progress | None = None  # the recorded events behind the plan-versus-actual
+    episodes: dict = field(default_factory=dict)  # open alert episodes by kind:subject
 
     @property
     def replay_day(self):

@@ -183,3 +183,40 @@ def test_the_province_and_prd_pages(demo_wall, page):
 def open_page_any(page, url: str) -> None:
     page.page.goto(url, wait_until="networkidle")
     page.page.wait_for_selector(".page-head h1, #not-found", timeout=30_000)
+
+
+def test_an_alert_is_listed_since_when_and_acknowledged_by_name(plain_wall, page):
+    from wall.plan import load_plan
+    from wall.progress import EventKind, ProgressEvent, add_event
+    from wall.state.db import connect
+
+    url, data = plain_wall
+    conn = connect(data / "state.db")
+    add_event(conn, load_plan(), ProgressEvent(EventKind.node_live, "city-meizhou",
+              datetime(2019, 9, 30, 12, tzinfo=CHINA), "验收", "test"))  # fmt: skip
+    conn.close()
+    store = open_store(f"sqlite:///{data}/metrics.db")
+    store.write([Sample.make("health", {"node": "city-meizhou"}, {"up": 1, "hosts_down": 0},
+                             datetime.now(UTC) - timedelta(hours=2))])  # fmt: skip
+    store.close()
+    open_page_any(page, f"{url}/alerts")
+    row = "#alert-stale-city-meizhou"
+    page.page.wait_for_selector(row, timeout=10_000)
+    assert "数据中断" in page.page.inner_text(row)
+    assert datetime.now(CHINA).strftime("%Y-%m-%d") in page.page.inner_text(row)  # since
+    page.page.locator(f"{row} button").click()  # no name: refused, saying why
+    page.page.wait_for_selector("#ack-error", timeout=10_000)
+    assert "请填写确认人" in page.page.inner_text("#ack-error")
+    page.page.locator(f"{row} .ack-by input").fill("张三")
+    page.page.locator(f"{row} .ack-note input").fill("已联系梅州运维")
+    page.page.locator(f"{row} button").click()
+    page.page.wait_for_function(
+        f"document.querySelector('{row}').innerText.includes('✔ 张三')", timeout=10_000
+    )
+    assert "已联系梅州运维" in page.page.inner_text(row)
+    # the wall's ticker says so too
+    open_wall(page, url, "overview")
+    page.page.wait_for_function(
+        "(document.querySelector('.screen.active ul.alerts') || {}).innerText?.includes('张三 已确认')",
+        timeout=15_000,
+    )

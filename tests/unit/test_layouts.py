@@ -23,9 +23,10 @@ def test_the_packaged_layouts_load_in_carousel_order():
 
 def test_threshold_levels_follow_the_direction():
     th = load_layouts().thresholds
-    util = th["node_utilization"]  # above is worse: warn 0.8, bad 0.9
-    assert [util.level(v) for v in (0.5, 0.8, 0.95, None)] == [
+    util = th["node_utilization"]  # above is worse: careful 0.7, warn 0.8, bad 0.9
+    assert [util.level(v) for v in (0.5, 0.72, 0.8, 0.95, None)] == [
         Level.ok,
+        Level.careful,
         Level.warn,
         Level.bad,
         Level.none,
@@ -40,7 +41,8 @@ def test_threshold_levels_follow_the_direction():
         ("overview.yaml", "panel: alerts", "panel: weather", "overview.yaml:28: panels[3].panel"),
         ("overview.yaml", "width: 5, height: 3}", "width: 9, height: 3}", "overview.yaml:30: panels[3].area"),
         ("overview.yaml", "thresholds: [node_utilization]", "thresholds: [rainfall]", "overview.yaml:23: panels[1].thresholds[0]"),
-        ("thresholds.yaml", "    warn: 0.80\n    bad: 0.90", "    warn: 0.80\n    bad: 0.70", "thresholds.yaml:8: fields.node_utilization"),
+        ("thresholds.yaml", "    warn: 0.80\n    bad: 0.90", "    warn: 0.80\n    bad: 0.70", "thresholds.yaml:9: fields.node_utilization"),
+        ("thresholds.yaml", "    careful: 0.70\n    warn: 0.80", "    careful: 0.85\n    warn: 0.80", "thresholds.yaml:9: fields.node_utilization"),
     ],
 )  # fmt: skip
 def test_a_bad_file_is_refused_with_file_line_and_field(layouts, file, old, new, where):

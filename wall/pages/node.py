@@ -30,7 +30,8 @@ CHARTS = [
     ("hosts", "主机与虚拟机", "health",
      {"hosts_down": "故障主机", "vms_running": "运行虚拟机"}, "count"),
 ]  # fmt: skip
-LEVEL_CLASS = {Level.bad: "lvl-bad", Level.warn: "lvl-warn", Level.ok: "lvl-ok"}
+LEVEL_CLASS = {Level.bad: "lvl-bad", Level.warn: "lvl-warn", Level.careful: "lvl-careful",
+               Level.ok: "lvl-ok"}  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ HEALTH_LABEL = {
 GUANGZHOU = 440100
 CENTRES_LAT = 21.75  # the sea south of Zhuhai and Zhongshan
 FONT = '"GD Wall Sans", "GD Wall Symbols", "Noto Sans CJK SC", sans-serif'
-LABEL_COLOR = {Level.bad: "#ff6b6b", Level.warn: "#ffc53d"}  # else white
+LABEL_COLOR = {Level.bad: "#ff6b6b", Level.warn: "#ffc53d", Level.careful: "#8fd0ff"}  # else white
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ def city_views(
             second = "✖中断"
         elif flowing and h.utilization is not None:
             level = judge.level(h.utilization) if judge else Level.none
-            mark = {Level.bad: "✖", Level.warn: "▲"}.get(level, "")
+            mark = {Level.bad: "✖", Level.warn: "▲", Level.careful: "●"}.get(level, "")
             second = f"{mark}{h.utilization:.0%}"
         label = f"{city.name}<br>{second}" if second else city.name
         out.append(

@@ -80,15 +80,22 @@ def security(state: WallState, th: Thresholds) -> html.Div:
 NODE_ALERTS = {"down", "stale", "degraded", "node_utilization", "cpu_util", "security"}
 
 
-def alert_item(alert: Alert, replay_day=None) -> html.Li:
-    """One alert; a node's alert links to the node page that explains it."""
+def alert_item(alert: Alert, replay_day=None, episode=None) -> html.Li:
+    """One alert; a node's alert links to the node page that explains it. With its episode:
+    since when it holds, and whether someone has acknowledged it."""
     text = (
         html.A(alert.text, href=node_href(alert.subject, replay_day), className="alert-link")
         if alert.kind in NODE_ALERTS
         else html.Span(alert.text)
     )
+    extra = []
+    if episode is not None:
+        extra.append(html.Span(f"自 {episode.first_seen.astimezone(CHINA):%m-%d %H:%M}",
+                               className="alert-since"))  # fmt: skip
+        if episode.acked_by:
+            extra.append(html.Span(f"✔ {episode.acked_by} 已确认", className="alert-acked"))
     return html.Li(
-        [html.Span(ALERT_ICON[alert.level], className="alert-icon"), text],
+        [html.Span(ALERT_ICON[alert.level], className="alert-icon"), text, *extra],
         className=f"alert alert-{alert.level} alert-{alert.kind}",
     )
 
@@ -98,7 +105,10 @@ def alerts(state: WallState, limit: int) -> html.Div:
     items = state.alerts
     if not items:
         return html.Div("✔ 当前无告警", className="panel-empty ok")
-    shown = [alert_item(a, state.replay_day) for a in items[:limit]]
+    shown = [
+        alert_item(a, state.replay_day, state.episodes.get(f"{a.kind}:{a.subject}"))
+        for a in items[:limit]
+    ]
     more = len(items) - limit
     return html.Div(
         [

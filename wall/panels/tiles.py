@@ -14,7 +14,8 @@ from wall.panels.plan import format_cn_number, next_target
 from wall.plan.models import NodeState, Tier
 from wall.wallstate import WallState
 
-LEVEL_MARK = {Level.ok: "✔ 达标", Level.warn: "▲ 关注", Level.bad: "✖ 落后", Level.none: "— 无数据"}
+LEVEL_MARK = {Level.ok: "✔ 达标", Level.careful: "● 留意", Level.warn: "▲ 关注",
+              Level.bad: "✖ 落后", Level.none: "— 无数据"}  # fmt: skip
 
 
 def tile(
@@ -27,10 +28,10 @@ def tile(
     note: str = "",
     stale: str | None = None,
     mark: str | None = None,
-) -> html.Div:
+) -> html.A:
     """One tile. `stale` (the time of the last data) greys it out and says the data stopped."""
     status = "■ 数据中断" if stale else (mark or LEVEL_MARK[level])
-    return html.Div(
+    return html.A(  # each tile opens the page that explains it
         [
             html.Div(
                 [html.Span(label), html.Span(status, className="tile-mark")], className="tile-label"
@@ -47,7 +48,21 @@ def tile(
         ],
         className=f"tile tile-{'stale' if stale else level.value}",
         id=f"tile-{tile_id}",
+        href=TILE_PAGES.get(tile_id, "/"),
     )
+
+
+# where each tile's explanation lives
+TILE_PAGES = {
+    "vcpu": "/province",
+    "migrated": "/province",
+    "cities": "/?screen=operations",
+    "prd": "/prd",
+    "industry": "/?screen=operations",
+    "utilization": "/compare?field=utilization",
+    "city_targets": "/compare?field=migration_rate",
+    "incidents": "/alerts",
+}
 
 
 def _signed(delta: float, fmt: Callable[[float], str]) -> str:
