@@ -53,6 +53,13 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       window.location.assign("/node/" + encodeURIComponent(node) + (asof ? "?asof=" + asof : ""));
       return node;
     },
+    compareNodes: function (nodes, search) {
+      const params = new URLSearchParams(search || "");
+      const want = (nodes || []).join(",");
+      if (!want || want === (params.get("nodes") || "")) { return window.dash_clientside.no_update; }
+      params.set("nodes", want);
+      return "?" + params.toString();
+    },
     customRange: function (n, first, last, search) {
       const params = new URLSearchParams(search || "");
       // a redrawn page brings a new, unclicked button: only a click asks for the range

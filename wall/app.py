@@ -534,6 +534,13 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
         ) + body
 
     app.clientside_callback(
+        ClientsideFunction("wall", "compareNodes"),
+        Output(ids.URL, "search", allow_duplicate=True),
+        Input(ids.COMPARE_NODES, "value"),
+        State(ids.URL, "search"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
         ClientsideFunction("wall", "customRange"),
         Output(ids.URL, "search", allow_duplicate=True),
         Input(ids.RANGE_APPLY, "n_clicks"),

@@ -17,6 +17,7 @@ PAGE_BODY = "page-body"  # an operator page's content, redrawn when the address 
 RANGE_FROM = "range-from"  # a node page's custom range
 RANGE_TO = "range-to"
 RANGE_APPLY = "range-apply"
+COMPARE_NODES = "compare-nodes"  # the nodes side by side on the compare page
 BANNER = "wall-banner"
 
 

@@ -114,6 +114,8 @@ def test_unknown_nodes_and_malformed_parameters_get_a_clear_not_found(plain_wall
         ("/node/city-meizhou?range=custom&from=2020-12-31&to=2020-01-01", "晚于"),
         ("/node/city-meizhou?asof=yesterday", "参数 asof=yesterday 不是日期"),
         ("/nowhere", "没有这个页面"),
+        ("/compare?nodes=city-meizhou,city-atlantis", "没有编号为 city-atlantis 的节点"),
+        ("/compare?field=rainfall", "参数 field=rainfall 无效"),
     ):
         response = page.page.goto(url + path, wait_until="networkidle")
         assert response.status == 200
@@ -174,6 +176,13 @@ def test_the_province_and_prd_pages(demo_wall, page):
     rows = page.page.locator("#prd-table tbody tr")
     assert rows.count() == 7
     assert "佛山" in page.page.inner_text("#prd-table")
+    # compare: the nodes named in the URL, side by side
+    open_page_any(page, f"{url}/compare?field=cpu_util&range=24h&nodes=city-meizhou,prd-foshan")
+    traces = "#compare-chart .scatterlayer .trace"
+    page.page.wait_for_selector(traces, state="attached", timeout=10_000)
+    assert page.page.locator(traces).count() == 2
+    assert "梅州政务云节点" in page.page.inner_text("#compare-chart")
+    open_page_any(page, f"{url}/prd")
     page.page.click("#prd-prd-foshan a")
     page.page.wait_for_selector("#node-title", timeout=10_000)
     assert "佛山" in page.page.inner_text("#node-title")

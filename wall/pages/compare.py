@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import dash_table, dcc, html
 
-from wall import queries
+from wall import ids, queries
 from wall.chinatime import CHINA
 from wall.pages.node import GRAPH_CONFIG, tick_format
 from wall.pages.routes import RANGES, NotFound, Route, node_href
@@ -191,6 +191,12 @@ def compare_body(store: Store, plan: Plan, route: Route, asof: datetime) -> list
            for name, (label, _, _) in RANGES.items()],
         className="range-bar",
     )  # fmt: skip
+    picker = html.Div(
+        [html.Span("对比节点：", className="range-label"),
+         dcc.Dropdown(id=ids.COMPARE_NODES, options=[{"label": n.name, "value": n.id} for n in plan.nodes],
+                      value=nodes, multi=True, className="node-picker", clearable=False)],
+        className="range-bar",
+    )  # fmt: skip
     chart = (
         compare_chart(store, route, field, nodes, plan)
         if RANK_FIELDS[field].measurement is not None
@@ -206,6 +212,7 @@ def compare_body(store: Store, plan: Plan, route: Route, asof: datetime) -> list
         html.Div([html.H1("节点对比与排名", id="compare-title")], className="page-head"),
         fields,
         ranges,
+        picker,
         html.Div(
             [html.Div([chart], className="card"),
              html.Div([html.H2(f"全部节点按「{RANK_FIELDS[field].label}」排名"), downloads,
