@@ -39,6 +39,9 @@ def sync(conn: sqlite3.Connection, alerts: list[Alert], now: datetime) -> None:
     """Record the alerts active now: open new episodes, refresh the others, close the gone."""
     stamp = now.isoformat()
     active = {_key(a): a for a in alerts}
+    # every wall worker records the same alerts: take the write lock before reading what is
+    # open, so two of them never both open the same episode
+    conn.execute("BEGIN IMMEDIATE")
     with conn:
         known = dict(conn.execute("SELECT key, id FROM alerts WHERE cleared_at IS NULL"))
         for key, a in active.items():

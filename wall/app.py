@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import sqlite3
 from contextlib import closing
 from datetime import datetime
 from pathlib import Path
@@ -288,11 +289,15 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
         episodes: since when each holds, who acknowledged it."""
         if state.replay:
             return state
-        with closing(connect(settings.state_db_path)) as conn:
-            if synced["now"] != state.now:
-                alertlog.sync(conn, state.alerts, state.now)
-                synced["now"] = state.now
-            episodes = alertlog.open_episodes(conn)
+        try:
+            with closing(connect(settings.state_db_path)) as conn:
+                if synced["now"] != state.now:
+                    synced["now"] = state.now
+                    alertlog.sync(conn, state.alerts, state.now)
+                episodes = alertlog.open_episodes(conn)
+        except sqlite3.Error as exc:  # bookkeeping must never cost the wall its refresh
+            log.warning("alert log not updated: %s", exc)
+            return state
         return dataclasses.replace(state, episodes=episodes)
 
     def wall_state_asof(asof: datetime) -> datetime:

@@ -55,3 +55,33 @@ def test_an_acknowledgement_names_who_and_survives_refreshes(conn):
     alertlog.sync(conn, [], T0 + timedelta(minutes=3))  # cleared: nothing left to acknowledge
     with pytest.raises(alertlog.AckError, match="已解除"):
         alertlog.acknowledge(conn, ep.id, "李四", "", T0 + timedelta(minutes=4))
+
+
+def test_workers_recording_the_same_alerts_at_once_open_one_episode(tmp_path):
+    import threading
+
+    connect(tmp_path / "state.db").close()
+    errors = []
+    start = threading.Barrier(6)
+
+    def worker():
+        c = connect(tmp_path / "state.db")
+        try:
+            start.wait()
+            for i in range(20):
+                alertlog.sync(c, [STALE, HOT], T0 + timedelta(seconds=i))
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            c.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    c = connect(tmp_path / "state.db")
+    rows = c.execute("SELECT key, COUNT(*) FROM alerts GROUP BY key").fetchall()
+    c.close()
+    assert sorted(rows) == [("node_utilization:city-shantou", 1), ("stale:city-meizhou", 1)]
