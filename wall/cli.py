@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -199,6 +200,48 @@ def backfill_cmd(
         typer.echo(
             f"wrote {len(paths)} migration registers to {registers} (gdwall import-inventory FILE)"
         )
+
+
+@app.command("bulletin")
+def bulletin_cmd(
+    period: Annotated[
+        str, typer.Option(help="2020-06 (month), 2020-Q2 (quarter), 2020 (year) or FROM..TO.")
+    ],
+    format: Annotated[str, typer.Option("--format", help="Comma-separated: xlsx.")] = "xlsx",
+    out: Annotated[Path, typer.Option(help="Folder to write into.")] = Path("bulletins"),
+    store: StoreOption = None,
+    data_dir: DataDirOption = None,
+    plan: PlanOption = None,
+) -> None:
+    """Score every city node against the plan over a period and write the bulletin (with a
+    JSON record of every figure, the rules and a hash of the inputs beside it)."""
+    from contextlib import closing
+
+    from wall import bulletin
+    from wall.chinatime import CHINA
+    from wall.evaluation import PeriodError, parse_period
+    from wall.progress import Progress, list_events
+    from wall.state.db import connect
+    from wall.store import StoreError
+
+    settings = settings_mod.from_env(data_dir=data_dir, store_url=store)
+    the_plan = _load_plan(plan)
+    formats = [f.strip().lower() for f in format.split(",") if f.strip()]
+    try:
+        unknown = [f for f in formats if f not in bulletin.FORMATS]
+        if unknown or not formats:
+            raise bulletin.BulletinError(
+                f"不支持的格式：{'、'.join(unknown) or '（空）'}（可用 {'、'.join(bulletin.FORMATS)}）"
+            )
+        the_period = parse_period(period, datetime.now(CHINA).date())
+        with closing(connect(settings.state_db_path)) as conn:
+            progress = Progress(the_plan, list_events(conn))
+        b = bulletin.build(_store(settings), the_plan, progress, the_period)
+        paths = bulletin.write(b, formats, out, bulletin.inputs_hash(b))
+    except (PeriodError, bulletin.BulletinError, StoreError) as exc:
+        _fail(f"bulletin: {exc}")
+    for path in paths:
+        typer.echo(str(path))
 
 
 @app.command("import-inventory")

@@ -1,0 +1,108 @@
+"""The evaluation model and its bulletin over the simulated province's history, on each store:
+the numbers equal an independent computation from the store, the ranking orders the scores."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import openpyxl
+import pytest
+
+from collectors.simulator.backfill import backfill
+from collectors.simulator.model import Province
+from wall import bulletin, cache
+from wall.chinatime import CHINA
+from wall.evaluation import PeriodError, parse_period, score_cities
+from wall.plan import load_plan
+from wall.progress import Progress
+from wall.store import Resolution
+
+PLAN = load_plan()
+NOW = datetime(2020, 7, 20, 4, tzinfo=UTC)
+
+
+@pytest.fixture
+def province_store(store):
+    province = Province(PLAN, now=NOW)
+    backfill(store, province, datetime(2019, 6, 1, tzinfo=CHINA), now=NOW, minute_days=0)
+    cache.current().clear()
+    return store, Progress(PLAN, province.events)
+
+
+def test_city_scores_equal_the_store_and_rank_by_score(province_store):
+    store, progress = province_store
+    period = parse_period("2020-Q2", NOW.date())
+    scores = score_cities(store, PLAN, progress, period)
+    assert len(scores) == 14
+    start, end = datetime(2020, 4, 1, tzinfo=CHINA), datetime(2020, 7, 1, tzinfo=CHINA)
+    meizhou = next(c for c in scores if c.node.id == "city-meizhou")  # live since 2019
+    # migration rate: migrated ÷ planned over its departments, as of 2020-06-30
+    counts = store.counters(
+        "migration", ["systems_planned", "systems_migrated"], end - timedelta(seconds=1)
+    )
+    mine = counts[counts["node"] == "city-meizhou"]
+    assert meizhou.migration_rate == pytest.approx(
+        mine["systems_migrated"].sum() / mine["systems_planned"].sum()
+    )
+    # utilization: each day's mean of the three allocated ÷ total ratios, averaged
+    day = {}
+    for f in ("vcpu_allocated", "vcpu_total", "mem_allocated_gib", "mem_total_gib",
+              "storage_allocated_tib", "storage_total_tib"):  # fmt: skip
+        roll = store.rollup("capacity", f, start, end, Resolution.daily, nodes=["city-meizhou"])
+        day[f] = dict(zip(roll["time"], roll["last"], strict=True))
+    ratios = [
+        (day["vcpu_allocated"][t] / day["vcpu_total"][t] + day["mem_allocated_gib"][t] / day["mem_total_gib"][t]
+         + day["storage_allocated_tib"][t] / day["storage_total_tib"][t]) / 3
+        for t in day["vcpu_total"]
+    ]  # fmt: skip
+    assert len(ratios) == 91  # every day of the quarter
+    assert meizhou.utilization == pytest.approx(sum(ratios) / len(ratios))
+    # availability: samples up ÷ samples observed
+    up = store.rollup("health", "up", start, end, Resolution.daily, nodes=["city-meizhou"])
+    assert meizhou.availability == pytest.approx(up["sum"].sum() / up["count"].sum())
+    assert meizhou.completeness == 1.0
+    # the ranking is the order of the scores; a node not live is unranked
+    ranked = [c for c in scores if c.rank is not None]
+    assert [c.rank for c in ranked] == list(range(1, len(ranked) + 1))
+    assert [c.score for c in ranked] == sorted((c.score for c in ranked), reverse=True)
+    assert all(c.score is None for c in scores if c.live_at is None)
+
+
+def test_the_bulletin_writes_numbers_and_a_record_whole(province_store, tmp_path):
+    store, progress = province_store
+    period = parse_period("2020-06", NOW.date())
+    b = bulletin.build(store, PLAN, progress, period)
+    paths = bulletin.write(b, ["xlsx"], tmp_path / "out", bulletin.inputs_hash(b))
+    assert sorted(p.name for p in paths) == ["bulletin-2020-06.json", "bulletin-2020-06.xlsx"]
+    wb = openpyxl.load_workbook(tmp_path / "out" / "bulletin-2020-06.xlsx")
+    assert {"城市评分", "里程碑", "珠三角对接", "计算方法", "权重"} <= set(wb.sheetnames)
+    rows = list(wb["城市评分"].iter_rows(min_row=2, values_only=True))
+    assert len(rows) == 14
+    by_name = {r[1]: r for r in rows}
+    meizhou = next(c for c in b.cities if c.node.id == "city-meizhou")
+    assert by_name["梅州政务云节点"][3] == meizhou.score and isinstance(
+        by_name["梅州政务云节点"][4], float
+    )
+    assert len(list(wb["里程碑"].iter_rows(min_row=2))) == len(PLAN.milestones)
+    # the same inputs give the same record
+    again = bulletin.build(store, PLAN, progress, period)
+    assert bulletin.inputs_hash(again) == bulletin.inputs_hash(b)
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
+
+
+def test_bad_periods_formats_and_folders_are_refused_leaving_nothing(province_store, tmp_path):
+    store, progress = province_store
+    today = NOW.date()
+    for text, reason in (("2020-13", "月份无效"), ("2021-Q1", "尚未开始"), ("last year", "格式无效"),
+                         ("2020-05-01..2020-04-01", "晚于")):  # fmt: skip
+        with pytest.raises(PeriodError, match=reason):
+            parse_period(text, today)
+    with pytest.raises(bulletin.BulletinError, match="没有任何指标数据"):
+        bulletin.build(store, PLAN, progress, parse_period("2019-01", today))
+    b = bulletin.build(store, PLAN, progress, parse_period("2020-06", today))
+    with pytest.raises(bulletin.BulletinError, match="不支持的格式"):
+        bulletin.write(b, ["xlsx", "odt"], tmp_path / "a", "h")
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(bulletin.BulletinError, match="输出目录不可写"):
+        bulletin.write(b, ["xlsx"], blocker / "sub", "h")
+    assert not (tmp_path / "a").exists() or not any((tmp_path / "a").iterdir())
+    assert parse_period("2020", today).last == date(2020, 7, 20)  # a year still running: to today

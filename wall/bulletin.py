@@ -1,0 +1,170 @@
+"""Evaluation bulletins: the evaluation model's tables for a period, written as the documents
+evaluation teams circulate. Every bulletin is written whole or not at all (a failure leaves
+no partial file), with a JSON record beside it: the period, the rules, every figure behind
+the numbers and a hash of its inputs, so the same inputs give the same document.
+
+Formats so far: xlsx (the data appendix: one sheet per table, real numbers with units).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from wall.chinatime import CHINA, format_cn_date
+from wall.evaluation import FORMULAS, CityScore, Period, Weights, score_cities
+from wall.overview import build_overview
+from wall.plan.models import STATE_LABEL, Plan, Tier
+from wall.progress import MILESTONE_STATUS_LABEL, Progress
+from wall.store import Store
+
+FORMATS = ("xlsx",)
+
+
+class BulletinError(ValueError):
+    """A bulletin that cannot be produced; the message says why."""
+
+
+@dataclass(frozen=True)
+class Bulletin:
+    period: Period
+    weights: Weights
+    cities: list[CityScore]
+    milestones: list[tuple[str, str, str, str, str]]  # seq, title, deadline, status, done
+    prd: list[tuple[str, str, str]]  # name, stage, deadline
+    generated_at: datetime
+
+    def figures(self) -> dict:
+        """Every number of the bulletin, plain (for the JSON record and its hash)."""
+        return {
+            "period": {"label": self.period.label, "first": self.period.first.isoformat(),
+                       "last": self.period.last.isoformat()},
+            "weights": self.weights.model_dump(),
+            "cities": [
+                {"node": c.node.id, "rank": c.rank, "score": c.score,
+                 "migration_rate": c.migration_rate, "utilization": c.utilization,
+                 "cpu_util": c.cpu_util, "availability": c.availability,
+                 "completeness": c.completeness, "year_met": c.year_met,
+                 "security_on_time": c.security_on_time}
+                for c in self.cities
+            ],
+            "milestones": [list(m) for m in self.milestones],
+            "prd": [list(p) for p in self.prd],
+        }  # fmt: skip
+
+
+def build(
+    store: Store, plan: Plan, progress: Progress, period: Period, weights: Weights | None = None
+) -> Bulletin:
+    weights = weights or Weights()
+    cities = score_cities(store, plan, progress, period, weights)
+    if all(c.availability is None and c.utilization is None for c in cities):
+        raise BulletinError(f"评估期 {period.label} 内没有任何指标数据")
+    end = period.end - timedelta(seconds=1)
+    ov = build_overview(plan, progress, end)
+    milestones = [
+        (o.milestone.seq, o.milestone.title,
+         format_cn_date(o.milestone.deadline) if o.milestone.deadline else "持续",
+         MILESTONE_STATUS_LABEL[o.status],
+         format_cn_date(o.done_at.astimezone(CHINA).date()) if o.done_at else "")
+        for o in ov.milestones
+    ]  # fmt: skip
+    prd = [
+        (
+            v.node.name,
+            STATE_LABEL[v.state],
+            format_cn_date(v.node.deadline) if v.node.deadline else "—",
+        )
+        for v in ov.nodes
+        if v.node.tier == Tier.prd
+    ]
+    return Bulletin(period, weights, cities, milestones, prd, datetime.now(CHINA))
+
+
+def _pct(x: float | None) -> float | None:
+    return round(x * 100, 2) if x is not None else None
+
+
+def write_xlsx(b: Bulletin, path: Path) -> None:
+    """One sheet per table; numbers are numbers (percentages in %, named in the header)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "城市评分"
+    ws.append(["排名", "节点", "上线日期", "得分", "迁移率(%)", "云资源整体使用率(%)", "CPU利用率(%)",
+               "可用率(%)", "数据完整率(%)", "上线满一年", "一年期迁移率(%)", "一年期使用率(%)",
+               "一年期达标", "安全平台按期"])  # fmt: skip
+    for c in b.cities:
+        ws.append([
+            c.rank, c.node.name,
+            c.live_at.astimezone(CHINA).date() if c.live_at else None,
+            c.score, _pct(c.migration_rate), _pct(c.utilization), _pct(c.cpu_util),
+            _pct(c.availability), _pct(c.completeness),
+            c.year_due, _pct(c.year_rate), _pct(c.year_utilization),
+            {True: "是", False: "否", None: "未满一年"}[c.year_met],
+            {True: "是", False: "否", None: "未到期"}[c.security_on_time],
+        ])  # fmt: skip
+    for sheet_title, head, rows in (
+        ("里程碑", ["序号", "工作任务", "计划完成", "状态", "完成日期"], b.milestones),
+        ("珠三角对接", ["自建云", "对接阶段", "计划对接"], b.prd),
+        ("计算方法", ["指标", "计算方法"], FORMULAS),
+        ("权重", ["项目", "权重"], [("迁移率", b.weights.migration), ("云资源整体使用率", b.weights.utilization),
+                                  ("可用率", b.weights.availability), ("安全运营平台", b.weights.security)]),
+    ):  # fmt: skip
+        sheet = wb.create_sheet(sheet_title)
+        sheet.append(head)
+        for row in rows:
+            sheet.append(list(row))
+    for sheet in wb.worksheets:
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "A2"
+    wb.properties.title = f"政务云评估通报 {b.period.label}"
+    wb.properties.created = b.generated_at.replace(tzinfo=None)
+    wb.save(path)
+
+
+def write(b: Bulletin, formats: list[str], out_dir: Path, inputs_hash: str) -> list[Path]:
+    """Write the bulletin in each format into out_dir, all or nothing."""
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise BulletinError(f"不支持的格式：{'、'.join(unknown)}（可用 {'、'.join(FORMATS)}）")
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out_dir):
+            pass  # the folder takes a file
+    except OSError as exc:
+        raise BulletinError(f"输出目录不可写：{out_dir}（{exc.strerror or exc}）") from None
+    stem = f"bulletin-{b.period.label.replace('..', '_')}"
+    written = []
+    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".bulletin-") as tmp:
+        staged = []
+        for fmt in formats:
+            path = Path(tmp) / f"{stem}.{fmt}"
+            {"xlsx": write_xlsx}[fmt](b, path)
+            staged.append(path)
+        record = {**b.figures(), "inputs_sha256": inputs_hash, "formats": formats}
+        path = Path(tmp) / f"{stem}.json"
+        path.write_text(
+            json.dumps(record, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
+        )
+        staged.append(path)
+        for path in staged:  # the last step: rename into place
+            target = out_dir / path.name
+            shutil.move(str(path), target)
+            written.append(target)
+    return written
+
+
+def inputs_hash(b: Bulletin) -> str:
+    """A hash of everything the numbers come from (the figures read and the rules applied)."""
+    payload = json.dumps(b.figures(), ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
