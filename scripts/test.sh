@@ -5,7 +5,7 @@
 source "$(dirname "$0")/setup.sh"
 
 apt_install influxdb prometheus prometheus-node-exporter redis-server chromium chromium-driver \
-  fonts-noto-cjk poppler-utils python3-venv
+  fonts-noto-cjk poppler-utils python3-venv libreoffice-writer-nogui
 ensure_venv
 cd "$ROOT"
 

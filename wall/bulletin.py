@@ -3,7 +3,9 @@ evaluation teams circulate. Every bulletin is written whole or not at all (a fai
 no partial file), with a JSON record beside it: the period, the rules, every figure behind
 the numbers and a hash of its inputs, so the same inputs give the same document.
 
-Formats so far: xlsx (the data appendix: one sheet per table, real numbers with units).
+Formats so far: xlsx (the data appendix: one sheet per table, real numbers with units),
+docx (a GB/T 9704 government document, wall/bulletin_docx.py) and pdf (LibreOffice renders
+that document, so the two match page for page).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from wall.bulletin_docx import write_docx
 from wall.chinatime import CHINA, format_cn_date
 from wall.evaluation import FORMULAS, CityScore, Period, Weights, score_cities
 from wall.overview import build_overview
@@ -26,7 +29,7 @@ from wall.plan.models import STATE_LABEL, Plan, Tier
 from wall.progress import MILESTONE_STATUS_LABEL, Progress
 from wall.store import Store
 
-FORMATS = ("xlsx",)
+FORMATS = ("xlsx", "docx", "pdf")
 
 
 class BulletinError(ValueError):
@@ -149,7 +152,13 @@ def write(b: Bulletin, formats: list[str], out_dir: Path, inputs_hash: str) -> l
         staged = []
         for fmt in formats:
             path = Path(tmp) / f"{stem}.{fmt}"
-            {"xlsx": write_xlsx}[fmt](b, path)
+            if fmt == "pdf":
+                source = Path(tmp) / "pdf" / f"{stem}.docx"
+                source.parent.mkdir()
+                write_docx(b, source)
+                _docx_to_pdf(source, path)
+            else:
+                {"xlsx": write_xlsx, "docx": write_docx}[fmt](b, path)
             staged.append(path)
         record = {**b.figures(), "inputs_sha256": inputs_hash, "formats": formats}
         path = Path(tmp) / f"{stem}.json"
@@ -168,3 +177,25 @@ def inputs_hash(b: Bulletin) -> str:
     """A hash of everything the numbers come from (the figures read and the rules applied)."""
     payload = json.dumps(b.figures(), ensure_ascii=False, sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _docx_to_pdf(source: Path, target: Path) -> None:
+    """LibreOffice (Debian's libreoffice-writer-nogui) renders the Word document: the PDF
+    matches it page for page, with the fonts embedded."""
+    import subprocess
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        raise BulletinError(
+            "生成 PDF 需要 LibreOffice：apt-get install -y libreoffice-writer-nogui"
+        )
+    profile = source.parent / "profile"  # its own profile: concurrent runs never share one
+    result = subprocess.run(
+        [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+         "--outdir", str(source.parent), str(source)],
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    produced = source.with_suffix(".pdf")
+    if result.returncode != 0 or not produced.exists():
+        raise BulletinError(f"LibreOffice 未能生成 PDF：{(result.stderr or result.stdout)[-300:]}")
+    shutil.move(str(produced), target)

@@ -207,7 +207,9 @@ def bulletin_cmd(
     period: Annotated[
         str, typer.Option(help="2020-06 (month), 2020-Q2 (quarter), 2020 (year) or FROM..TO.")
     ],
-    format: Annotated[str, typer.Option("--format", help="Comma-separated: xlsx.")] = "xlsx",
+    format: Annotated[
+        str, typer.Option("--format", help="Comma-separated: xlsx, docx, pdf.")
+    ] = "xlsx,docx,pdf",
     out: Annotated[Path, typer.Option(help="Folder to write into.")] = Path("bulletins"),
     store: StoreOption = None,
     data_dir: DataDirOption = None,

@@ -106,3 +106,85 @@ def test_bad_periods_formats_and_folders_are_refused_leaving_nothing(province_st
         bulletin.write(b, ["xlsx"], blocker / "sub", "h")
     assert not (tmp_path / "a").exists() or not any((tmp_path / "a").iterdir())
     assert parse_period("2020", today).last == date(2020, 7, 20)  # a year still running: to today
+
+
+def test_the_word_bulletin_is_a_gbt_9704_document(province_store, tmp_path):
+    from docx import Document
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
+
+    store, progress = province_store
+    b = bulletin.build(store, PLAN, progress, parse_period("2020-Q2", NOW.date()))
+    bulletin.write(b, ["docx"], tmp_path, bulletin.inputs_hash(b))
+    doc = Document(tmp_path / "bulletin-2020-Q2.docx")
+    section = doc.sections[0]
+
+    def mm(length) -> float:  # Word keeps twips: a millimetre is not a whole number of them
+        return round(length / Mm(1), 1)
+
+    assert (mm(section.page_width), mm(section.page_height)) == (210, 297)  # A4
+    assert (mm(section.top_margin), mm(section.left_margin)) == (37, 28)
+    # the type area: 156 × 225 mm
+    assert mm(section.page_width - section.left_margin - section.right_margin) == 156
+    assert mm(section.page_height - section.top_margin - section.bottom_margin) == 225
+    paragraphs = [p for p in doc.paragraphs if p.text.strip()]
+    mark, number, title = paragraphs[0], paragraphs[1], paragraphs[2]
+    assert (
+        mark.text == "广东省政务服务数据管理局文件" and str(mark.runs[0].font.color.rgb) == "E60012"
+    )
+    assert number.text == f"粤政数〔{b.generated_at.year}〕1号"  # issued today
+    assert title.text.startswith("关于2020年4月1日至2020年6月30日") and title.runs[
+        0
+    ].font.size == Pt(22)
+    body = [p for p in paragraphs[3:] if p.runs and p.runs[0].font.size == Pt(16)]
+    assert len(body) > 10
+    east_asia = {
+        r._element.rPr.rFonts.get(qn("w:eastAsia")) for p in doc.paragraphs for r in p.runs
+    }
+    assert None not in east_asia and {"仿宋", "黑体", "方正小标宋简体"} <= east_asia
+    headings = [p.text for p in paragraphs if p.runs and p.runs[0].font.name == "黑体"]
+    assert headings[:3] == [
+        "一、总体情况",
+        "二、实施计划里程碑完成情况",
+        "三、地市节点评估得分与排名",
+    ]
+    text = "\n".join(p.text for p in doc.paragraphs) + "\n".join(
+        c.text for t in doc.tables for row in t.rows for c in row.cells
+    )
+    for node in PLAN.nodes:
+        if node.tier in ("city", "prd"):  # the 21 cities' nodes
+            assert node.name in text, node.name
+    for m in PLAN.milestones:
+        assert m.title in text, m.id
+    assert "抄送：" in text and "印发" in text
+    footer = section.footer.paragraphs[0]._p.xml
+    assert "PAGE" in footer and "— " in section.footer.paragraphs[0].text
+
+
+def test_the_pdf_bulletin_renders_its_pages_with_chinese_text(province_store, tmp_path):
+    import shutil
+    import subprocess
+
+    for tool in ("soffice", "pdftoppm", "pdftotext"):
+        assert shutil.which(tool), (
+            f"{tool} missing: apt-get install -y libreoffice-writer-nogui poppler-utils"
+        )
+    store, progress = province_store
+    b = bulletin.build(store, PLAN, progress, parse_period("2020-Q2", NOW.date()))
+    bulletin.write(b, ["docx", "pdf"], tmp_path, bulletin.inputs_hash(b))
+    pdf = tmp_path / "bulletin-2020-Q2.pdf"
+    subprocess.run(["pdftoppm", "-r", "30", "-png", str(pdf), str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) >= 3 and all(p.stat().st_size > 2000 for p in pages)
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    compact = text.replace(" ", "").replace("\n", "")
+    for node in PLAN.nodes_of("city"):
+        assert node.name in compact, node.name
+    assert "广东省政务服务数据管理局文件" in compact
+    fonts = subprocess.run(
+        ["pdffonts", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
+    assert all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:])  # every font embedded
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".bulletin-")]

@@ -1,0 +1,232 @@
+"""The bulletin as a Word document laid out by GB/T 9704-2012 (党政机关公文格式): A4, top margin
+37 mm, binding (left) margin 28 mm, a 156 × 225 mm type area of 22 lines; body in 3号 (16 pt)
+仿宋, title in 2号 (22 pt) 小标宋, headings 一、（一）1.（1）in 黑体 / 楷体 / 仿宋; the red
+issuing-body mark and separator, document number and date in Arabic numerals, page numbers
+"— 1 —", and the closing block (版记). python-docx embeds no fonts: every run names its East
+Asian font, and the reader's Word supplies it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from docx import Document
+from docx.enum.section import WD_SECTION
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor
+
+from wall.chinatime import CHINA
+
+FANGSONG, HEITI, KAITI, XBS, SONGTI = "仿宋", "黑体", "楷体", "方正小标宋简体", "宋体"
+RED = RGBColor(0xE6, 0x00, 0x12)
+BODY_PT = 16  # 三号
+TITLE_PT = 22  # 二号
+LINE_PT = 28.9  # 225 mm ÷ 22 lines
+CN_NUM = "一二三四五六七八九十"
+
+
+@dataclass(frozen=True)
+class Masthead:
+    """What a government document carries besides its text (from configuration)."""
+
+    issuer: str = "广东省政务服务数据管理局"
+    mark: str = "广东省政务服务数据管理局文件"
+    number: str = "粤政数〔{year}〕1号"
+    copy_to: str = "各地级以上市政务服务数据管理局，省数字政府建设运营中心。"
+    printed_by: str = "广东省政务服务数据管理局办公室"
+
+
+def _fonts(run, east_asia: str, size_pt: float, bold: bool = False, color=None) -> None:
+    run.font.name = east_asia
+    run.font.size = Pt(size_pt)
+    run.font.bold = bold
+    rpr = run._element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr in ("w:eastAsia", "w:ascii", "w:hAnsi"):
+        fonts.set(qn(attr), east_asia)
+    if color is not None:
+        run.font.color.rgb = color
+
+
+def _para(doc, text: str = "", font=FANGSONG, size=BODY_PT, bold=False, align=None, indent=True,
+          color=None):  # fmt: skip
+    p = doc.add_paragraph()
+    fmt = p.paragraph_format
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.line_spacing = Pt(LINE_PT)
+    fmt.space_before = fmt.space_after = Pt(0)
+    if indent:
+        fmt.first_line_indent = Pt(size * 2)  # two characters
+    if align is not None:
+        p.alignment = align
+    if text:
+        _fonts(p.add_run(text), font, size, bold, color)
+    return p
+
+
+def _bottom_border(paragraph, color: str = "E60012", size_eighths: int = 12) -> None:
+    ppr = paragraph._p.get_or_add_pPr()
+    border = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for k, v in (
+        ("w:val", "single"),
+        ("w:sz", str(size_eighths)),
+        ("w:space", "1"),
+        ("w:color", color),
+    ):
+        bottom.set(qn(k), v)
+    border.append(bottom)
+    # the schema wants pBdr before spacing, indentation and alignment; readers skip it elsewhere
+    style = ppr.find(qn("w:pStyle"))
+    ppr.insert(1 if style is not None else 0, border)
+
+
+def _page_number_footer(section) -> None:
+    """ "— N —" centred in 4号 宋体 (a PAGE field)."""
+    p = section.footer.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _fonts(p.add_run("— "), SONGTI, 14)
+    run = p.add_run()
+    _fonts(run, SONGTI, 14)
+    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
+        if kind:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+        else:
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = text
+        run._element.append(el)
+    _fonts(p.add_run(" —"), SONGTI, 14)
+
+
+def _table(
+    doc, head: list[str], rows: list[list[str]], widths_mm: list[float] | None = None
+) -> None:
+    table = doc.add_table(rows=1, cols=len(head))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = widths_mm is None
+    for cell, text in zip(table.rows[0].cells, head, strict=True):
+        cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _fonts(cell.paragraphs[0].add_run(text), HEITI, 12)
+    for row in rows:
+        cells = table.add_row().cells
+        for cell, text in zip(cells, row, strict=True):
+            _fonts(cell.paragraphs[0].add_run(str(text)), FANGSONG, 12)
+    if widths_mm:
+        for column, width in zip(table.columns, widths_mm, strict=True):
+            column.width = Mm(width)
+        for row in table.rows:
+            for cell, width in zip(row.cells, widths_mm, strict=True):
+                cell.width = Mm(width)
+
+
+def _pct(x: float | None) -> str:
+    return f"{x:.1%}" if x is not None else "—"
+
+
+def write_docx(b, path, masthead: Masthead | None = None, issued: date | None = None) -> None:
+    """The bulletin as a GB/T 9704 document (b: wall.bulletin.Bulletin)."""
+    m = masthead or Masthead()
+    issued = issued or b.generated_at.astimezone(CHINA).date()
+    doc = Document()
+    section = doc.sections[0]
+    section.start_type = WD_SECTION.NEW_PAGE
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    section.footer_distance = Mm(20)
+    _page_number_footer(section)
+
+    # 版头: the red issuing-body mark, the number, the red line
+    # the mark as large as one line of the 156 mm type area allows (about 30 pt for 14 characters)
+    mark_pt = min(36, int(156 / 0.3528 / max(len(m.mark), 1)))
+    _para(doc, m.mark, XBS, mark_pt, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, color=RED)
+    _para(doc, indent=False)
+    number = _para(doc, m.number.format(year=issued.year), FANGSONG, BODY_PT,
+                   align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)  # fmt: skip
+    _bottom_border(number)
+    _para(doc, indent=False)
+    # 主体
+    _para(doc, f"关于{b.period.title}全省政务云建设与使用情况的通报", XBS, TITLE_PT,
+          align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)  # fmt: skip
+    _para(doc, indent=False)
+    _para(doc, "各地级以上市政务服务数据管理局，省数字政府建设运营中心：", indent=False)
+    ranked = [c for c in b.cities if c.rank is not None]
+    live = len(ranked)
+    _para(doc, f"根据《广东“数字政府”政务云平台部署实施方案》（粤办函〔2019〕288号）关于适时通报评估结果的要求，"
+               f"现将{b.period.title}全省政务云建设、资源使用和业务系统迁移上云情况通报如下。")  # fmt: skip
+
+    def heading(n: int, text: str) -> None:
+        _para(doc, f"{CN_NUM[n - 1]}、{text}", HEITI, BODY_PT)
+
+    heading(1, "总体情况")
+    best = "、".join(c.node.name for c in ranked[:3]) or "—"
+    _para(doc, f"评估期末，14个省统筹地市节点中已上线{live}个。综合得分前三名为：{best}。")
+    heading(2, "实施计划里程碑完成情况")
+    _table(
+        doc, ["序号", "工作任务", "计划完成", "状态", "完成日期"], [list(r) for r in b.milestones]
+    )
+    heading(3, "地市节点评估得分与排名")
+    _para(doc, "（一）评估结果", KAITI, BODY_PT)
+    _table(
+        doc,
+        ["排名", "节点", "得分", "迁移率", "资源使用率", "可用率", "安全平台"],
+        [[str(c.rank or "—"), c.node.name, f"{c.score:.1f}" if c.score is not None else "未上线",
+          _pct(c.migration_rate), _pct(c.utilization), _pct(c.availability),
+          {True: "按期", False: "逾期", None: "未到期"}[c.security_on_time]] for c in b.cities],
+    )  # fmt: skip
+    _para(doc, "（二）上线一年内指标", KAITI, BODY_PT)
+    for c in b.cities:
+        if c.year_met is not None:
+            verdict = "达标" if c.year_met else "未达标"
+            _para(doc, f"{c.node.name}：上线满一年（{c.year_due.year}年{c.year_due.month}月{c.year_due.day}日）前30天"
+                       f"迁移率{_pct(c.year_rate)}、云资源整体使用率{_pct(c.year_utilization)}，{verdict}。")  # fmt: skip
+    heading(4, "珠三角自建云对接情况")
+    _table(doc, ["自建云", "对接阶段", "计划对接"], [list(r) for r in b.prd])
+    heading(5, "服务质量")
+    for c in ranked:
+        _para(
+            doc, f"{c.node.name}：可用率{_pct(c.availability)}，数据完整率{_pct(c.completeness)}。"
+        )
+    heading(6, "问题与建议")
+    behind = [c for c in ranked if (c.migration_rate or 0) < 0.5 or (c.utilization or 0) < 0.6]
+    if behind:
+        names = "、".join(c.node.name for c in behind)
+        _para(
+            doc,
+            f"{names}的迁移率或云资源整体使用率尚未达到方案要求，请加快推进本地业务系统迁移上云，提高资源使用效率。",
+        )
+    else:
+        _para(doc, "各地市节点迁移率和云资源整体使用率均达到方案要求，请继续保持。")
+    heading(7, "计算方法")
+    from wall.evaluation import FORMULAS
+
+    for name, formula in FORMULAS:
+        _para(doc, f"{name}：{formula}。")
+    # 落款 and date in Arabic numerals
+    _para(doc, indent=False)
+    _para(doc, m.issuer, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
+    _para(
+        doc,
+        f"{issued.year}年{issued.month}月{issued.day}日",
+        align=WD_ALIGN_PARAGRAPH.RIGHT,
+        indent=False,
+    )
+    # 版记: 抄送, 印发机关 and date, between lines
+    _para(doc, indent=False)
+    copy_to = _para(doc, f"抄送：{m.copy_to}", FANGSONG, 14, indent=False)
+    _bottom_border(copy_to, "000000", 4)
+    printed = _para(doc, f"{m.printed_by}", FANGSONG, 14, indent=False)
+    _fonts(printed.add_run(f"\t{issued.year}年{issued.month}月{issued.day}日印发"), FANGSONG, 14)
+    _bottom_border(printed, "000000", 8)
+    doc.core_properties.title = f"全省政务云建设与使用情况通报 {b.period.label}"
+    doc.save(path)
