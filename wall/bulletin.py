@@ -22,6 +22,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from wall.bulletin_docx import write_docx
+from wall.bulletin_html import write_html
 from wall.chinatime import CHINA, format_cn_date
 from wall.evaluation import FORMULAS, CityScore, Period, Weights, score_cities
 from wall.overview import build_overview
@@ -29,7 +30,7 @@ from wall.plan.models import STATE_LABEL, Plan, Tier
 from wall.progress import MILESTONE_STATUS_LABEL, Progress
 from wall.store import Store
 
-FORMATS = ("xlsx", "docx", "pdf")
+FORMATS = ("xlsx", "docx", "pdf", "html")
 
 
 class BulletinError(ValueError):
@@ -158,7 +159,7 @@ def write(b: Bulletin, formats: list[str], out_dir: Path, inputs_hash: str) -> l
                 write_docx(b, source)
                 _docx_to_pdf(source, path)
             else:
-                {"xlsx": write_xlsx, "docx": write_docx}[fmt](b, path)
+                {"xlsx": write_xlsx, "docx": write_docx, "html": write_html}[fmt](b, path)
             staged.append(path)
         record = {**b.figures(), "inputs_sha256": inputs_hash, "formats": formats}
         path = Path(tmp) / f"{stem}.json"

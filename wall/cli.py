@@ -208,8 +208,8 @@ def bulletin_cmd(
         str, typer.Option(help="2020-06 (month), 2020-Q2 (quarter), 2020 (year) or FROM..TO.")
     ],
     format: Annotated[
-        str, typer.Option("--format", help="Comma-separated: xlsx, docx, pdf.")
-    ] = "xlsx,docx,pdf",
+        str, typer.Option("--format", help="Comma-separated: xlsx, docx, pdf, html.")
+    ] = "xlsx,docx,pdf,html",
     out: Annotated[Path, typer.Option(help="Folder to write into.")] = Path("bulletins"),
     store: StoreOption = None,
     data_dir: DataDirOption = None,

@@ -188,3 +188,22 @@ def test_the_pdf_bulletin_renders_its_pages_with_chinese_text(province_store, tm
     ).stdout
     assert all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:])  # every font embedded
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".bulletin-")]
+
+
+def test_the_html_bulletin_draws_its_charts_offline(province_store, tmp_path, browser):
+    store, progress = province_store
+    b = bulletin.build(store, PLAN, progress, parse_period("2020-Q2", NOW.date()))
+    bulletin.write(b, ["html"], tmp_path, bulletin.inputs_hash(b))
+    page = browser.new_page()
+    requests, errors = [], []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto((tmp_path / "bulletin-2020-Q2.html").as_uri(), wait_until="load")
+        page.wait_for_function("(window.gdCharts || []).length === 3", timeout=10_000)
+        assert page.locator("#score-map canvas").count() == 1  # ECharts drew the map
+        assert page.locator("#scores tr").count() == 15  # a header and the 14 city nodes
+        assert [u for u in requests if not u.startswith("file:")] == []  # nothing from a network
+        assert errors == []
+    finally:
+        page.close()

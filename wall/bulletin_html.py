@@ -1,0 +1,112 @@
+"""The bulletin as one self-contained HTML file with interactive ECharts charts (pyecharts):
+the 21 cities coloured by score, the ranking, migration and utilization against the targets.
+ECharts and the geometry are embedded, never fetched: the file opens with no internet."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+from pyecharts import options as opts
+from pyecharts.charts import Bar, Map
+
+from geo.cities import CITIES
+from geo.geometry import load_geojson
+
+ECHARTS = Path(__file__).with_name("vendor") / "echarts.min.js"
+MAP_NAME = "gdwall-cities"  # not one of pyecharts' own names, which would link its CDN file
+
+
+def _charts(b) -> list:
+    plan_city = {c.node.adcode: c for c in b.cities}
+    data = []
+    for city in CITIES:
+        score = plan_city.get(city.adcode)
+        if score is not None and score.score is not None:
+            data.append((city.name, score.score))
+    geojson = load_geojson()
+    for f in geojson["features"]:
+        f["properties"]["name"] = f["properties"].get("name") or next(
+            c.name for c in CITIES if str(c.adcode) == str(f["properties"]["adcode"])
+        )
+    scoremap = (
+        Map(init_opts=opts.InitOpts(width="100%", height="560px", chart_id="score-map"))
+        .add_geo_json(geojson)
+        .add("综合得分", data, maptype=MAP_NAME, is_map_symbol_show=False)
+        .set_global_opts(
+            title_opts=opts.TitleOpts(title="地市节点综合得分", subtitle="珠三角自建云不参与排名"),
+            visualmap_opts=opts.VisualMapOpts(
+                min_=0, max_=100, is_calculable=True, range_color=["#d94e5d", "#eac736", "#50a3ba"]
+            ),
+        )
+    )
+    ranked = [c for c in b.cities if c.rank is not None]
+    names = [c.node.name.replace("政务云节点", "") for c in ranked]
+    ranking = (
+        Bar(init_opts=opts.InitOpts(width="100%", height="420px", chart_id="ranking"))
+        .add_xaxis(names)
+        .add_yaxis("得分", [c.score for c in ranked])
+        .set_global_opts(title_opts=opts.TitleOpts(title="得分与排名"))
+    )
+    targets = (
+        Bar(init_opts=opts.InitOpts(width="100%", height="420px", chart_id="targets"))
+        .add_xaxis(names)
+        .add_yaxis("迁移率(%)", [round((c.migration_rate or 0) * 100, 1) for c in ranked])
+        .add_yaxis("云资源整体使用率(%)", [round((c.utilization or 0) * 100, 1) for c in ranked])
+        .set_series_opts(markline_opts=opts.MarkLineOpts(data=[opts.MarkLineItem(y=50, name="迁移率目标"),
+                                                              opts.MarkLineItem(y=60, name="使用率目标")]))
+        .set_global_opts(title_opts=opts.TitleOpts(title="迁移率与云资源整体使用率"))
+    )  # fmt: skip
+    return [scoremap, ranking, targets]
+
+
+def write_html(b, path) -> None:
+    """One file: ECharts inline, each chart's options inline, the tables as HTML."""
+    parts = []
+    for chart in _charts(b):
+        chart._prepare_render()
+        options = (
+            chart.dump_options_with_quotes()
+            if hasattr(chart, "dump_options_with_quotes")
+            else chart.dump_options()
+        )
+        geo = getattr(chart, "_geo_json", None)
+        register = (
+            f"echarts.registerMap({json.dumps(MAP_NAME)}, {json.dumps(geo, ensure_ascii=False)});"
+            if geo
+            else ""
+        )
+        parts.append(
+            f'<div id="{chart.chart_id}" class="chart" style="width:100%;height:{chart.height}"></div>\n'
+            f"<script>{register}(function(){{var c=echarts.init(document.getElementById('{chart.chart_id}'));"
+            f"c.setOption({options});window.gdCharts=(window.gdCharts||[]).concat([c]);}})();</script>"
+        )  # fmt: skip
+    rows = "".join(
+        f"<tr><td>{c.rank or '—'}</td><td>{html.escape(c.node.name)}</td><td>{'' if c.score is None else c.score}</td>"
+        f"<td>{_pct(c.migration_rate)}</td><td>{_pct(c.utilization)}</td><td>{_pct(c.availability)}</td></tr>"
+        for c in b.cities
+    )  # fmt: skip
+    milestones = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(x))}</td>" for x in m) + "</tr>"
+        for m in b.milestones
+    )
+    document = f"""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<title>全省政务云建设与使用情况通报 {html.escape(b.period.label)}</title>
+<style>body{{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em auto;max-width:1100px;color:#222}}
+table{{border-collapse:collapse;width:100%;margin:1em 0}}td,th{{border:1px solid #ccc;padding:.3em .6em}}
+th{{background:#f3f5f8}}h1{{text-align:center}}</style>
+<script>{ECHARTS.read_text(encoding="utf-8")}</script></head><body>
+<h1>关于{html.escape(b.period.title)}全省政务云建设与使用情况的通报</h1>
+{"".join(parts)}
+<h2>地市节点评估得分与排名</h2>
+<table id="scores"><tr><th>排名</th><th>节点</th><th>得分</th><th>迁移率</th><th>云资源整体使用率</th><th>可用率</th></tr>{rows}</table>
+<h2>实施计划里程碑</h2>
+<table id="milestones"><tr><th>序号</th><th>工作任务</th><th>计划完成</th><th>状态</th><th>完成日期</th></tr>{milestones}</table>
+</body></html>"""
+    Path(path).write_text(document, encoding="utf-8")
+
+
+def _pct(x) -> str:
+    return f"{x:.1%}" if x is not None else "—"
