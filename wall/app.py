@@ -24,6 +24,7 @@ from wall import alertlog, cache, ids
 from wall.chinatime import CHINA, format_cn_date, now_utc
 from wall.layouts import TILE_KINDS, Layouts, LayoutSource, PanelKind, Screen
 from wall.pages import alerts as alerts_page
+from wall.pages import bulletins as bulletins_page
 from wall.pages import compare, frame, province, routes
 from wall.pages import node as node_page
 from wall.panels import gdmap, ops, tiles
@@ -31,7 +32,7 @@ from wall.panels import plan as plan_panels
 from wall.plan.loader import cached_plan
 from wall.settings import Settings
 from wall.state.db import connect
-from wall.store import Store, store_from_settings
+from wall.store import Store, StoreError, store_from_settings
 from wall.wallstate import WallState, asof_for_search, settings_now, wall_state
 
 log = logging.getLogger(__name__)
@@ -267,6 +268,8 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
             asof = asof_for_search(search)
             if route.page == "compare":
                 return compare.compare_body(store, plan, route, wall_state_asof(asof))
+            if route.page == "bulletins":
+                return bulletins_page.bulletins_body(settings.bulletin_path)
             if route.page == "alerts":
                 state = with_episodes(wall_state(settings, store, asof, layouts.thresholds))
                 return alerts_page.alerts_body(state)
@@ -304,6 +307,45 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
         """The instant a page's figures are read as of: a replayed day, or now's bucket."""
         now = settings_now(settings)
         return asof if (now - asof).total_seconds() > 60 else now
+
+    @app.server.route("/bulletins/download/<name>")
+    def download_bulletin(name: str):
+        """A file of the bulletin archive, as an attachment (names only: no path escapes)."""
+        from flask import abort, send_from_directory
+
+        if "/" in name or "\\" in name or name.startswith(".") or not name.startswith("bulletin-"):
+            abort(404)
+        return send_from_directory(settings.bulletin_path, name, as_attachment=True)
+
+    @app.callback(
+        Output(ids.PAGE_BODY, "children", allow_duplicate=True),
+        Input("bulletin-make", "n_clicks"),
+        State("bulletin-period", "value"),
+        State("bulletin-formats", "value"),
+        prevent_initial_call=True,
+    )
+    def make_bulletin(clicks, period, formats):
+        """Produce a bulletin into the archive from the evaluators' page."""
+        from wall import bulletin
+        from wall.evaluation import PeriodError, parse_period
+        from wall.progress import Progress, list_events
+
+        if not clicks:
+            return dash.no_update
+        archive = settings.bulletin_path
+        try:
+            if not formats:
+                raise bulletin.BulletinError("请至少选择一种格式")
+            the_period = parse_period(period or "", datetime.now(CHINA).date())
+            with closing(connect(settings.state_db_path)) as conn:
+                progress = Progress(plan, list_events(conn))
+            b = bulletin.build(store, plan, progress, the_period)
+            bulletin.write(b, list(formats), archive, bulletin.inputs_hash(b))
+        except (PeriodError, bulletin.BulletinError, StoreError) as exc:
+            return bulletins_page.bulletins_body(archive, f"⚠ {exc}", error=True)
+        return bulletins_page.bulletins_body(
+            archive, f"✔ 已生成 {the_period.label} 的通报，见下方归档"
+        )
 
     @app.server.route("/export/ranking.<fmt>")
     def export_ranking(fmt: str):

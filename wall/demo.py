@@ -99,4 +99,8 @@ def start_demo(
     runner = Runner(sources, writer, retries=1, backoff_s=0.5)
     threading.Thread(target=runner.run, daemon=True, name="collectors").start()
     say(f"simulator on {server.url}; collecting {len(sources)} sources every {interval_s:g} s")
+    from wall import bulletin_schedule
+
+    bulletin_schedule.start(settings, store)  # this process is the only one that schedules
+    say(f"bulletins of each finished month and quarter go to {settings.bulletin_path}")
     return runner

@@ -44,6 +44,10 @@ class Settings(BaseModel):
     cache_bucket_s: float = Field(
         5.0, gt=0, description="Refreshes within one time bucket share cached query answers."
     )
+    bulletin_dir: Path | None = Field(
+        None,
+        description="Archive of bulletins (scheduled and generated); default data_dir/bulletins.",
+    )
     layouts_dir: Path | None = Field(
         None, description="Screen layouts and thresholds.yaml; default the packaged layouts/."
     )
@@ -51,6 +55,10 @@ class Settings(BaseModel):
     @property
     def state_db_path(self) -> Path:
         return self.state_db or self.data_dir / "state.db"
+
+    @property
+    def bulletin_path(self) -> Path:
+        return self.bulletin_dir or self.data_dir / "bulletins"
 
     @property
     def spool_path(self) -> Path:

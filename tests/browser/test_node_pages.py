@@ -229,3 +229,36 @@ def test_an_alert_is_listed_since_when_and_acknowledged_by_name(plain_wall, page
         "(document.querySelector('.screen.active ul.alerts') || {}).innerText?.includes('张三 已确认')",
         timeout=15_000,
     )
+
+
+def test_an_evaluator_makes_a_bulletin_and_downloads_it(demo_wall, page, tmp_path):
+    url, data = demo_wall
+    open_page_any(page, f"{url}/bulletins")
+    page.page.fill("#bulletin-period", "2099-01")  # a period not begun: refused, saying why
+    page.page.click("#bulletin-make")
+    page.page.wait_for_selector("#bulletin-message", timeout=20_000)
+    assert "尚未开始" in page.page.inner_text("#bulletin-message")
+    today = datetime.now(CHINA).date()
+    period = f"{today - timedelta(days=20)}..{today - timedelta(days=1)}"
+    page.page.fill("#bulletin-period", period)
+    page.page.click("#bulletin-make")
+    page.page.wait_for_function(
+        "(document.querySelector('#bulletin-message') || {}).innerText?.includes('已生成')",
+        timeout=60_000,
+    )
+    row = f"#archived-{period.replace('..', '_')}"
+    links = page.page.inner_text(row)
+    for label in ("Word", "Excel", "HTML", "数据记录"):
+        assert label in links
+    with page.page.expect_download() as got:
+        page.page.click(f"{row} a:has-text('Excel')")
+    saved = tmp_path / got.value.suggested_filename
+    got.value.save_as(saved)
+    import openpyxl
+
+    assert "城市评分" in openpyxl.load_workbook(saved).sheetnames
+    # the demo's schedule put last month's bulletin into the same archive
+    last_month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    page.page.wait_for_timeout(500)
+    assert (data / "bulletins" / f"bulletin-{last_month}.json").exists()
+    assert page.foreign_requests(url) == []

@@ -207,3 +207,23 @@ def test_the_html_bulletin_draws_its_charts_offline(province_store, tmp_path, br
         assert errors == []
     finally:
         page.close()
+
+
+def test_scheduled_bulletins_are_written_once_into_the_archive(province_store, tmp_path):
+    from wall.bulletin_schedule import run_due
+    from wall.settings import Settings
+
+    store, progress = province_store
+    settings = Settings(data_dir=tmp_path)
+    from wall.progress import add_event
+    from wall.state.db import connect
+
+    conn = connect(settings.state_db_path)
+    for event in progress.events:
+        add_event(conn, PLAN, event)
+    conn.close()
+    written = run_due(settings, store, today=date(2020, 7, 3))
+    names = sorted(p.name for p in written)
+    assert "bulletin-2020-06.xlsx" in names and "bulletin-2020-Q2.docx" in names
+    assert "bulletin-2020-Q2.json" in names
+    assert run_due(settings, store, today=date(2020, 7, 10)) == []  # already archived

@@ -167,3 +167,13 @@ def test_a_layout_is_never_kept_by_the_browser(app):
         "/_dash-layout", headers={"Referer": "http://wall/node/city-meizhou"}
     )
     assert "no-store" in r.headers["Cache-Control"] and "Referer" in r.headers["Vary"]
+
+
+def test_the_schedule_asks_for_the_finished_month_and_quarter():
+    from datetime import date
+
+    from wall.bulletin_schedule import finished_periods
+
+    assert finished_periods(date(2020, 7, 1)) == ["2020-06", "2020-Q2"]
+    assert finished_periods(date(2020, 8, 15)) == ["2020-07", "2020-Q2"]
+    assert finished_periods(date(2021, 1, 3)) == ["2020-12", "2020-Q4"]

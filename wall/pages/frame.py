@@ -9,7 +9,7 @@ from wall import ids
 from wall.pages.routes import NotFound
 
 NAV = [("/", "总览大屏"), ("/province", "省级平台"), ("/prd", "珠三角自建云"),
-       ("/compare", "对比与排名"), ("/alerts", "告警")]  # fmt: skip
+       ("/compare", "对比与排名"), ("/alerts", "告警"), ("/bulletins", "评估通报")]  # fmt: skip
 
 
 def not_found(error: NotFound) -> list:

@@ -127,7 +127,13 @@ def parse(pathname: str | None, search: str | None, plan: Plan, now: datetime) -
     raise NotFound(f"没有这个页面：{pathname}")
 
 
-PAGES = {"province": "省级平台", "prd": "珠三角", "compare": "对比与排名", "alerts": "告警"}
+PAGES = {
+    "province": "省级平台",
+    "prd": "珠三角",
+    "compare": "对比与排名",
+    "alerts": "告警",
+    "bulletins": "评估通报",
+}
 
 
 def node_href(node_id: str, replay_day: date | None = None) -> str:
