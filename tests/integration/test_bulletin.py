@@ -19,12 +19,24 @@ PLAN = load_plan()
 NOW = datetime(2020, 7, 20, 4, tzinfo=UTC)
 
 
-@pytest.fixture
-def province_store(store):
+@pytest.fixture(scope="module", params=["embedded", "influxdb"])
+def province_store(request, tmp_path_factory):
+    """A year of the simulated province in each store, written once for this module's tests
+    (they only read it)."""
+    import uuid
+
+    from wall.store import open_store
+
+    if request.param == "embedded":
+        store = open_store(f"sqlite:///{tmp_path_factory.mktemp('bulletin')}/metrics.db")
+    else:
+        url = request.getfixturevalue("influx_url").replace("http://", "influxdb://")
+        store = open_store(f"{url}/b_{uuid.uuid4().hex[:12]}")
     province = Province(PLAN, now=NOW)
     backfill(store, province, datetime(2019, 6, 1, tzinfo=CHINA), now=NOW, minute_days=0)
     cache.current().clear()
-    return store, Progress(PLAN, province.events)
+    yield store, Progress(PLAN, province.events)
+    store.close()
 
 
 def test_city_scores_equal_the_store_and_rank_by_score(province_store):
