@@ -54,17 +54,17 @@ def sc_font(path: str):
     raise LookupError(f"no SC face in {path}")
 
 
-def save_subset(font, text: str, name: str) -> None:
+def save_subset(font, text: str, name: str, flavor: str | None = "woff2") -> None:
     options = subset.Options()
-    options.flavor = "woff2"
+    options.flavor = flavor
     options.layout_features = ["*"]
     options.name_IDs = ["*"]
     options.notdef_outline = True
     subsetter = subset.Subsetter(options)
     subsetter.populate(text=text)
     subsetter.subset(font)
-    font.flavor = "woff2"
-    out = ROOT / "assets" / "fonts" / name
+    font.flavor = flavor
+    out = ROOT / ("wall/vendor" if name.endswith(".ttf") else "assets/fonts") / name
     font.save(out)
     print(f"{out.relative_to(ROOT)}: {len(text)} characters, {out.stat().st_size / 1024:.0f} KB")
 
@@ -73,6 +73,8 @@ def main() -> None:
     text = characters()
     for weight, source in SOURCES.items():
         save_subset(sc_font(source), text, f"wall-sans-{weight}.woff2")
+    # the same face as TrueType for the bulletins' static charts (matplotlib reads no WOFF2)
+    save_subset(sc_font(SOURCES["regular"]), text, "wall-sans-regular.ttf", flavor=None)
     # the state marks (✔ ✖ ⟳ ◔ …) that Noto Sans CJK lacks, from DejaVu Sans: the stylesheet
     # names this face second, so a browser takes from it only what the first one has not
     cmap = sc_font(SOURCES["regular"]).getBestCmap()

@@ -184,6 +184,13 @@ def write_docx(b, path, masthead: Masthead | None = None, issued: date | None = 
           _pct(c.migration_rate), _pct(c.utilization), _pct(c.availability),
           {True: "按期", False: "逾期", None: "未到期"}[c.security_on_time]] for c in b.cities],
     )  # fmt: skip
+    import io
+
+    from wall import bulletin_charts
+
+    for picture in (bulletin_charts.score_map(b), bulletin_charts.score_bars(b)):
+        doc.add_picture(io.BytesIO(picture), width=Mm(150))
+        doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
     _para(doc, "（二）上线一年内指标", KAITI, BODY_PT)
     for c in b.cities:
         if c.year_met is not None:

@@ -150,8 +150,11 @@ def test_the_word_bulletin_is_a_gbt_9704_document(province_store, tmp_path):
     ].font.size == Pt(22)
     body = [p for p in paragraphs[3:] if p.runs and p.runs[0].font.size == Pt(16)]
     assert len(body) > 10
-    east_asia = {
-        r._element.rPr.rFonts.get(qn("w:eastAsia")) for p in doc.paragraphs for r in p.runs
+    east_asia = {  # every run of text names its East Asian font (pictures have no text)
+        r._element.rPr.rFonts.get(qn("w:eastAsia"))
+        for p in doc.paragraphs
+        for r in p.runs
+        if r.text
     }
     assert None not in east_asia and {"仿宋", "黑体", "方正小标宋简体"} <= east_asia
     headings = [p.text for p in paragraphs if p.runs and p.runs[0].font.name == "黑体"]
@@ -169,6 +172,7 @@ def test_the_word_bulletin_is_a_gbt_9704_document(province_store, tmp_path):
     for m in PLAN.milestones:
         assert m.title in text, m.id
     assert "抄送：" in text and "印发" in text
+    assert len(doc.inline_shapes) == 2  # the map coloured by score, and the score charts
     footer = section.footer.paragraphs[0]._p.xml
     assert "PAGE" in footer and "— " in section.footer.paragraphs[0].text
 

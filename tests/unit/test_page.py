@@ -147,8 +147,13 @@ def test_the_served_font_has_every_character_the_wall_shows():
     wanted = {c for c in subset.characters() if ord(c) > 0x7F}
     fonts = ROOT / "assets" / "fonts"
     symbols = TTFont(fonts / "wall-symbols.woff2").getBestCmap()
-    for weight in ("regular", "bold"):
-        cmap = TTFont(fonts / f"wall-sans-{weight}.woff2").getBestCmap()
+    served = [
+        fonts / "wall-sans-regular.woff2",
+        fonts / "wall-sans-bold.woff2",
+        ROOT / "wall" / "vendor" / "wall-sans-regular.ttf",
+    ]  # the last: bulletin charts
+    for path in served:
+        cmap = TTFont(path).getBestCmap()
         missing = sorted(c for c in wanted if ord(c) not in cmap and ord(c) not in symbols)
         assert not missing, f"run scripts/build_font_subset.py: {''.join(missing[:40])}"
     assert "GD Wall Symbols" in (ROOT / "assets" / "wall.css").read_text()
