@@ -21,6 +21,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from wall import queries
 from wall.bulletin_docx import write_docx
 from wall.bulletin_html import write_html
 from wall.chinatime import CHINA, format_cn_date
@@ -45,6 +46,7 @@ class Bulletin:
     milestones: list[tuple[str, str, str, str, str]]  # seq, title, deadline, status, done
     prd: list[tuple[str, str, str]]  # name, stage, deadline
     generated_at: datetime
+    province: list[tuple[str, str, str, str, str]] = ()  # target, goal, deadline, value, status
 
     def figures(self) -> dict:
         """Every number of the bulletin, plain (for the JSON record and its hash)."""
@@ -62,6 +64,7 @@ class Bulletin:
             ],
             "milestones": [list(m) for m in self.milestones],
             "prd": [list(p) for p in self.prd],
+            "province": [list(p) for p in self.province],
         }  # fmt: skip
 
 
@@ -73,7 +76,12 @@ def build(
     if all(c.availability is None and c.utilization is None for c in cities):
         raise BulletinError(f"评估期 {period.label} 内没有任何指标数据")
     end = period.end - timedelta(seconds=1)
-    ov = build_overview(plan, progress, end)
+
+    def reached(target_id: str, when: datetime):
+        return queries.target_reached_at(store, plan, plan.target(target_id), when)
+
+    ov = build_overview(plan, progress, end, target_reached=reached)
+    province = province_rows(store, plan, end)
     milestones = [
         (o.milestone.seq, o.milestone.title,
          format_cn_date(o.milestone.deadline) if o.milestone.deadline else "持续",
@@ -90,7 +98,44 @@ def build(
         for v in ov.nodes
         if v.node.tier == Tier.prd
     ]
-    return Bulletin(period, weights, cities, milestones, prd, datetime.now(CHINA))
+    return Bulletin(period, weights, cities, milestones, prd, datetime.now(CHINA), province)
+
+
+def province_rows(store: Store, plan: Plan, end: datetime) -> list[tuple[str, str, str, str, str]]:
+    """The provincial targets as of the period's end: the figure, and when it was first met
+    (on time or late) or not yet."""
+    from wall.chinatime import deadline_end
+    from wall.panels.plan import format_cn_number
+
+    rows = []
+    for t in plan.targets:
+        if (
+            t.metric not in queries.PROVINCE_METRICS
+            or t.value is None
+            or Tier.province not in t.scope
+        ):
+            continue
+        figure = queries.province_figure(
+            store, plan, "vcpu_total" if t.metric == "vcpu_added" else t.metric, end
+        )
+        value = (
+            "—"
+            if figure.value is None
+            else f"{format_cn_number(figure.value)}{'' if t.unit == 'vCPU' else ' '}{t.unit or ''}"
+        )
+        try:
+            met = queries.target_reached_at(store, plan, t, end)
+        except LookupError as exc:
+            status = str(exc) or "暂无数据"
+        else:
+            if met is None:
+                status = "未达标"
+            else:
+                on_time = t.deadline is None or met < deadline_end(t.deadline)
+                status = f"{'按期' if on_time else '逾期'}达标（{format_cn_date(met.astimezone(CHINA).date())}）"
+        rows.append((t.title, f"≥{format_cn_number(t.value)} {t.unit or ''}".strip(),
+                     format_cn_date(t.deadline) if t.deadline else "—", value, status))  # fmt: skip
+    return rows
 
 
 def _pct(x: float | None) -> float | None:
@@ -116,6 +161,7 @@ def write_xlsx(b: Bulletin, path: Path) -> None:
             {True: "是", False: "否", None: "未到期"}[c.security_on_time],
         ])  # fmt: skip
     for sheet_title, head, rows in (
+        ("省级进展", ["指标", "目标", "截止", "期末数值", "达标情况"], b.province),
         ("里程碑", ["序号", "工作任务", "计划完成", "状态", "完成日期"], b.milestones),
         ("珠三角对接", ["自建云", "对接阶段", "计划对接"], b.prd),
         ("计算方法", ["指标", "计算方法"], FORMULAS),

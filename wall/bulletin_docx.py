@@ -171,11 +171,14 @@ def write_docx(b, path, masthead: Masthead | None = None, issued: date | None = 
     heading(1, "总体情况")
     best = "、".join(c.node.name for c in ranked[:3]) or "—"
     _para(doc, f"评估期末，14个省统筹地市节点中已上线{live}个。综合得分前三名为：{best}。")
-    heading(2, "实施计划里程碑完成情况")
+    heading(2, "省级平台建设与迁移上云进展")
+    _table(doc, ["指标", "目标", "截止", "期末数值", "达标情况"], [list(r) for r in b.province],
+           [56, 22, 26, 22, 30])  # fmt: skip
+    heading(3, "实施计划里程碑完成情况")
     _table(
         doc, ["序号", "工作任务", "计划完成", "状态", "完成日期"], [list(r) for r in b.milestones]
     )
-    heading(3, "地市节点评估得分与排名")
+    heading(4, "地市节点评估得分与排名")
     _para(doc, "（一）评估结果", KAITI, BODY_PT)
     _table(
         doc,
@@ -197,14 +200,14 @@ def write_docx(b, path, masthead: Masthead | None = None, issued: date | None = 
             verdict = "达标" if c.year_met else "未达标"
             _para(doc, f"{c.node.name}：上线满一年（{c.year_due.year}年{c.year_due.month}月{c.year_due.day}日）前30天"
                        f"迁移率{_pct(c.year_rate)}、云资源整体使用率{_pct(c.year_utilization)}，{verdict}。")  # fmt: skip
-    heading(4, "珠三角自建云对接情况")
+    heading(5, "珠三角自建云对接情况")
     _table(doc, ["自建云", "对接阶段", "计划对接"], [list(r) for r in b.prd])
-    heading(5, "服务质量")
+    heading(6, "服务质量")
     for c in ranked:
         _para(
             doc, f"{c.node.name}：可用率{_pct(c.availability)}，数据完整率{_pct(c.completeness)}。"
         )
-    heading(6, "问题与建议")
+    heading(7, "问题与建议")
     behind = [c for c in ranked if (c.migration_rate or 0) < 0.5 or (c.utilization or 0) < 0.6]
     if behind:
         names = "、".join(c.node.name for c in behind)
@@ -214,7 +217,7 @@ def write_docx(b, path, masthead: Masthead | None = None, issued: date | None = 
         )
     else:
         _para(doc, "各地市节点迁移率和云资源整体使用率均达到方案要求，请继续保持。")
-    heading(7, "计算方法")
+    heading(8, "计算方法")
     from wall.evaluation import FORMULAS
 
     for name, formula in FORMULAS:

@@ -91,6 +91,9 @@ def write_html(b, path) -> None:
         "<tr>" + "".join(f"<td>{html.escape(str(x))}</td>" for x in m) + "</tr>"
         for m in b.milestones
     )
+    province = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(x))}</td>" for x in r) + "</tr>" for r in b.province
+    )
     document = f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <title>全省政务云建设与使用情况通报 {html.escape(b.period.label)}</title>
@@ -100,6 +103,8 @@ th{{background:#f3f5f8}}h1{{text-align:center}}</style>
 <script>{ECHARTS.read_text(encoding="utf-8")}</script></head><body>
 <h1>关于{html.escape(b.period.title)}全省政务云建设与使用情况的通报</h1>
 {"".join(parts)}
+<h2>省级平台建设与迁移上云进展</h2>
+<table id="province"><tr><th>指标</th><th>目标</th><th>截止</th><th>期末数值</th><th>达标情况</th></tr>{province}</table>
 <h2>地市节点评估得分与排名</h2>
 <table id="scores"><tr><th>排名</th><th>节点</th><th>得分</th><th>迁移率</th><th>云资源整体使用率</th><th>可用率</th></tr>{rows}</table>
 <h2>实施计划里程碑</h2>

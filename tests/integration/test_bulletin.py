@@ -85,7 +85,13 @@ def test_the_bulletin_writes_numbers_and_a_record_whole(province_store, tmp_path
     paths = bulletin.write(b, ["xlsx"], tmp_path / "out", bulletin.inputs_hash(b))
     assert sorted(p.name for p in paths) == ["bulletin-2020-06.json", "bulletin-2020-06.xlsx"]
     wb = openpyxl.load_workbook(tmp_path / "out" / "bulletin-2020-06.xlsx")
-    assert {"城市评分", "里程碑", "珠三角对接", "计算方法", "权重"} <= set(wb.sheetnames)
+    assert {"城市评分", "省级进展", "里程碑", "珠三角对接", "计算方法", "权重"} <= set(
+        wb.sheetnames
+    )
+    # the provincial targets as of 2020-06-30: 90,000 vCPU and 400 systems met in 2019, not 1,000
+    province = {r[0]: r for r in wb["省级进展"].iter_rows(min_row=2, values_only=True)}
+    assert "达标" in province[PLAN.target("prov-vcpu").title][4]
+    assert province[PLAN.target("prov-migrated-2020").title][4] == "未达标"
     rows = list(wb["城市评分"].iter_rows(min_row=2, values_only=True))
     assert len(rows) == 14
     by_name = {r[1]: r for r in rows}
@@ -158,10 +164,11 @@ def test_the_word_bulletin_is_a_gbt_9704_document(province_store, tmp_path):
     }
     assert None not in east_asia and {"仿宋", "黑体", "方正小标宋简体"} <= east_asia
     headings = [p.text for p in paragraphs if p.runs and p.runs[0].font.name == "黑体"]
-    assert headings[:3] == [
+    assert headings[:4] == [
         "一、总体情况",
-        "二、实施计划里程碑完成情况",
-        "三、地市节点评估得分与排名",
+        "二、省级平台建设与迁移上云进展",
+        "三、实施计划里程碑完成情况",
+        "四、地市节点评估得分与排名",
     ]
     text = "\n".join(p.text for p in doc.paragraphs) + "\n".join(
         c.text for t in doc.tables for row in t.rows for c in row.cells
