@@ -327,7 +327,8 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
     def make_bulletin(clicks, period, formats):
         """Produce a bulletin into the archive from the evaluators' page."""
         from wall import bulletin
-        from wall.evaluation import PeriodError, parse_period
+        from wall.configfile import ConfigError
+        from wall.evaluation import PeriodError, load_bulletin_config, parse_period
         from wall.progress import Progress, list_events
 
         if not clicks:
@@ -339,9 +340,10 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
             the_period = parse_period(period or "", datetime.now(CHINA).date())
             with closing(connect(settings.state_db_path)) as conn:
                 progress = Progress(plan, list_events(conn))
-            b = bulletin.build(store, plan, progress, the_period)
+            config = load_bulletin_config(settings.bulletin_config)
+            b = bulletin.build(store, plan, progress, the_period, config)
             bulletin.write(b, list(formats), archive, bulletin.inputs_hash(b))
-        except (PeriodError, bulletin.BulletinError, StoreError) as exc:
+        except (PeriodError, bulletin.BulletinError, StoreError, ConfigError) as exc:
             return bulletins_page.bulletins_body(archive, f"⚠ {exc}", error=True)
         return bulletins_page.bulletins_body(
             archive, f"✔ 已生成 {the_period.label} 的通报，见下方归档"

@@ -14,7 +14,7 @@ import hashlib
 import json
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -22,10 +22,18 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from wall import queries
-from wall.bulletin_docx import write_docx
+from wall.bulletin_docx import Masthead, write_docx
 from wall.bulletin_html import write_html
 from wall.chinatime import CHINA, format_cn_date
-from wall.evaluation import FORMULAS, CityScore, Period, Weights, score_cities
+from wall.evaluation import (
+    FORMULAS,
+    BulletinConfig,
+    CityScore,
+    Period,
+    Weights,
+    load_bulletin_config,
+    score_cities,
+)
 from wall.overview import build_overview
 from wall.plan.models import STATE_LABEL, Plan, Tier
 from wall.progress import MILESTONE_STATUS_LABEL, Progress
@@ -47,6 +55,7 @@ class Bulletin:
     prd: list[tuple[str, str, str]]  # name, stage, deadline
     generated_at: datetime
     province: list[tuple[str, str, str, str, str]] = ()  # target, goal, deadline, value, status
+    masthead: Masthead = field(default_factory=Masthead)
 
     def figures(self) -> dict:
         """Every number of the bulletin, plain (for the JSON record and its hash)."""
@@ -69,9 +78,14 @@ class Bulletin:
 
 
 def build(
-    store: Store, plan: Plan, progress: Progress, period: Period, weights: Weights | None = None
+    store: Store,
+    plan: Plan,
+    progress: Progress,
+    period: Period,
+    config: BulletinConfig | None = None,
 ) -> Bulletin:
-    weights = weights or Weights()
+    config = config or load_bulletin_config()
+    weights = config.weights
     cities = score_cities(store, plan, progress, period, weights)
     if all(c.availability is None and c.utilization is None for c in cities):
         raise BulletinError(f"评估期 {period.label} 内没有任何指标数据")
@@ -98,7 +112,10 @@ def build(
         for v in ov.nodes
         if v.node.tier == Tier.prd
     ]
-    return Bulletin(period, weights, cities, milestones, prd, datetime.now(CHINA), province)
+    masthead = Masthead(**config.masthead.model_dump())
+    return Bulletin(
+        period, weights, cities, milestones, prd, datetime.now(CHINA), province, masthead
+    )
 
 
 def province_rows(store: Store, plan: Plan, end: datetime) -> list[tuple[str, str, str, str, str]]:
@@ -202,10 +219,13 @@ def write(b: Bulletin, formats: list[str], out_dir: Path, inputs_hash: str) -> l
             if fmt == "pdf":
                 source = Path(tmp) / "pdf" / f"{stem}.docx"
                 source.parent.mkdir()
-                write_docx(b, source)
+                write_docx(b, source, b.masthead)
                 _docx_to_pdf(source, path)
             else:
-                {"xlsx": write_xlsx, "docx": write_docx, "html": write_html}[fmt](b, path)
+                if fmt == "docx":
+                    write_docx(b, path, b.masthead)
+                else:
+                    {"xlsx": write_xlsx, "html": write_html}[fmt](b, path)
             staged.append(path)
         record = {**b.figures(), "inputs_sha256": inputs_hash, "formats": formats}
         path = Path(tmp) / f"{stem}.json"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from wall import bulletin
 from wall.chinatime import CHINA, now_utc
-from wall.evaluation import parse_period
+from wall.evaluation import load_bulletin_config, parse_period
 from wall.plan.loader import cached_plan
 from wall.progress import Progress, list_events
 from wall.settings import Settings
@@ -51,7 +51,8 @@ def run_due(settings: Settings, store: Store, today: date | None = None) -> list
         with closing(connect(settings.state_db_path)) as conn:
             progress = Progress(plan, list_events(conn))
         try:
-            b = bulletin.build(store, plan, progress, parse_period(label, today))
+            config = load_bulletin_config(settings.bulletin_config)
+            b = bulletin.build(store, plan, progress, parse_period(label, today), config)
             written += bulletin.write(b, formats, archive, bulletin.inputs_hash(b))
         except bulletin.BulletinError as exc:  # e.g. no data for that period: say so, go on
             log.warning("scheduled bulletin %s not written: %s", label, exc)

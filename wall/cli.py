@@ -221,7 +221,8 @@ def bulletin_cmd(
 
     from wall import bulletin
     from wall.chinatime import CHINA
-    from wall.evaluation import PeriodError, parse_period
+    from wall.configfile import ConfigError
+    from wall.evaluation import PeriodError, load_bulletin_config, parse_period
     from wall.progress import Progress, list_events
     from wall.state.db import connect
     from wall.store import StoreError
@@ -238,9 +239,10 @@ def bulletin_cmd(
         the_period = parse_period(period, datetime.now(CHINA).date())
         with closing(connect(settings.state_db_path)) as conn:
             progress = Progress(the_plan, list_events(conn))
-        b = bulletin.build(_store(settings), the_plan, progress, the_period)
+        config = load_bulletin_config(settings.bulletin_config)
+        b = bulletin.build(_store(settings), the_plan, progress, the_period, config)
         paths = bulletin.write(b, formats, out, bulletin.inputs_hash(b))
-    except (PeriodError, bulletin.BulletinError, StoreError) as exc:
+    except (PeriodError, bulletin.BulletinError, StoreError, ConfigError) as exc:
         _fail(f"bulletin: {exc}")
     for path in paths:
         typer.echo(str(path))

@@ -19,6 +19,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pandas as pd
 from pydantic import BaseModel, Field
@@ -45,6 +46,8 @@ FORMULAS = [
 class Weights(BaseModel):
     """How the score is made (configuration; the appendix prints them)."""
 
+    model_config = {"extra": "forbid"}
+
     migration: float = Field(35, ge=0)
     utilization: float = Field(35, ge=0)
     availability: float = Field(15, ge=0)
@@ -53,6 +56,35 @@ class Weights(BaseModel):
     @property
     def total(self) -> float:
         return self.migration + self.utilization + self.availability + self.security
+
+
+class MastheadConfig(BaseModel):
+    model_config = {"extra": "forbid"}
+    issuer: str = Field(min_length=1)
+    mark: str = Field(min_length=1)
+    number: str = Field(min_length=1)
+    copy_to: str = Field(min_length=1)
+    printed_by: str = Field(min_length=1)
+
+
+class BulletinConfig(BaseModel):
+    """wall/plan/bulletin.yaml (or GDWALL_BULLETIN_CONFIG): weights and the masthead."""
+
+    model_config = {"extra": "forbid"}
+    schema_version: int = Field(1, ge=1, le=1)
+    kind: str = Field("bulletin", pattern="^bulletin$")
+    weights: Weights = Field(default_factory=Weights)
+    masthead: MastheadConfig
+
+
+DEFAULT_BULLETIN_CONFIG = Path(__file__).with_name("plan") / "bulletin.yaml"
+
+
+def load_bulletin_config(path: Path | None = None) -> BulletinConfig:
+    """Read the bulletin configuration; ConfigError naming file, line and field."""
+    from wall.configfile import load_yaml, parse_model
+
+    return parse_model(load_yaml(path or DEFAULT_BULLETIN_CONFIG), BulletinConfig)
 
 
 class PeriodError(ValueError):

@@ -48,6 +48,9 @@ class Settings(BaseModel):
         None,
         description="Archive of bulletins (scheduled and generated); default data_dir/bulletins.",
     )
+    bulletin_config: Path | None = Field(
+        None, description="Bulletin weights and masthead YAML; default the packaged one."
+    )
     layouts_dir: Path | None = Field(
         None, description="Screen layouts and thresholds.yaml; default the packaged layouts/."
     )
