@@ -56,6 +56,7 @@ class Bulletin:
     generated_at: datetime
     province: list[tuple[str, str, str, str, str]] = ()  # target, goal, deadline, value, status
     masthead: Masthead = field(default_factory=Masthead)
+    quality: list = field(default_factory=list)  # ServiceQuality per provider
 
     def figures(self) -> dict:
         """Every number of the bulletin, plain (for the JSON record and its hash)."""
@@ -74,6 +75,11 @@ class Bulletin:
             "milestones": [list(m) for m in self.milestones],
             "prd": [list(p) for p in self.prd],
             "province": [list(p) for p in self.province],
+            "quality": [
+                {"provider": q.provider, "nodes": q.nodes, "availability": q.availability,
+                 "completeness": q.completeness, "events": q.events}
+                for q in self.quality
+            ],
         }  # fmt: skip
 
 
@@ -179,6 +185,9 @@ def write_xlsx(b: Bulletin, path: Path) -> None:
         ])  # fmt: skip
     for sheet_title, head, rows in (
         ("省级进展", ["指标", "目标", "截止", "期末数值", "达标情况"], b.province),
+        ("服务质量", ["服务方", "节点", "可用率(%)", "数据完整率(%)", "高危事件", "中危事件", "低危事件"],
+         [(q.provider, "、".join(q.nodes), _pct(q.availability), _pct(q.completeness),
+           q.events.get("high", 0), q.events.get("medium", 0), q.events.get("low", 0)) for q in b.quality]),
         ("里程碑", ["序号", "工作任务", "计划完成", "状态", "完成日期"], b.milestones),
         ("珠三角对接", ["自建云", "对接阶段", "计划对接"], b.prd),
         ("计算方法", ["指标", "计算方法"], FORMULAS),

@@ -203,10 +203,17 @@ def write_docx(b, path, masthead: Masthead | None = None, issued: date | None = 
     heading(5, "珠三角自建云对接情况")
     _table(doc, ["自建云", "对接阶段", "计划对接"], [list(r) for r in b.prd])
     heading(6, "服务质量")
-    for c in ranked:
-        _para(
-            doc, f"{c.node.name}：可用率{_pct(c.availability)}，数据完整率{_pct(c.completeness)}。"
-        )
+    _para(
+        doc,
+        "按服务方统计评估期内已上线节点的可用率、数据完整率和安全事件（结算依据；无数据时段不计为不可用）。",
+    )
+    _table(
+        doc,
+        ["服务方", "可用率", "数据完整率", "高危", "中危", "低危"],
+        [[q.provider, _pct(q.availability), _pct(q.completeness),
+          *(f"{q.events.get(s, 0):,.0f}" for s in ("high", "medium", "low"))] for q in b.quality],
+        [56, 22, 24, 18, 18, 18],
+    )  # fmt: skip
     heading(7, "问题与建议")
     behind = [c for c in ranked if (c.migration_rate or 0) < 0.5 or (c.utilization or 0) < 0.6]
     if behind:

@@ -248,3 +248,54 @@ def score_cities(
         CityScore(**{**c.__dict__, "rank": ranks.get(c.node.id)})
         for c in sorted(out, key=lambda c: (ranks.get(c.node.id, 99), c.node.id))
     ]
+
+
+@dataclass(frozen=True)
+class ServiceQuality:
+    """A provider's service over the period (the inputs to settlement, 结算办法): availability
+    over every sample of its live nodes, data completeness, and security events by severity."""
+
+    provider: str
+    nodes: list[str]
+    availability: float | None
+    completeness: float | None
+    events: dict[str, float]  # severity → events in the period
+
+
+def service_quality(
+    store: Store, plan: Plan, progress: Progress, period: Period
+) -> list[ServiceQuality]:
+    """Per provider of the province's and the city nodes (the ones the province pays for)."""
+    end_instant = period.end - timedelta(seconds=1)
+    out = []
+    for provider in plan.providers:
+        nodes = [
+            n
+            for n in plan.nodes
+            if n.provider == provider.id and n.tier in (Tier.province, Tier.city)
+        ]
+        up = count = observed = live_days = 0
+        events: dict[str, float] = {}
+        names = []
+        for node in nodes:
+            live = progress.live_at(node, end_instant)
+            if live is None:
+                continue
+            names.append(node.name)
+            from_ = max(period.start, day_start(live.astimezone(CHINA).date()))
+            roll = store.rollup("health", "up", from_, period.end, Resolution.daily, nodes=[node.id],
+                                stats=("count", "sum"))  # fmt: skip
+            if not roll.empty:
+                up += roll["sum"].sum()
+                count += roll["count"].sum()
+                observed += int((roll["count"] > 0).sum())
+            live_days += (period.end - from_).days or 1
+            sec = store.rollup("security", "events", from_, period.end, Resolution.daily, nodes=[node.id],
+                               stats=("sum",), by=("node", "severity"))  # fmt: skip
+            for sev, n in sec.groupby("severity")["sum"].sum().items() if not sec.empty else []:
+                events[str(sev)] = events.get(str(sev), 0) + float(n)
+        if not names:
+            continue
+        out.append(ServiceQuality(provider.name, names, float(up / count) if count else None,
+                                  min(observed / live_days, 1.0) if live_days else None, events))  # fmt: skip
+    return out

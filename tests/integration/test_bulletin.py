@@ -250,3 +250,23 @@ def test_scheduled_bulletins_are_written_once_into_the_archive(province_store, t
     assert "bulletin-2020-06.xlsx" in names and "bulletin-2020-Q2.docx" in names
     assert "bulletin-2020-Q2.json" in names
     assert run_due(settings, store, today=date(2020, 7, 10)) == []  # already archived
+
+
+def test_service_quality_per_provider_counts_every_sample_of_its_nodes(province_store):
+    from wall.evaluation import service_quality
+
+    store, progress = province_store
+    period = parse_period("2020-Q2", NOW.date())
+    quality = {q.provider: q for q in service_quality(store, PLAN, progress, period)}
+    centres = quality["数字政府建设运营中心"]  # runs both provincial data centres
+    start, end = period.start, period.end
+    up = store.rollup(
+        "health", "up", start, end, Resolution.daily, nodes=["prov-mingmei", "prov-dongyong"]
+    )
+    assert centres.availability == pytest.approx(up["sum"].sum() / up["count"].sum())
+    events = store.rollup("security", "events", start, end, Resolution.daily,
+                          nodes=["city-meizhou"], stats=("sum",), by=("node", "severity"))  # fmt: skip
+    meizhou = quality["梅州市本地硬件资源服务方"]
+    assert meizhou.events.get("low", 0) == pytest.approx(
+        events[events["severity"] == "low"]["sum"].sum()
+    )
