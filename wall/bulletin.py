@@ -33,6 +33,7 @@ from wall.evaluation import (
     Weights,
     load_bulletin_config,
     score_cities,
+    service_quality,
 )
 from wall.overview import build_overview
 from wall.plan.models import STATE_LABEL, Plan, Tier
@@ -119,9 +120,9 @@ def build(
         if v.node.tier == Tier.prd
     ]
     masthead = Masthead(**config.masthead.model_dump())
-    return Bulletin(
-        period, weights, cities, milestones, prd, datetime.now(CHINA), province, masthead
-    )
+    quality = service_quality(store, plan, progress, period)
+    return Bulletin(period, weights, cities, milestones, prd, datetime.now(CHINA), province,
+                    masthead, quality)  # fmt: skip
 
 
 def province_rows(store: Store, plan: Plan, end: datetime) -> list[tuple[str, str, str, str, str]]:

@@ -85,9 +85,10 @@ def test_the_bulletin_writes_numbers_and_a_record_whole(province_store, tmp_path
     paths = bulletin.write(b, ["xlsx"], tmp_path / "out", bulletin.inputs_hash(b))
     assert sorted(p.name for p in paths) == ["bulletin-2020-06.json", "bulletin-2020-06.xlsx"]
     wb = openpyxl.load_workbook(tmp_path / "out" / "bulletin-2020-06.xlsx")
-    assert {"城市评分", "省级进展", "里程碑", "珠三角对接", "计算方法", "权重"} <= set(
-        wb.sheetnames
-    )
+    sheets = {"城市评分", "省级进展", "服务质量", "里程碑", "珠三角对接", "计算方法", "权重"}
+    assert sheets <= set(wb.sheetnames)
+    providers = list(wb["服务质量"].iter_rows(min_row=2, values_only=True))
+    assert providers and providers[0][0] == "数字政府建设运营中心"  # the bulletin carries them
     # the provincial targets as of 2020-06-30: 90,000 vCPU and 400 systems met in 2019, not 1,000
     province = {r[0]: r for r in wb["省级进展"].iter_rows(min_row=2, values_only=True)}
     assert "达标" in province[PLAN.target("prov-vcpu").title][4]
