@@ -285,23 +285,24 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
         except routes.NotFound as exc:
             return frame.not_found(exc)
 
-    synced: dict[str, object] = {"now": None}
+    synced: dict[str, object] = {"now": None, "episodes": {}}
 
     def with_episodes(state: WallState) -> WallState:
-        """Record the live alerts (once per cache bucket in this process) and attach their
-        episodes: since when each holds, who acknowledged it."""
+        """Record the live alerts and read back their episodes (since when each holds, who
+        acknowledged it) once per cache bucket in this process; refreshes within the bucket
+        reuse them, so the state database is not opened on every refresh."""
         if state.replay:
             return state
-        try:
-            with closing(connect(settings.state_db_path)) as conn:
-                if synced["now"] != state.now:
-                    synced["now"] = state.now
+        if synced["now"] != state.now:
+            try:
+                with closing(connect(settings.state_db_path)) as conn:
                     alertlog.sync(conn, state.alerts, state.now)
-                episodes = alertlog.open_episodes(conn)
-        except sqlite3.Error as exc:  # bookkeeping must never cost the wall its refresh
-            log.warning("alert log not updated: %s", exc)
-            return state
-        return dataclasses.replace(state, episodes=episodes)
+                    synced["episodes"] = alertlog.open_episodes(conn)
+                synced["now"] = state.now
+            except sqlite3.Error as exc:  # bookkeeping must never cost the wall its refresh
+                log.warning("alert log not updated: %s", exc)
+                return state
+        return dataclasses.replace(state, episodes=synced["episodes"])
 
     def wall_state_asof(asof: datetime) -> datetime:
         """The instant a page's figures are read as of: a replayed day, or now's bucket."""
@@ -577,6 +578,7 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
                 )
             except alertlog.AckError as exc:
                 message = str(exc)
+        synced["now"] = None  # read the acknowledgement back at the next refresh
         body = render_page("/alerts", search or "")
         return (
             [html.Div(f"⚠ {message}", className="alert-banner", id="ack-error")] if message else []
