@@ -343,7 +343,7 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
                 progress = Progress(plan, list_events(conn))
             config = load_bulletin_config(settings.bulletin_config)
             b = bulletin.build(store, plan, progress, the_period, config)
-            bulletin.write(b, list(formats), archive, bulletin.inputs_hash(b))
+            bulletin.write(b, list(formats), archive)
         except (PeriodError, bulletin.BulletinError, StoreError, ConfigError) as exc:
             return bulletins_page.bulletins_body(archive, f"⚠ {exc}", error=True)
         return bulletins_page.bulletins_body(

@@ -1,7 +1,9 @@
 """Evaluation bulletins: the evaluation model's tables for a period, written as the documents
 evaluation teams circulate. Every bulletin is written whole or not at all (a failure leaves
 no partial file), with a JSON record beside it: the period, the rules, every figure behind
-the numbers and a hash of its inputs, so the same inputs give the same document.
+the numbers, every store read they came from (wall/tracing.py: the call, the InfluxQL or SQL
+that ran, a digest of the answer; `gdwall bulletin-verify` runs them again) and a hash of
+those answers and the rules, so the same inputs give the same document.
 
 Formats so far: xlsx (the data appendix: one sheet per table, real numbers with units),
 docx (a GB/T 9704 government document, wall/bulletin_docx.py) and pdf (LibreOffice renders
@@ -10,7 +12,6 @@ that document, so the two match page for page).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import tempfile
@@ -39,8 +40,16 @@ from wall.overview import build_overview
 from wall.plan.models import STATE_LABEL, Plan, Tier
 from wall.progress import MILESTONE_STATUS_LABEL, Progress
 from wall.store import Store
+from wall.tracing import TracedStore, figure
 
 FORMATS = ("xlsx", "docx", "pdf", "html")
+
+
+TRACE_HELP = (
+    "trace[图表项] 列出得出该数字的读取编号，如 trace['cities/<节点>/migration_rate']；"
+    "reads[] 给出每次读取的调用参数、存储实际执行的查询（InfluxQL 或 SQL）、行数及结果摘要 sha256；"
+    "`gdwall bulletin-verify 本文件` 重新执行全部读取并核对结果是否一致。"
+)
 
 
 class BulletinError(ValueError):
@@ -58,6 +67,8 @@ class Bulletin:
     province: list[tuple[str, str, str, str, str]] = ()  # target, goal, deadline, value, status
     masthead: Masthead = field(default_factory=Masthead)
     quality: list = field(default_factory=list)  # ServiceQuality per provider
+    reads: dict = field(default_factory=dict)  # TracedStore.record(): reads and trace
+    inputs_sha256: str = ""
 
     def figures(self) -> dict:
         """Every number of the bulletin, plain (for the JSON record and its hash)."""
@@ -77,7 +88,7 @@ class Bulletin:
             "prd": [list(p) for p in self.prd],
             "province": [list(p) for p in self.province],
             "quality": [
-                {"provider": q.provider, "nodes": q.nodes, "availability": q.availability,
+                {"provider": q.provider, "provider_id": q.provider_id, "nodes": q.nodes, "availability": q.availability,
                  "completeness": q.completeness, "events": q.events}
                 for q in self.quality
             ],
@@ -91,15 +102,19 @@ def build(
     period: Period,
     config: BulletinConfig | None = None,
 ) -> Bulletin:
+    """The bulletin's tables, read through a TracedStore: the record names the reads behind
+    every figure, and the inputs hash is the hash of their answers and the rules."""
     config = config or load_bulletin_config()
     weights = config.weights
+    store = TracedStore(store)
     cities = score_cities(store, plan, progress, period, weights)
     if all(c.availability is None and c.utilization is None for c in cities):
         raise BulletinError(f"评估期 {period.label} 内没有任何指标数据")
     end = period.end - timedelta(seconds=1)
 
     def reached(target_id: str, when: datetime):
-        return queries.target_reached_at(store, plan, plan.target(target_id), when)
+        with figure(f"milestones/target/{target_id}"):
+            return queries.target_reached_at(store, plan, plan.target(target_id), when)
 
     ov = build_overview(plan, progress, end, target_reached=reached)
     province = province_rows(store, plan, end)
@@ -121,8 +136,11 @@ def build(
     ]
     masthead = Masthead(**config.masthead.model_dump())
     quality = service_quality(store, plan, progress, period)
+    rules = {"period": [period.first.isoformat(), period.last.isoformat()],
+             "weights": weights.model_dump(), "formulas": FORMULAS, "plan": plan.cache_name,
+             "progress": progress.digest(end)}  # fmt: skip
     return Bulletin(period, weights, cities, milestones, prd, datetime.now(CHINA), province,
-                    masthead, quality)  # fmt: skip
+                    masthead, quality, store.record(), store.inputs_hash(rules))  # fmt: skip
 
 
 def province_rows(store: Store, plan: Plan, end: datetime) -> list[tuple[str, str, str, str, str]]:
@@ -139,16 +157,18 @@ def province_rows(store: Store, plan: Plan, end: datetime) -> list[tuple[str, st
             or Tier.province not in t.scope
         ):
             continue
-        figure = queries.province_figure(
-            store, plan, "vcpu_total" if t.metric == "vcpu_added" else t.metric, end
-        )
+        with figure(f"province/{t.id}"):
+            now = queries.province_figure(
+                store, plan, "vcpu_total" if t.metric == "vcpu_added" else t.metric, end
+            )
         value = (
             "—"
-            if figure.value is None
-            else f"{format_cn_number(figure.value)}{'' if t.unit == 'vCPU' else ' '}{t.unit or ''}"
+            if now.value is None
+            else f"{format_cn_number(now.value)}{'' if t.unit == 'vCPU' else ' '}{t.unit or ''}"
         )
         try:
-            met = queries.target_reached_at(store, plan, t, end)
+            with figure(f"province/{t.id}"):
+                met = queries.target_reached_at(store, plan, t, end)
         except LookupError as exc:
             status = str(exc) or "暂无数据"
         else:
@@ -208,7 +228,7 @@ def write_xlsx(b: Bulletin, path: Path) -> None:
     wb.save(path)
 
 
-def write(b: Bulletin, formats: list[str], out_dir: Path, inputs_hash: str) -> list[Path]:
+def write(b: Bulletin, formats: list[str], out_dir: Path) -> list[Path]:
     """Write the bulletin in each format into out_dir, all or nothing."""
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
@@ -237,7 +257,8 @@ def write(b: Bulletin, formats: list[str], out_dir: Path, inputs_hash: str) -> l
                 else:
                     {"xlsx": write_xlsx, "html": write_html}[fmt](b, path)
             staged.append(path)
-        record = {**b.figures(), "inputs_sha256": inputs_hash, "formats": formats}
+        record = {**b.figures(), "inputs_sha256": b.inputs_sha256, "formats": formats,
+                  "how_to_trace": TRACE_HELP, **b.reads}  # fmt: skip
         path = Path(tmp) / f"{stem}.json"
         path.write_text(
             json.dumps(record, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
@@ -248,12 +269,6 @@ def write(b: Bulletin, formats: list[str], out_dir: Path, inputs_hash: str) -> l
             shutil.move(str(path), target)
             written.append(target)
     return written
-
-
-def inputs_hash(b: Bulletin) -> str:
-    """A hash of everything the numbers come from (the figures read and the rules applied)."""
-    payload = json.dumps(b.figures(), ensure_ascii=False, sort_keys=True, default=str)
-    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 def _docx_to_pdf(source: Path, target: Path) -> None:

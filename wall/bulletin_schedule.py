@@ -53,7 +53,7 @@ def run_due(settings: Settings, store: Store, today: date | None = None) -> list
         try:
             config = load_bulletin_config(settings.bulletin_config)
             b = bulletin.build(store, plan, progress, parse_period(label, today), config)
-            written += bulletin.write(b, formats, archive, bulletin.inputs_hash(b))
+            written += bulletin.write(b, formats, archive)
         except bulletin.BulletinError as exc:  # e.g. no data for that period: say so, go on
             log.warning("scheduled bulletin %s not written: %s", label, exc)
     return written

@@ -241,11 +241,41 @@ def bulletin_cmd(
             progress = Progress(the_plan, list_events(conn))
         config = load_bulletin_config(settings.bulletin_config)
         b = bulletin.build(_store(settings), the_plan, progress, the_period, config)
-        paths = bulletin.write(b, formats, out, bulletin.inputs_hash(b))
+        paths = bulletin.write(b, formats, out)
     except (PeriodError, bulletin.BulletinError, StoreError, ConfigError) as exc:
         _fail(f"bulletin: {exc}")
     for path in paths:
         typer.echo(str(path))
+
+
+@app.command("bulletin-verify")
+def bulletin_verify(
+    record: Annotated[Path, typer.Argument(help="The bulletin's JSON record.")],
+    store: StoreOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Run a bulletin's reads again and say whether the store still gives the answers its
+    numbers came from (exit 1 if any differ)."""
+    import json
+
+    from wall.store import StoreError
+    from wall.tracing import replay
+
+    try:
+        reads = json.loads(record.read_text(encoding="utf-8"))["reads"]
+    except (OSError, ValueError, KeyError) as exc:
+        _fail(f"bulletin-verify: {record}: not a bulletin record ({exc})")
+    settings = settings_mod.from_env(data_dir=data_dir, store_url=store)
+    try:
+        results = replay(_store(settings), reads)
+    except StoreError as exc:
+        _fail(f"bulletin-verify: {exc}")
+    changed = [r for r in results if not r.same]
+    for r in changed:
+        typer.echo(f"{r.id} {r.method}: answer changed ({r.rows} rows now)")
+    typer.echo(f"{len(results) - len(changed)} of {len(results)} reads give the same answer")
+    if changed:
+        raise typer.Exit(1)
 
 
 @app.command("import-inventory")

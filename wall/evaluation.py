@@ -29,6 +29,7 @@ from wall.chinatime import CHINA, day_start, deadline_end
 from wall.plan.models import Node, Plan, Tier
 from wall.progress import Progress
 from wall.store import Resolution, Store
+from wall.tracing import figure
 from wall.wallstate import months_after
 
 FORMULAS = [
@@ -210,19 +211,28 @@ def score_cities(
             out.append(CityScore(node, None, *([None] * 12)))
             continue
         from_ = max(period.start, day_start(live.astimezone(CHINA).date()))
-        rate = _rate(store, node.id, end_instant)
-        days = _ratio_by_day(store, node.id, from_, period.end)
+        at = f"cities/{node.id}"
+        with figure(f"{at}/migration_rate"):
+            rate = _rate(store, node.id, end_instant)
+        with figure(f"{at}/utilization"):
+            days = _ratio_by_day(store, node.id, from_, period.end)
         util = float(days.mean()) if not days.empty else None
-        cpu, _ = _mean(store, "usage", "cpu_util", node.id, from_, period.end)
-        avail, observed = _mean(store, "health", "up", node.id, from_, period.end)
+        with figure(f"{at}/cpu_util"):
+            cpu, _ = _mean(store, "usage", "cpu_util", node.id, from_, period.end)
+        with figure(f"{at}/availability"):  # and completeness: the same read
+            avail, observed = _mean(store, "health", "up", node.id, from_, period.end)
         live_days = (period.end - from_).days or 1
         completeness = min(observed / live_days, 1.0) if observed else 0.0
         anniversary = months_after(live, 12)  # the end of the first anniversary's day
         year_due = (anniversary - timedelta(seconds=1)).astimezone(CHINA).date()
         year_rate = year_util = year_met = None
         if anniversary <= period.end:
-            year_rate = _rate(store, node.id, anniversary - timedelta(seconds=1))
-            window = _ratio_by_day(store, node.id, anniversary - timedelta(days=30), anniversary)
+            with figure(f"{at}/year_rate"):
+                year_rate = _rate(store, node.id, anniversary - timedelta(seconds=1))
+            with figure(f"{at}/year_utilization"):
+                window = _ratio_by_day(
+                    store, node.id, anniversary - timedelta(days=30), anniversary
+                )
             year_util = float(window.mean()) if not window.empty else None
             year_met = (year_rate or 0) >= rate_t and (year_util or 0) >= util_t
         security = progress.security_platform_at(node, end_instant)
@@ -256,6 +266,7 @@ class ServiceQuality:
     over every sample of its live nodes, data completeness, and security events by severity."""
 
     provider: str
+    provider_id: str
     nodes: list[str]
     availability: float | None
     completeness: float | None
@@ -283,19 +294,21 @@ def service_quality(
                 continue
             names.append(node.name)
             from_ = max(period.start, day_start(live.astimezone(CHINA).date()))
-            roll = store.rollup("health", "up", from_, period.end, Resolution.daily, nodes=[node.id],
-                                stats=("count", "sum"))  # fmt: skip
+            with figure(f"quality/{provider.id}/availability"):  # and completeness
+                roll = store.rollup("health", "up", from_, period.end, Resolution.daily,
+                                    nodes=[node.id], stats=("count", "sum"))  # fmt: skip
             if not roll.empty:
                 up += roll["sum"].sum()
                 count += roll["count"].sum()
                 observed += int((roll["count"] > 0).sum())
             live_days += (period.end - from_).days or 1
-            sec = store.rollup("security", "events", from_, period.end, Resolution.daily, nodes=[node.id],
-                               stats=("sum",), by=("node", "severity"))  # fmt: skip
+            with figure(f"quality/{provider.id}/events"):
+                sec = store.rollup("security", "events", from_, period.end, Resolution.daily,
+                                   nodes=[node.id], stats=("sum",), by=("node", "severity"))  # fmt: skip
             for sev, n in sec.groupby("severity")["sum"].sum().items() if not sec.empty else []:
                 events[str(sev)] = events.get(str(sev), 0) + float(n)
         if not names:
             continue
-        out.append(ServiceQuality(provider.name, names, float(up / count) if count else None,
+        out.append(ServiceQuality(provider.name, provider.id, names, float(up / count) if count else None,
                                   min(observed / live_days, 1.0) if live_days else None, events))  # fmt: skip
     return out

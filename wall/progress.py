@@ -7,6 +7,7 @@ versus actual, and neither is ever written into the other.
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -127,6 +128,15 @@ class Progress:
     def __init__(self, plan: Plan, events: Iterable[ProgressEvent]):
         self.plan = plan
         self.events = sorted(events, key=lambda e: e.occurred_at)
+
+    def digest(self, asof: datetime | None = None) -> str:
+        """A hash of the events recorded by asof (what questions as of asof can depend on)."""
+        text = "\n".join(
+            f"{e.kind}|{e.subject}|{e.occurred_at.isoformat()}|{e.stage or ''}"
+            for e in self.events
+            if asof is None or e.occurred_at <= asof
+        )
+        return hashlib.sha256(text.encode()).hexdigest()
 
     def _first(self, kind: EventKind, subject: str, asof: datetime, stage=None) -> datetime | None:
         for e in self.events:

@@ -28,10 +28,12 @@ def province_store(request, tmp_path_factory):
     from wall.store import open_store
 
     if request.param == "embedded":
-        store = open_store(f"sqlite:///{tmp_path_factory.mktemp('bulletin')}/metrics.db")
+        url = f"sqlite:///{tmp_path_factory.mktemp('bulletin')}/metrics.db"
     else:
         url = request.getfixturevalue("influx_url").replace("http://", "influxdb://")
-        store = open_store(f"{url}/b_{uuid.uuid4().hex[:12]}")
+        url = f"{url}/b_{uuid.uuid4().hex[:12]}"
+    store = open_store(url)
+    store.test_url = url  # for the command line
     province = Province(PLAN, now=NOW)
     backfill(store, province, datetime(2019, 6, 1, tzinfo=CHINA), now=NOW, minute_days=0)
     cache.current().clear()
@@ -82,7 +84,7 @@ def test_the_bulletin_writes_numbers_and_a_record_whole(province_store, tmp_path
     store, progress = province_store
     period = parse_period("2020-06", NOW.date())
     b = bulletin.build(store, PLAN, progress, period)
-    paths = bulletin.write(b, ["xlsx"], tmp_path / "out", bulletin.inputs_hash(b))
+    paths = bulletin.write(b, ["xlsx"], tmp_path / "out")
     assert sorted(p.name for p in paths) == ["bulletin-2020-06.json", "bulletin-2020-06.xlsx"]
     wb = openpyxl.load_workbook(tmp_path / "out" / "bulletin-2020-06.xlsx")
     sheets = {"城市评分", "省级进展", "服务质量", "里程碑", "珠三角对接", "计算方法", "权重"}
@@ -103,8 +105,55 @@ def test_the_bulletin_writes_numbers_and_a_record_whole(province_store, tmp_path
     assert len(list(wb["里程碑"].iter_rows(min_row=2))) == len(PLAN.milestones)
     # the same inputs give the same record
     again = bulletin.build(store, PLAN, progress, period)
-    assert bulletin.inputs_hash(again) == bulletin.inputs_hash(b)
+    assert again.inputs_sha256 == b.inputs_sha256 and len(b.inputs_sha256) == 64
+    assert (
+        bulletin.build(store, PLAN, progress, parse_period("2020-05", NOW.date())).inputs_sha256
+        != b.inputs_sha256
+    )
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
+
+
+def test_every_number_traces_back_to_the_queries_that_produced_it(province_store, tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from wall.cli import app
+
+    store, progress = province_store
+    b = bulletin.build(store, PLAN, progress, parse_period("2020-06", NOW.date()))
+    bulletin.write(b, ["xlsx"], tmp_path)
+    record = json.loads((tmp_path / "bulletin-2020-06.json").read_text(encoding="utf-8"))
+    reads = {r["id"]: r for r in record["reads"]}
+    # 梅州's availability: the record names its read, and that read's answer gives the figure
+    city = next(c for c in record["cities"] if c["node"] == "city-meizhou")
+    [rid] = record["trace"]["cities/city-meizhou/availability"]
+    read = reads[rid]
+    assert read["method"] == "rollup" and read["args"]["measurement_name"] == "health"
+    assert (
+        read["args"]["nodes"] == ["city-meizhou"]
+        and read["args"]["start"] == "2020-06-01T00:00:00+08:00"
+    )
+    # the store's own query text: SQL naming the series, or InfluxQL naming the measurement
+    assert any("'health'" in q or '"health' in q for q in read["queries"])
+    assert any("city-meizhou" in q for q in read["queries"])
+    args = {**read["args"], "start": datetime.fromisoformat(read["args"]["start"]),
+            "end": datetime.fromisoformat(read["args"]["end"]), "resolution": Resolution(read["args"]["resolution"])}  # fmt: skip
+    answer = store.rollup(**args)
+    assert city["availability"] == pytest.approx(answer["sum"].sum() / answer["count"].sum())
+    # its migration rate and a provincial target trace to their reads too
+    assert record["trace"]["cities/city-meizhou/migration_rate"]
+    assert all(
+        reads[r]["method"] == "counters"
+        for r in record["trace"]["cities/city-meizhou/migration_rate"]
+    )
+    assert record["trace"]["province/prov-vcpu"]
+    assert {r["id"] for r in record["reads"]} == set(reads) and len(reads) == len(record["reads"])
+    # the command line runs every read again and finds the same answers
+    result = CliRunner().invoke(app, ["bulletin-verify", str(tmp_path / "bulletin-2020-06.json"),
+                                      "--store", store.test_url])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert f"{len(reads)} of {len(reads)} reads give the same answer" in result.output
 
 
 def test_bad_periods_formats_and_folders_are_refused_leaving_nothing(province_store, tmp_path):
@@ -118,11 +167,11 @@ def test_bad_periods_formats_and_folders_are_refused_leaving_nothing(province_st
         bulletin.build(store, PLAN, progress, parse_period("2019-01", today))
     b = bulletin.build(store, PLAN, progress, parse_period("2020-06", today))
     with pytest.raises(bulletin.BulletinError, match="不支持的格式"):
-        bulletin.write(b, ["xlsx", "odt"], tmp_path / "a", "h")
+        bulletin.write(b, ["xlsx", "odt"], tmp_path / "a")
     blocker = tmp_path / "file"
     blocker.write_text("x")
     with pytest.raises(bulletin.BulletinError, match="输出目录不可写"):
-        bulletin.write(b, ["xlsx"], blocker / "sub", "h")
+        bulletin.write(b, ["xlsx"], blocker / "sub")
     assert not (tmp_path / "a").exists() or not any((tmp_path / "a").iterdir())
     assert parse_period("2020", today).last == date(2020, 7, 20)  # a year still running: to today
 
@@ -134,7 +183,7 @@ def test_the_word_bulletin_is_a_gbt_9704_document(province_store, tmp_path):
 
     store, progress = province_store
     b = bulletin.build(store, PLAN, progress, parse_period("2020-Q2", NOW.date()))
-    bulletin.write(b, ["docx"], tmp_path, bulletin.inputs_hash(b))
+    bulletin.write(b, ["docx"], tmp_path)
     doc = Document(tmp_path / "bulletin-2020-Q2.docx")
     section = doc.sections[0]
 
@@ -195,7 +244,7 @@ def test_the_pdf_bulletin_renders_its_pages_with_chinese_text(province_store, tm
         )
     store, progress = province_store
     b = bulletin.build(store, PLAN, progress, parse_period("2020-Q2", NOW.date()))
-    bulletin.write(b, ["docx", "pdf"], tmp_path, bulletin.inputs_hash(b))
+    bulletin.write(b, ["docx", "pdf"], tmp_path)
     pdf = tmp_path / "bulletin-2020-Q2.pdf"
     subprocess.run(["pdftoppm", "-r", "30", "-png", str(pdf), str(tmp_path / "page")], check=True)
     pages = sorted(tmp_path.glob("page-*.png"))
@@ -217,7 +266,7 @@ def test_the_pdf_bulletin_renders_its_pages_with_chinese_text(province_store, tm
 def test_the_html_bulletin_draws_its_charts_offline(province_store, tmp_path, browser):
     store, progress = province_store
     b = bulletin.build(store, PLAN, progress, parse_period("2020-Q2", NOW.date()))
-    bulletin.write(b, ["html"], tmp_path, bulletin.inputs_hash(b))
+    bulletin.write(b, ["html"], tmp_path)
     page = browser.new_page()
     requests, errors = [], []
     page.on("request", lambda r: requests.append(r.url))

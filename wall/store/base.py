@@ -7,7 +7,9 @@ lives outside wall/store. Reads return tidy pandas frames with UTC timestamps.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -32,6 +34,17 @@ class StoreUnavailable(StoreError):
 
 class StoreRefused(StoreError):
     """The store answered and refused the request (bad credentials, bad data, full disk)."""
+
+
+_captured: ContextVar[list[str] | None] = ContextVar("captured_queries", default=None)
+
+
+def note_query(text: str) -> None:
+    """A store notes each query it runs for the caller (if one is capturing: see
+    Store.capture_queries)."""
+    captured = _captured.get()
+    if captured is not None:
+        captured.append(text)
 
 
 class Resolution(StrEnum):
@@ -271,6 +284,16 @@ class Store(ABC):
     @abstractmethod
     def ping(self) -> bool:
         """True if the store answers now."""
+
+    @contextmanager
+    def capture_queries(self) -> Iterator[list[str]]:
+        """The store's own query texts (InfluxQL, SQL) run by this thread inside the block,
+        so a figure can be traced back to them."""
+        token = _captured.set([])
+        try:
+            yield _captured.get()
+        finally:
+            _captured.reset(token)
 
     def close(self) -> None:  # noqa: B027 - optional for stores holding nothing
         """Release connections and files."""

@@ -14,7 +14,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -43,6 +44,7 @@ from wall.store.base import (
     day_bucket,
     epoch,
     hour_bucket,
+    note_query,
     series_agg,
 )
 from wall.store.samples import Batch
@@ -148,6 +150,19 @@ class EmbeddedStore(Store):
                 raise StoreUnavailable(f"cannot open {self.path}: {exc}") from exc
             self._local.conn = conn
         return conn
+
+    @contextmanager
+    def capture_queries(self) -> Iterator[list[str]]:
+        """SQLite reports each statement with its parameters bound (this thread's connection)."""
+        with super().capture_queries() as captured:
+            conn = self._conn()
+            conn.set_trace_callback(
+                lambda sql: sql.lstrip().startswith("SELECT") and note_query(sql)
+            )
+            try:
+                yield captured
+            finally:
+                conn.set_trace_callback(None)
 
     def ping(self) -> bool:
         try:

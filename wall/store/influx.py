@@ -49,6 +49,7 @@ from wall.store.base import (
     day_bucket,
     epoch,
     hour_bucket,
+    note_query,
     series_agg,
 )
 from wall.store.lineprotocol import (
@@ -179,6 +180,7 @@ class InfluxStore(Store):
     def query(self, q: str, write: bool = False) -> list[dict]:
         """Run InfluxQL; return the results list, raising StoreRefused on statement errors."""
         self.ensure_database()
+        note_query(q)
         return self._query(q, write)
 
     def _query(self, q: str, write: bool = False) -> list[dict]:
@@ -563,6 +565,8 @@ class InfluxStore(Store):
             )
         ]
         self.ensure_database()
+        for q in statements:
+            note_query(q)
         series = [
             s
             for results in self._readers.map(self._query, statements)
