@@ -25,6 +25,7 @@ FANGSONG, HEITI, KAITI, XBS, SONGTI = "仿宋", "黑体", "楷体", "方正小�
 RED = RGBColor(0xE6, 0x00, 0x12)
 BODY_PT = 16  # 三号
 TITLE_PT = 22  # 二号
+TABLE_PT = 10.5  # 五号: tables of figures
 LINE_PT = 28.9  # 225 mm ÷ 22 lines
 CN_NUM = "一二三四五六七八九十"
 
@@ -116,12 +117,25 @@ def _table(
     table.autofit = widths_mm is None
     for cell, text in zip(table.rows[0].cells, head, strict=True):
         cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _fonts(cell.paragraphs[0].add_run(text), HEITI, 12)
+        _fonts(cell.paragraphs[0].add_run(text), HEITI, TABLE_PT)
     for row in rows:
         cells = table.add_row().cells
         for cell, text in zip(cells, row, strict=True):
-            _fonts(cell.paragraphs[0].add_run(str(text)), FANGSONG, 12)
+            _fonts(cell.paragraphs[0].add_run(str(text)), FANGSONG, TABLE_PT)
+    for i, row in enumerate(table.rows):  # rows stay whole; the header repeats on each page
+        tr_pr = row._tr.get_or_add_trPr()
+        tr_pr.append(OxmlElement("w:cantSplit"))
+        if i == 0:
+            tr_pr.append(OxmlElement("w:tblHeader"))
     if widths_mm:
+        # the table's own width too: LibreOffice (the PDF) sizes columns from it and the grid
+        tbl_pr = table._tbl.tblPr
+        tbl_w = tbl_pr.find(qn("w:tblW"))
+        if tbl_w is None:
+            tbl_w = OxmlElement("w:tblW")
+            tbl_pr.append(tbl_w)
+        tbl_w.set(qn("w:type"), "dxa")
+        tbl_w.set(qn("w:w"), str(round(sum(widths_mm) / 25.4 * 1440)))
         for column, width in zip(table.columns, widths_mm, strict=True):
             column.width = Mm(width)
         for row in table.rows:
@@ -131,6 +145,41 @@ def _table(
 
 def _pct(x: float | None) -> str:
     return f"{x:.1%}" if x is not None else "—"
+
+
+def problems(b) -> list[tuple[str, str, str]]:
+    """What the period's figures show needs doing: (heading, finding, request) each."""
+    ranked = [c for c in b.cities if c.rank is not None]
+
+    def names(cs) -> str:
+        return "、".join(c.node.name.replace("政务云节点", "") for c in cs)
+
+    out = []
+    slow = [c for c in ranked if (c.migration_rate or 0) < 0.5]
+    idle = [c for c in ranked if (c.utilization or 0) < 0.6]
+    blind = [c for c in ranked if (c.completeness or 0) < 0.95]
+    late = [c for c in ranked if c.security_on_time is False]
+    if slow:
+        out.append(("业务系统迁移上云进度", f"{names(slow)}迁移率低于50%。",
+                    "请加快推进本地业务系统迁移上云，按月报送迁移计划。"))  # fmt: skip
+    if idle:
+        out.append(("云资源使用效率", f"{names(idle)}云资源整体使用率低于60%。",
+                    "请统筹已分配资源，回收闲置资源，提高资源使用效率。"))  # fmt: skip
+    if blind:
+        out.append(("监测数据完整性", f"{names(blind)}评估期内数据完整率低于95%，缺数时段未计入可用率。",
+                    "请服务方排查采集链路，保障监测数据按时上报。"))  # fmt: skip
+    if late:
+        out.append(("安全运营平台", f"{names(late)}未在上线后6个月内完成安全运营平台部署。",
+                    "请尽快完成部署并与省平台对接。"))  # fmt: skip
+    if not out:
+        out.append(
+            (
+                "总体",
+                "各地市节点迁移率、云资源整体使用率和安全运营平台均达到方案要求。",
+                "请继续保持。",
+            )
+        )
+    return out
 
 
 def write_docx(b, path, masthead: Masthead | None = None, issued: date | None = None) -> None:
@@ -165,8 +214,22 @@ def write_docx(b, path, masthead: Masthead | None = None, issued: date | None = 
     _para(doc, f"根据《广东“数字政府”政务云平台部署实施方案》（粤办函〔2019〕288号）关于适时通报评估结果的要求，"
                f"现将{b.period.title}全省政务云建设、资源使用和业务系统迁移上云情况通报如下。")  # fmt: skip
 
-    def heading(n: int, text: str) -> None:
-        _para(doc, f"{CN_NUM[n - 1]}、{text}", HEITI, BODY_PT)
+    # headings stay on the page of what follows them
+    def heading(n: int, text: str) -> None:  # 一、 in 黑体
+        _para(
+            doc, f"{CN_NUM[n - 1]}、{text}", HEITI, BODY_PT
+        ).paragraph_format.keep_with_next = True
+
+    def subheading(n: int, text: str) -> None:  # （一） in 楷体
+        _para(
+            doc, f"（{CN_NUM[n - 1]}）{text}", KAITI, BODY_PT
+        ).paragraph_format.keep_with_next = True
+
+    def item(n: int, text: str, rest: str = "", keep: bool = False) -> None:  # 1. in 仿宋
+        p = _para(doc, f"{n}.{text}", FANGSONG, BODY_PT, bold=True)
+        p.paragraph_format.keep_with_next = keep
+        if rest:
+            _fonts(p.add_run(rest), FANGSONG, BODY_PT)
 
     heading(1, "总体情况")
     best = "、".join(c.node.name for c in ranked[:3]) or "—"
@@ -175,17 +238,17 @@ def write_docx(b, path, masthead: Masthead | None = None, issued: date | None = 
     _table(doc, ["指标", "目标", "截止", "期末数值", "达标情况"], [list(r) for r in b.province],
            [56, 22, 26, 22, 30])  # fmt: skip
     heading(3, "实施计划里程碑完成情况")
-    _table(
-        doc, ["序号", "工作任务", "计划完成", "状态", "完成日期"], [list(r) for r in b.milestones]
-    )
+    _table(doc, ["序号", "工作任务", "计划完成", "状态", "完成日期"], [list(r) for r in b.milestones],
+           [14, 74, 26, 16, 26])  # fmt: skip
     heading(4, "地市节点评估得分与排名")
-    _para(doc, "（一）评估结果", KAITI, BODY_PT)
+    subheading(1, "评估结果")
     _table(
         doc,
         ["排名", "节点", "得分", "迁移率", "资源使用率", "可用率", "安全平台"],
         [[str(c.rank or "—"), c.node.name, f"{c.score:.1f}" if c.score is not None else "未上线",
           _pct(c.migration_rate), _pct(c.utilization), _pct(c.availability),
           {True: "按期", False: "逾期", None: "未到期"}[c.security_on_time]] for c in b.cities],
+        [12, 44, 16, 20, 24, 20, 20],
     )  # fmt: skip
     import io
 
@@ -194,14 +257,24 @@ def write_docx(b, path, masthead: Masthead | None = None, issued: date | None = 
     for picture in (bulletin_charts.score_map(b), bulletin_charts.score_bars(b)):
         doc.add_picture(io.BytesIO(picture), width=Mm(150))
         doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _para(doc, "（二）上线一年内指标", KAITI, BODY_PT)
-    for c in b.cities:
-        if c.year_met is not None:
-            verdict = "达标" if c.year_met else "未达标"
-            _para(doc, f"{c.node.name}：上线满一年（{c.year_due.year}年{c.year_due.month}月{c.year_due.day}日）前30天"
-                       f"迁移率{_pct(c.year_rate)}、云资源整体使用率{_pct(c.year_utilization)}，{verdict}。")  # fmt: skip
+    subheading(2, "各节点评分明细")
+    for n, c in enumerate(ranked, start=1):
+        item(n, c.node.name, f"：第{c.rank}名，综合得分{c.score:.1f}分。", keep=True)
+        year = (
+            "上线未满一年"
+            if c.year_met is None
+            else f"上线满一年（{c.year_due.year}年{c.year_due.month}月{c.year_due.day}日）前30天迁移率"
+            f"{_pct(c.year_rate)}、云资源整体使用率{_pct(c.year_utilization)}，{'达标' if c.year_met else '未达标'}"
+        )
+        security = {True: "已按期部署", False: "未按期部署", None: "尚未到期"}[c.security_on_time]
+        _para(doc, f"（1）迁移率{_pct(c.migration_rate)}；（2）云资源整体使用率{_pct(c.utilization)}，"
+                   f"CPU实测利用率{_pct(c.cpu_util)}；（3）可用率{_pct(c.availability)}，数据完整率"
+                   f"{_pct(c.completeness)}；（4）安全运营平台{security}；（5）{year}。")  # fmt: skip
+    unranked = [c.node.name for c in b.cities if c.rank is None]
+    if unranked:
+        _para(doc, f"{'、'.join(unranked)}评估期末尚未上线，不参与排名。")
     heading(5, "珠三角自建云对接情况")
-    _table(doc, ["自建云", "对接阶段", "计划对接"], [list(r) for r in b.prd])
+    _table(doc, ["自建云", "对接阶段", "计划对接"], [list(r) for r in b.prd], [56, 50, 50])
     heading(6, "服务质量")
     _para(
         doc,
@@ -212,23 +285,17 @@ def write_docx(b, path, masthead: Masthead | None = None, issued: date | None = 
         ["服务方", "可用率", "数据完整率", "高危", "中危", "低危"],
         [[q.provider, _pct(q.availability), _pct(q.completeness),
           *(f"{q.events.get(s, 0):,.0f}" for s in ("high", "medium", "low"))] for q in b.quality],
-        [56, 22, 24, 18, 18, 18],
+        [52, 20, 24, 20, 20, 20],
     )  # fmt: skip
     heading(7, "问题与建议")
-    behind = [c for c in ranked if (c.migration_rate or 0) < 0.5 or (c.utilization or 0) < 0.6]
-    if behind:
-        names = "、".join(c.node.name for c in behind)
-        _para(
-            doc,
-            f"{names}的迁移率或云资源整体使用率尚未达到方案要求，请加快推进本地业务系统迁移上云，提高资源使用效率。",
-        )
-    else:
-        _para(doc, "各地市节点迁移率和云资源整体使用率均达到方案要求，请继续保持。")
+    for n, (title, found, ask) in enumerate(problems(b), start=1):
+        subheading(n, title)
+        _para(doc, f"{found}{ask}")
     heading(8, "计算方法")
     from wall.evaluation import FORMULAS
 
-    for name, formula in FORMULAS:
-        _para(doc, f"{name}：{formula}。")
+    for n, (name, formula) in enumerate(FORMULAS, start=1):
+        item(n, name, f"：{formula}。")
     # 落款 and date in Arabic numerals
     _para(doc, indent=False)
     _para(doc, m.issuer, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)

@@ -82,17 +82,26 @@ def write_html(b, path) -> None:
             f"<script>{register}(function(){{var c=echarts.init(document.getElementById('{chart.chart_id}'));"
             f"c.setOption({options});window.gdCharts=(window.gdCharts||[]).concat([c]);}})();</script>"
         )  # fmt: skip
-    rows = "".join(
-        f"<tr><td>{c.rank or '—'}</td><td>{html.escape(c.node.name)}</td><td>{'' if c.score is None else c.score}</td>"
-        f"<td>{_pct(c.migration_rate)}</td><td>{_pct(c.utilization)}</td><td>{_pct(c.availability)}</td></tr>"
-        for c in b.cities
-    )  # fmt: skip
-    milestones = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(x))}</td>" for x in m) + "</tr>"
-        for m in b.milestones
-    )
-    province = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(x))}</td>" for x in r) + "</tr>" for r in b.province
+    from wall.evaluation import FORMULAS
+
+    scores = [(c.rank or "—", c.node.name, "" if c.score is None else c.score,
+               _pct(c.migration_rate), _pct(c.utilization), _pct(c.availability),
+               _pct(c.completeness)) for c in b.cities]  # fmt: skip
+    quality = [(q.provider, "、".join(q.nodes), _pct(q.availability), _pct(q.completeness),
+                *(f"{q.events.get(s, 0):,.0f}" for s in ("high", "medium", "low")))
+               for q in b.quality]  # fmt: skip
+    sections = [
+        ("省级平台建设与迁移上云进展", "province", ["指标", "目标", "截止", "期末数值", "达标情况"], b.province),
+        ("地市节点评估得分与排名", "scores", ["排名", "节点", "得分", "迁移率", "云资源整体使用率", "可用率",
+                                     "数据完整率"], scores),
+        ("实施计划里程碑", "milestones", ["序号", "工作任务", "计划完成", "状态", "完成日期"], b.milestones),
+        ("珠三角自建云对接情况", "prd", ["自建云", "对接阶段", "计划对接"], b.prd),
+        ("服务质量（结算依据；无数据时段不计为不可用）", "quality",
+         ["服务方", "节点", "可用率", "数据完整率", "高危事件", "中危事件", "低危事件"], quality),
+        ("计算方法", "formulas", ["指标", "计算方法"], FORMULAS),
+    ]  # fmt: skip
+    tables = "\n".join(
+        f"<h2>{title}</h2>\n{_table(tid, head, rows)}" for title, tid, head, rows in sections
     )
     document = f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8">
@@ -103,14 +112,17 @@ th{{background:#f3f5f8}}h1{{text-align:center}}</style>
 <script>{ECHARTS.read_text(encoding="utf-8")}</script></head><body>
 <h1>关于{html.escape(b.period.title)}全省政务云建设与使用情况的通报</h1>
 {"".join(parts)}
-<h2>省级平台建设与迁移上云进展</h2>
-<table id="province"><tr><th>指标</th><th>目标</th><th>截止</th><th>期末数值</th><th>达标情况</th></tr>{province}</table>
-<h2>地市节点评估得分与排名</h2>
-<table id="scores"><tr><th>排名</th><th>节点</th><th>得分</th><th>迁移率</th><th>云资源整体使用率</th><th>可用率</th></tr>{rows}</table>
-<h2>实施计划里程碑</h2>
-<table id="milestones"><tr><th>序号</th><th>工作任务</th><th>计划完成</th><th>状态</th><th>完成日期</th></tr>{milestones}</table>
+{tables}
 </body></html>"""
     Path(path).write_text(document, encoding="utf-8")
+
+
+def _table(table_id: str, head: list[str], rows) -> str:
+    cells = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(x))}</td>" for x in row) + "</tr>" for row in rows
+    )
+    head_row = "".join(f"<th>{html.escape(h)}</th>" for h in head)
+    return f'<table id="{table_id}"><tr>{head_row}</tr>{cells}</table>'
 
 
 def _pct(x) -> str:

@@ -220,6 +220,18 @@ def test_the_word_bulletin_is_a_gbt_9704_document(province_store, tmp_path):
         "三、实施计划里程碑完成情况",
         "四、地市节点评估得分与排名",
     ]
+    # the four heading levels: 一、 黑体, （一） 楷体, 1. 仿宋 bold, （1） in the text
+    kaiti = [p.text for p in paragraphs if p.runs and p.runs[0].font.name == "楷体"]
+    assert kaiti[:2] == ["（一）评估结果", "（二）各节点评分明细"]
+    ranked = [c for c in b.cities if c.rank is not None]
+    first = next(p for p in paragraphs if p.text.startswith("1."))
+    assert first.runs[0].font.bold and first.text.startswith(f"1.{ranked[0].node.name}：第1名")
+    card = paragraphs[paragraphs.index(first) + 1].text
+    assert card.startswith(f"（1）迁移率{ranked[0].migration_rate:.1%}")
+    # tables have the widths of the type area, their header repeats and rows do not split
+    table = doc.tables[0]
+    assert table._tbl.tblPr.find(qn("w:tblW")).get(qn("w:w")) == str(round(156 / 25.4 * 1440))
+    assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
     text = "\n".join(p.text for p in doc.paragraphs) + "\n".join(
         c.text for t in doc.tables for row in t.rows for c in row.cells
     )
@@ -276,6 +288,9 @@ def test_the_html_bulletin_draws_its_charts_offline(province_store, tmp_path, br
         page.wait_for_function("(window.gdCharts || []).length === 3", timeout=10_000)
         assert page.locator("#score-map canvas").count() == 1  # ECharts drew the map
         assert page.locator("#scores tr").count() == 15  # a header and the 14 city nodes
+        assert page.locator("#prd tr").count() == 8  # the 7 PRD clouds' docking
+        assert page.locator("#quality tr").count() == 1 + len(b.quality) > 2
+        assert b.quality[0].provider in page.locator("#quality").inner_text()
         assert [u for u in requests if not u.startswith("file:")] == []  # nothing from a network
         assert errors == []
     finally:
