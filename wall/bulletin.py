@@ -28,6 +28,7 @@ from wall.bulletin_html import write_html
 from wall.chinatime import CHINA, format_cn_date
 from wall.evaluation import (
     FORMULAS,
+    QUALITY_HEAD,
     BulletinConfig,
     CityScore,
     Period,
@@ -89,7 +90,8 @@ class Bulletin:
             "province": [list(p) for p in self.province],
             "quality": [
                 {"provider": q.provider, "provider_id": q.provider_id, "nodes": q.nodes, "availability": q.availability,
-                 "completeness": q.completeness, "events": q.events}
+                 "completeness": q.completeness, "events": q.events, "downtime_h": q.downtime_h,
+                 "outages": q.outages, "open_high": q.open_high}
                 for q in self.quality
             ],
         }  # fmt: skip
@@ -206,9 +208,8 @@ def write_xlsx(b: Bulletin, path: Path) -> None:
         ])  # fmt: skip
     for sheet_title, head, rows in (
         ("省级进展", ["指标", "目标", "截止", "期末数值", "达标情况"], b.province),
-        ("服务质量", ["服务方", "节点", "可用率(%)", "数据完整率(%)", "高危事件", "中危事件", "低危事件"],
-         [(q.provider, "、".join(q.nodes), _pct(q.availability), _pct(q.completeness),
-           q.events.get("high", 0), q.events.get("medium", 0), q.events.get("low", 0)) for q in b.quality]),
+        ("服务质量", [h + ("(%)" if h in ("可用率", "数据完整率") else "") for h in QUALITY_HEAD],
+         [(*q.cells()[:2], _pct(q.availability), _pct(q.completeness), *q.cells()[4:]) for q in b.quality]),
         ("里程碑", ["序号", "工作任务", "计划完成", "状态", "完成日期"], b.milestones),
         ("珠三角对接", ["自建云", "对接阶段", "计划对接"], b.prd),
         ("计算方法", ["指标", "计算方法"], FORMULAS),

@@ -143,6 +143,10 @@ def _table(
                 cell.width = Mm(width)
 
 
+def _num(x: float | None, digits: int = 0) -> str:
+    return "—" if x is None else f"{x:,.{digits}f}"
+
+
 def _pct(x: float | None) -> str:
     return f"{x:.1%}" if x is not None else "—"
 
@@ -278,14 +282,16 @@ def write_docx(b, path, masthead: Masthead | None = None, issued: date | None = 
     heading(6, "服务质量")
     _para(
         doc,
-        "按服务方统计评估期内已上线节点的可用率、数据完整率和安全事件（结算依据；无数据时段不计为不可用）。",
-    )
+        "按服务方统计评估期内已上线节点的可用率、数据完整率、停机时长、中断次数和安全事件"
+        "（结算依据；无数据时段不计为停机），未结高危为评估期末仍未关闭的高危事件；"
+        "中、低危事件数见数据附件（Excel）。",
+    ).paragraph_format.keep_with_next = True
     _table(
         doc,
-        ["服务方", "可用率", "数据完整率", "高危", "中危", "低危"],
-        [[q.provider, _pct(q.availability), _pct(q.completeness),
-          *(f"{q.events.get(s, 0):,.0f}" for s in ("high", "medium", "low"))] for q in b.quality],
-        [52, 20, 24, 20, 20, 20],
+        ["服务方", "可用率", "完整率", "停机(时)", "中断", "未结高危", "高危事件"],
+        [[q.provider, _pct(q.availability), _pct(q.completeness), _num(q.downtime_h, 1), _num(q.outages),
+          _num(q.open_high), _num(q.events.get("high", 0))] for q in b.quality],
+        [50, 20, 20, 18, 14, 16, 18],
     )  # fmt: skip
     heading(7, "问题与建议")
     for n, (title, found, ask) in enumerate(problems(b), start=1):

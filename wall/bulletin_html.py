@@ -82,14 +82,13 @@ def write_html(b, path) -> None:
             f"<script>{register}(function(){{var c=echarts.init(document.getElementById('{chart.chart_id}'));"
             f"c.setOption({options});window.gdCharts=(window.gdCharts||[]).concat([c]);}})();</script>"
         )  # fmt: skip
-    from wall.evaluation import FORMULAS
+    from wall.evaluation import FORMULAS, QUALITY_HEAD
 
     scores = [(c.rank or "—", c.node.name, "" if c.score is None else c.score,
                _pct(c.migration_rate), _pct(c.utilization), _pct(c.availability),
                _pct(c.completeness)) for c in b.cities]  # fmt: skip
-    quality = [(q.provider, "、".join(q.nodes), _pct(q.availability), _pct(q.completeness),
-                *(f"{q.events.get(s, 0):,.0f}" for s in ("high", "medium", "low")))
-               for q in b.quality]  # fmt: skip
+    quality = [(*q.cells()[:2], _pct(q.availability), _pct(q.completeness),
+                *("—" if x is None else f"{x:,}" for x in q.cells()[4:])) for q in b.quality]  # fmt: skip
     sections = [
         ("省级平台建设与迁移上云进展", "province", ["指标", "目标", "截止", "期末数值", "达标情况"], b.province),
         ("地市节点评估得分与排名", "scores", ["排名", "节点", "得分", "迁移率", "云资源整体使用率", "可用率",
@@ -97,7 +96,7 @@ def write_html(b, path) -> None:
         ("实施计划里程碑", "milestones", ["序号", "工作任务", "计划完成", "状态", "完成日期"], b.milestones),
         ("珠三角自建云对接情况", "prd", ["自建云", "对接阶段", "计划对接"], b.prd),
         ("服务质量（结算依据；无数据时段不计为不可用）", "quality",
-         ["服务方", "节点", "可用率", "数据完整率", "高危事件", "中危事件", "低危事件"], quality),
+         QUALITY_HEAD, quality),
         ("计算方法", "formulas", ["指标", "计算方法"], FORMULAS),
     ]  # fmt: skip
     tables = "\n".join(

@@ -40,6 +40,7 @@ FORMULAS = [
     ("安全运营平台", "上线后6个月内完成部署并与省平台对接"),
     ("可用率", "云平台在线样本数 ÷ 观测样本数；无数据时段不计为不可用"),
     ("数据完整率", "有数据的天数 ÷ 评估期内节点已上线的天数"),
+    ("停机时长", "各小时离线样本数 ÷ 观测样本数之和（小时）；连续有离线样本的小时计为一次中断；无数据的小时不计"),
     ("得分", "迁移率÷50%（封顶1）×权重 + 使用率÷60%（封顶1）×权重 + 可用率×权重 + 安全平台（是1否0）×权重"),
 ]  # fmt: skip
 
@@ -271,6 +272,29 @@ class ServiceQuality:
     availability: float | None
     completeness: float | None
     events: dict[str, float]  # severity → events in the period
+    downtime_h: float | None = None  # hours down (each hour: its share of samples down)
+    outages: int | None = None  # runs of consecutive hours with samples down
+    open_high: float = 0  # high-severity incidents still open at the period's end
+
+    def cells(self) -> tuple:
+        """The row every format writes (numbers as numbers; None where not measured)."""
+        return (self.provider, "、".join(self.nodes), self.availability, self.completeness,
+                None if self.downtime_h is None else round(self.downtime_h, 1), self.outages,
+                self.open_high, *(self.events.get(s, 0) for s in ("high", "medium", "low")))  # fmt: skip
+
+
+QUALITY_HEAD = ["服务方", "节点", "可用率", "数据完整率", "停机时长(小时)", "中断次数", "期末未关闭高危事件",
+                "高危事件", "中危事件", "低危事件"]  # fmt: skip
+
+
+def _downtime(hourly: pd.DataFrame) -> tuple[float, int]:
+    """(hours down, outages) from a node's hourly up rollups: an hour counts its share of
+    samples down; an outage is a run of such hours (an hour without data ends none)."""
+    hours = hourly[hourly["count"] > 0].sort_values("time")
+    share = (hours["count"] - hours["sum"]) / hours["count"]
+    down = hours["time"][share > 0]
+    starts = (down.diff() != pd.Timedelta(hours=1)).sum() if not down.empty else 0
+    return float(share.sum()), int(starts)
 
 
 def service_quality(
@@ -285,14 +309,16 @@ def service_quality(
             for n in plan.nodes
             if n.provider == provider.id and n.tier in (Tier.province, Tier.city)
         ]
-        up = count = observed = live_days = 0
+        up = count = observed = live_days = outages = 0
+        downtime: float | None = None
         events: dict[str, float] = {}
-        names = []
+        names, ids = [], []
         for node in nodes:
             live = progress.live_at(node, end_instant)
             if live is None:
                 continue
             names.append(node.name)
+            ids.append(node.id)
             from_ = max(period.start, day_start(live.astimezone(CHINA).date()))
             with figure(f"quality/{provider.id}/availability"):  # and completeness
                 roll = store.rollup("health", "up", from_, period.end, Resolution.daily,
@@ -302,6 +328,12 @@ def service_quality(
                 count += roll["count"].sum()
                 observed += int((roll["count"] > 0).sum())
             live_days += (period.end - from_).days or 1
+            with figure(f"quality/{provider.id}/downtime"):
+                hourly = store.rollup("health", "up", from_, period.end, Resolution.hourly,
+                                      nodes=[node.id], stats=("count", "sum"))  # fmt: skip
+            if not hourly.empty:  # hourly rollups are kept for years, not for ever
+                hours, runs = _downtime(hourly)
+                downtime, outages = (downtime or 0) + hours, outages + runs
             with figure(f"quality/{provider.id}/events"):
                 sec = store.rollup("security", "events", from_, period.end, Resolution.daily,
                                    nodes=[node.id], stats=("sum",), by=("node", "severity"))  # fmt: skip
@@ -309,6 +341,13 @@ def service_quality(
                 events[str(sev)] = events.get(str(sev), 0) + float(n)
         if not names:
             continue
+        with figure(f"quality/{provider.id}/open_high"):
+            open_now = store.counters("security", ["open_incidents"], end_instant)
+        open_high = 0.0
+        if not open_now.empty:
+            mine = open_now[open_now["node"].isin(ids) & (open_now["severity"] == "high")]
+            open_high = float(mine["open_incidents"].sum())
         out.append(ServiceQuality(provider.name, provider.id, names, float(up / count) if count else None,
-                                  min(observed / live_days, 1.0) if live_days else None, events))  # fmt: skip
+                                  min(observed / live_days, 1.0) if live_days else None, events,
+                                  downtime, outages if downtime is not None else None, open_high))  # fmt: skip
     return out

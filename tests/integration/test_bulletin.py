@@ -335,3 +335,18 @@ def test_service_quality_per_provider_counts_every_sample_of_its_nodes(province_
     assert meizhou.events.get("low", 0) == pytest.approx(
         events[events["severity"] == "low"]["sum"].sum()
     )
+    # downtime: each hour's share of samples down, from the hourly rollups; never the hours
+    # without data
+    hourly = store.rollup("health", "up", start, end, Resolution.hourly, nodes=["city-meizhou"],
+                          stats=("count", "sum"))  # fmt: skip
+    hourly = hourly[hourly["count"] > 0]
+    expected = ((hourly["count"] - hourly["sum"]) / hourly["count"]).sum()
+    if hourly.empty:  # InfluxDB keeps hourly rollups 3 years: 2020's are gone by now
+        assert meizhou.downtime_h is None and meizhou.outages is None
+    else:
+        assert meizhou.downtime_h == pytest.approx(expected)
+        assert (meizhou.outages > 0) == (expected > 0)
+        assert meizhou.outages <= (hourly["sum"] < hourly["count"]).sum()
+    open_now = store.counters("security", ["open_incidents"], end - timedelta(seconds=1))
+    mine = open_now[(open_now["node"] == "city-meizhou") & (open_now["severity"] == "high")]
+    assert meizhou.open_high == mine["open_incidents"].sum()

@@ -70,3 +70,15 @@ def test_the_digest_ignores_row_and_column_order():
     b = pd.DataFrame({"v": [2.0, 1.0], "node": ["b", "a"]})
     assert frame_digest(a) == frame_digest(b)
     assert frame_digest(a) != frame_digest(a.assign(v=[1.0, 2.5]))
+
+
+def test_downtime_counts_each_hour_s_share_down_and_runs_of_such_hours():
+    from wall.evaluation import _downtime
+
+    t = pd.date_range("2020-06-01", periods=6, freq="h", tz="UTC")
+    hourly = pd.DataFrame(
+        {"time": t, "count": [60, 60, 60, 0, 60, 60], "sum": [60, 30, 0, 0, 60, 45]}
+    )
+    hours, outages = _downtime(hourly)
+    assert hours == 0.5 + 1 + 0.25  # the hour without data is neither up nor down
+    assert outages == 2  # hours 1-2, then hour 5
