@@ -145,7 +145,11 @@ class RecordingPage:
 
 @pytest.fixture
 def page(browser) -> Iterator[RecordingPage]:
-    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    # Playwright compiles wait_for_function's predicate with eval, which the wall's CSP rightly
+    # refuses; tests/browser/test_security.py opens the wall under its CSP, bypassing nothing
+    context = browser.new_context(
+        viewport={"width": 1920, "height": 1080}, locale="zh-CN", bypass_csp=True
+    )
     try:
         yield RecordingPage(context.new_page())
     finally:
@@ -192,12 +196,15 @@ def _wall_process(
         GDWALL_CACHE_BUCKET_S="1",
         **(env_extra or {}),
     )
+    if args[0] == "serve":  # signed-in: a secret, and an admin the tests sign in as
+        env.setdefault("GDWALL_SECRET_KEY", TEST_SECRET)
+        add_test_user(data / "state.db")
     argv = [sys.executable, "-m", "wall.cli", *args, "--port", str(port), "--data-dir", str(data)]
     with open(log, "wb") as out:
         proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_http(url + "/", proc, log, timeout=120)
+        wait_http(url + "/healthz", proc, log, timeout=120)
         yield url, data
     finally:
         proc.terminate()
@@ -208,12 +215,53 @@ def _wall_process(
 
 
 @pytest.fixture
-def plain_wall(tmp_path) -> Iterator[tuple[str, Path]]:
-    """`gdwall serve` over an empty data folder: the plan with no progress recorded yet."""
-    yield from _wall_process(tmp_path, "serve")
+def plain_wall(tmp_path, request) -> Iterator[tuple[str, Path]]:
+    """`gdwall serve` over an empty data folder: the plan with no progress recorded yet. A
+    test's browser page is signed in as an admin (through the sign-in form)."""
+    for url, data in _wall_process(tmp_path, "serve"):
+        if "page" in request.fixturenames:
+            sign_in_page(request.getfixturevalue("page"), url)
+        yield url, data
+
+
+def sign_in_page(page: RecordingPage, url: str, name: str = "tester") -> None:
+    p = page.page
+    p.goto(f"{url}/login")
+    p.fill("#name", name)
+    p.fill("#password", TEST_PASSWORD)
+    p.click("#login-submit")
+    p.wait_for_url(f"{url}/", timeout=30_000)
 
 
 @pytest.fixture
 def demo_wall(tmp_path) -> Iterator[tuple[str, Path]]:
     """`gdwall demo` (a short history, to keep the test quick); yields (URL, data dir)."""
     yield from _wall_process(tmp_path, "demo", "--since", "2026-10-01", "--interval-s", "2")
+
+
+# -- signing in (the wall outside demo mode requires it)
+TEST_SECRET = "test-only-secret-key-" + "k" * 32
+TEST_PASSWORD = "Wall-test-pass-2026"
+
+
+def add_test_user(state_db: Path, name: str = "tester", role: str = "admin") -> str:
+    from contextlib import closing
+
+    from wall import auth
+    from wall.state.db import connect
+
+    with closing(connect(state_db)) as conn:
+        auth.add_user(conn, name, role, TEST_PASSWORD)
+    return name
+
+
+def sign_in_client(client, name: str = "tester", password: str = TEST_PASSWORD):
+    """A Flask test client (or httpx.Client) signed in through the real sign-in form."""
+    import re
+
+    form = client.get("/login")
+    text = form.get_data(as_text=True) if hasattr(form, "get_data") else form.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', text)[1]
+    answer = client.post("/login", data={"name": name, "password": password, "csrf_token": token})
+    assert answer.status_code == 302, f"sign-in of {name} refused: {answer.status_code}"
+    return client

@@ -20,9 +20,10 @@ import dash
 import numpy as np
 from dash import ALL, ClientsideFunction, Input, Output, State, dcc, html
 
-from wall import alertlog, cache, ids
+from wall import access, alertlog, auth, cache, health, ids
 from wall.chinatime import CHINA, format_cn_date, now_utc
 from wall.layouts import TILE_KINDS, Layouts, LayoutSource, PanelKind, Screen
+from wall.pages import admin as admin_page
 from wall.pages import alerts as alerts_page
 from wall.pages import bulletins as bulletins_page
 from wall.pages import compare, frame, province, routes
@@ -206,7 +207,21 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
     plan = cached_plan(settings.plan_path)
     connect(settings.state_db_path).close()  # create and migrate before the first request
     store = store or store_from_settings(settings)
-    source = LayoutSource(settings.layouts_dir)  # a bad layout refuses to start, naming the line
+
+    def audit_files(target: str, files: list[Path]) -> None:
+        try:
+            with closing(connect(settings.state_db_path)) as conn:
+                auth.audit_config(conn, target, files)
+        except (sqlite3.Error, OSError) as exc:
+            log.warning("configuration change not audited: %s", exc)
+
+    def layouts_changed(directory: Path) -> None:
+        audit_files("layouts", sorted(Path(directory).glob("*.yaml")))
+
+    # a bad layout refuses to start, naming the line
+    source = LayoutSource(settings.layouts_dir, on_change=layouts_changed)
+    layouts_changed(source.directory)  # the versions running now, if not yet in the trail
+    audit_files("plan", [Path(settings.plan_path)])
     cache.configure(
         cache.QueryCache(settings.redis_url, ttl_s=max(settings.cache_bucket_s * 6, 60))
     )
@@ -270,9 +285,14 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
                 return compare.compare_body(store, plan, route, wall_state_asof(asof))
             if route.page == "bulletins":
                 return bulletins_page.bulletins_body(settings.bulletin_path)
+            if route.page == "admin":
+                return admin_page.admin_body(settings.state_db_path)
             if route.page == "alerts":
                 state = with_episodes(wall_state(settings, store, asof, layouts.thresholds))
-                return alerts_page.alerts_body(state)
+                user = access.signed_in()
+                return alerts_page.alerts_body(
+                    state, user.name if user else None, access.may("ack")
+                )
             if route.page in ("province", "prd"):
                 state = wall_state(settings, store, asof, layouts.thresholds)
                 build = province.province_body if route.page == "province" else province.prd_body
@@ -316,7 +336,9 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
 
         if "/" in name or "\\" in name or name.startswith(".") or not name.startswith("bulletin-"):
             abort(404)
-        return send_from_directory(settings.bulletin_path, name, as_attachment=True)
+        response = send_from_directory(settings.bulletin_path, name, as_attachment=True)
+        access.audit(settings, "bulletin_download", name)
+        return response
 
     @app.callback(
         Output(ids.PAGE_BODY, "children", allow_duplicate=True),
@@ -343,7 +365,9 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
                 progress = Progress(plan, list_events(conn))
             config = load_bulletin_config(settings.bulletin_config)
             b = bulletin.build(store, plan, progress, the_period, config)
-            bulletin.write(b, list(formats), archive)
+            written = bulletin.write(b, list(formats), archive)
+            access.audit(settings, "bulletin_make", the_period.label,
+                         "、".join(p.name for p in written))  # fmt: skip
         except (PeriodError, bulletin.BulletinError, StoreError, ConfigError) as exc:
             return bulletins_page.bulletins_body(archive, f"⚠ {exc}", error=True)
         return bulletins_page.bulletins_body(
@@ -366,6 +390,7 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
             body, mime = compare.export(frame, field, fmt)
         except routes.NotFound as exc:
             return Response(str(exc), status=404, mimetype="text/plain")
+        access.audit(settings, "export", f"ranking.{fmt}", field)
         day = datetime.now(CHINA).strftime("%Y%m%d")
         name = quote(f"节点排名-{compare.RANK_FIELDS[field].label}-{day}.{fmt}")
         return Response(body, mimetype=mime,
@@ -376,7 +401,13 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
         location = dcc.Location(
             id=ids.URL, refresh="callback-nav", **({} if validation else page_location())
         )
-        return frame.page(location, frame.page_header(asof_control(None), demo_banner), body)
+        header = frame.page_header(
+            asof_control(None),
+            demo_banner,
+            access.user_badge(),
+            lambda path: access.may(access.page_capability(path)),
+        )
+        return frame.page(location, header, body)
 
     def wall_layout(validation: bool = False):
         layouts = source.get()
@@ -415,6 +446,7 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
                         asof_control(asof_label(state)),
                         html.Div(id=ids.STATUS, className="refresh-status"),
                         demo_banner,
+                        access.user_badge(),
                         html.Div(id=ids.CLOCK, className="clock"),
                     ],
                     className="wall-header",
@@ -571,13 +603,17 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
         ids_in_order = [item["id"]["id"] for item in dash.ctx.inputs_list[0]]
         index = ids_in_order.index(trigger["id"])
         message = None
+        from flask import g
+
+        user = g.get("user")  # signed in: the acknowledgement is theirs, whatever was typed
+        by = names[index] if user is None or user.kind == "demo" else user.name
         with closing(connect(settings.state_db_path)) as conn:
             try:
-                alertlog.acknowledge(
-                    conn, int(trigger["id"]), names[index], notes[index], now_utc()
-                )
+                alertlog.acknowledge(conn, int(trigger["id"]), by, notes[index], now_utc())
             except alertlog.AckError as exc:
                 message = str(exc)
+        if message is None:
+            access.audit(settings, "alert_ack", str(trigger["id"]), (notes[index] or "")[:200])
         synced["now"] = None  # read the acknowledgement back at the next refresh
         body = render_page("/alerts", search or "")
         return (
@@ -601,11 +637,19 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
         prevent_initial_call=True,
     )
 
+    health.install(app.server, settings, store)
+    access.install(
+        app.server,
+        settings,
+        {key: cb["callback"].__name__ for key, cb in app.callback_map.items() if "callback" in cb},
+    )
+
     # Dash registers the files it may serve while rendering the index page; a gunicorn worker
     # asked for a script before it rendered one would refuse it, so render it once now
     with app.server.test_request_context("/"):
         app._setup_server()
         app.index()
+    access.security_headers(app.server, list(app.csp_hashes()))
     return app
 
 

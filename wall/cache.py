@@ -58,6 +58,7 @@ class QueryCache:
             value = self.backend.get(key)
         except Exception as exc:  # redis down or a value that no longer unpickles
             self.errors += 1
+            _count("error")
             log.warning("query cache unavailable (%s): reading the store directly", exc)
             return _MISSING
         return _MISSING if value is None else value
@@ -74,22 +75,40 @@ class QueryCache:
         value = self._get(key)
         if value is not _MISSING:
             self.hits += 1
+            _count("hit")
             return value[0]
         with self._lock(key):
             value = self._get(key)  # another thread may have just computed it
             if value is not _MISSING:
                 self.hits += 1
+                _count("hit")
                 return value[0]
             self.misses += 1
+            _count("miss")
             result = compute()
             self._set(key, (result,), ttl_s)  # wrapped, so a None answer is cached too
             return result
+
+    def ping(self) -> bool:
+        """Whether the cache answers (the in-process one always does)."""
+        if self.kind != "redis":
+            return True
+        try:
+            return bool(self.backend._write_client.ping())
+        except Exception:
+            return False
 
     def clear(self) -> None:
         try:
             self.backend.clear()
         except Exception as exc:
             log.warning("query cache not cleared: %s", exc)
+
+
+def _count(outcome: str) -> None:
+    from wall.health import count_cache
+
+    count_cache(outcome)
 
 
 _cache = QueryCache()

@@ -425,13 +425,23 @@ def serve(
     apart). Workers share cached query answers through Redis when GDWALL_REDIS_URL is set."""
     from gunicorn.app.base import BaseApplication
 
+    from wall.access import InsecureConfig, secret_key
     from wall.app import create_app
     from wall.layouts import LayoutSource
     from wall.state.db import connect
     from wall.store import store_from_settings
 
     settings = settings_mod.from_env(data_dir=data_dir, store_url=store)
+    try:
+        secret_key(settings)  # outside demo mode: no default or missing secret
+    except InsecureConfig as exc:
+        _fail(f"serve: {exc}", code=2)
     LayoutSource(settings.layouts_dir)  # refuse a bad layout before forking, naming the line
+    import os
+    import tempfile
+
+    # every worker counts into files here; /metrics adds them up whichever worker answers
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="gdwall-metrics-")
     connect(settings.state_db_path).close()  # migrate once, before workers race to do it
     store_from_settings(settings).close()
 
@@ -492,3 +502,141 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+users_app = typer.Typer(help="Who may sign in to the wall (kept in the state database).")
+app.add_typer(users_app, name="users")
+tokens_app = typer.Typer(help="Kiosk tokens of the command-centre screens (role screen).")
+app.add_typer(tokens_app, name="tokens")
+
+
+def _cli_actor() -> str:
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _state(data_dir: Path | None):
+    from contextlib import closing
+
+    from wall.state.db import connect
+
+    return closing(connect(settings_mod.from_env(data_dir=data_dir).state_db_path))
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = typer.prompt("密码", hide_input=True)
+    if typer.prompt("再次输入密码", hide_input=True) != first:
+        _fail("users: 两次输入的密码不一致")
+    return first
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="The user's sign-in name.")],
+    role: Annotated[str, typer.Option(help="screen, operator, evaluator or admin.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Add a user; asks for the password (at least 10 characters, not a common one)."""
+    from wall import auth
+
+    password = _read_password(password_stdin)
+    with _state(data_dir) as conn:
+        try:
+            user = auth.add_user(conn, name, role, password)
+        except auth.AuthError as exc:
+            _fail(f"users add: {exc}")
+        auth.audit(conn, "user_add", _cli_actor(), user.name, f"role={user.role}")
+    typer.echo(f"added {user.name} ({user.role})")
+
+
+@users_app.command("passwd")
+def users_passwd(
+    name: Annotated[str, typer.Argument()],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Set a user's password."""
+    from wall import auth
+
+    password = _read_password(password_stdin)
+    with _state(data_dir) as conn:
+        try:
+            auth.set_password(conn, name, password)
+        except auth.AuthError as exc:
+            _fail(f"users passwd: {exc}")
+        auth.audit(conn, "user_password", _cli_actor(), name)
+    typer.echo(f"password of {name} changed")
+
+
+@users_app.command("disable")
+def users_disable(name: Annotated[str, typer.Argument()], data_dir: DataDirOption = None) -> None:
+    """Disable a user: their sessions end within seconds."""
+    from wall import auth
+
+    with _state(data_dir) as conn:
+        try:
+            auth.disable_user(conn, name)
+        except auth.AuthError as exc:
+            _fail(f"users disable: {exc}")
+        auth.audit(conn, "user_disable", _cli_actor(), name)
+    typer.echo(f"disabled {name}")
+
+
+@users_app.command("list")
+def users_list(data_dir: DataDirOption = None) -> None:
+    from wall import auth
+
+    with _state(data_dir) as conn:
+        for name, role, created, disabled in auth.list_users(conn):
+            typer.echo(f"{name}\t{role}\t{created}\t{'disabled ' + disabled if disabled else ''}")
+
+
+@tokens_app.command("add")
+def tokens_add(
+    label: Annotated[str, typer.Argument(help="Which screen, e.g. 指挥中心主屏.")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Create a screen token and print its sign-in path (shown once; only its hash is kept)."""
+    from wall import auth
+
+    with _state(data_dir) as conn:
+        try:
+            token_id, token = auth.create_token(conn, label, _cli_actor())
+        except auth.AuthError as exc:
+            _fail(f"tokens add: {exc}")
+        auth.audit(conn, "token_add", _cli_actor(), f"{token_id}:{label}")
+    typer.echo(f"token {token_id} for {label}; open on the screen: /login/token/{token}")
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(
+    token_id: Annotated[int, typer.Argument()], data_dir: DataDirOption = None
+) -> None:
+    """Revoke a screen token: that screen is signed out within seconds."""
+    from wall import auth
+
+    with _state(data_dir) as conn:
+        try:
+            label = auth.revoke_token(conn, token_id)
+        except auth.AuthError as exc:
+            _fail(f"tokens revoke: {exc}")
+        auth.audit(conn, "token_revoke", _cli_actor(), f"{token_id}:{label}")
+    typer.echo(f"revoked token {token_id} ({label})")
+
+
+@tokens_app.command("list")
+def tokens_list(data_dir: DataDirOption = None) -> None:
+    from wall import auth
+
+    with _state(data_dir) as conn:
+        for row in auth.list_tokens(conn):
+            typer.echo("\t".join("" if x is None else str(x) for x in row))

@@ -240,11 +240,13 @@ class LayoutSource:
     """The layouts as they stand: re-read when a file changes, the last good version kept
     (with the refusal) when a change does not validate."""
 
-    def __init__(self, directory: Path | None = None):
+    def __init__(self, directory: Path | None = None, on_change=None):
+        """on_change(directory) is called after a changed version is taken (the audit)."""
         self.directory = Path(directory or DEFAULT_LAYOUTS_DIR)
         self._current = load_layouts(self.directory)  # a bad start is refused outright
         self.error: ConfigError | None = None
         self._lock = threading.Lock()
+        self._on_change = on_change
 
     def get(self) -> Layouts:
         try:
@@ -257,6 +259,8 @@ class LayoutSource:
             if version != self._current.version:
                 try:
                     self._current, self.error = load_layouts(self.directory), None
+                    if self._on_change is not None:
+                        self._on_change(self.directory)
                 except ConfigError as exc:
                     self.error = exc
                     # remember the bad version so we do not re-read it on every refresh

@@ -34,6 +34,13 @@ class Settings(BaseModel):
     spool_dir: Path | None = Field(None, description="Unsent batches; default data_dir/spool.")
     spool_limit_bytes: int = Field(512 * 1024 * 1024, gt=0, description="Spool size limit.")
     demo: bool = Field(False, description="Demo mode: sign-in off, said so on screen.")
+    secret_key: str | None = Field(
+        None, description="Signs session cookies (or _FILE); required outside demo mode."
+    )
+    secret_key_file: Path | None = None
+    cookie_secure: bool | None = Field(
+        None, description="Secure cookies: true, false, or empty for 'when the request is HTTPS'."
+    )
     geometry_path: Path | None = Field(
         None, description="City boundaries GeoJSON (the province's standard map); default packaged."
     )

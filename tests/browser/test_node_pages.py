@@ -194,7 +194,7 @@ def open_page_any(page, url: str) -> None:
     page.page.wait_for_selector(".page-head h1, #not-found", timeout=30_000)
 
 
-def test_an_alert_is_listed_since_when_and_acknowledged_by_name(plain_wall, page):
+def test_an_alert_is_listed_since_when_and_acknowledged_by_the_signed_in_user(plain_wall, page):
     from wall.plan import load_plan
     from wall.progress import EventKind, ProgressEvent, add_event
     from wall.state.db import connect
@@ -213,20 +213,25 @@ def test_an_alert_is_listed_since_when_and_acknowledged_by_name(plain_wall, page
     page.page.wait_for_selector(row, timeout=10_000)
     assert "数据中断" in page.page.inner_text(row)
     assert datetime.now(CHINA).strftime("%Y-%m-%d") in page.page.inner_text(row)  # since
-    page.page.locator(f"{row} button").click()  # no name: refused, saying why
-    page.page.wait_for_selector("#ack-error", timeout=10_000)
-    assert "请填写确认人" in page.page.inner_text("#ack-error")
-    page.page.locator(f"{row} .ack-by input").fill("张三")
+    # signed in: the acknowledgement is the user's own, the name is not asked
+    name = page.page.locator(f"{row} .ack-by input")
+    assert name.input_value() == "tester" and name.is_disabled()
     page.page.locator(f"{row} .ack-note input").fill("已联系梅州运维")
     page.page.locator(f"{row} button").click()
     page.page.wait_for_function(
-        f"document.querySelector('{row}').innerText.includes('✔ 张三')", timeout=10_000
+        f"document.querySelector('{row}').innerText.includes('✔ tester')", timeout=10_000
     )
     assert "已联系梅州运维" in page.page.inner_text(row)
+    # the audit log has it, by whom and from where
+    from wall import auth
+
+    with connect(data / "state.db") as conn:
+        entries = [e for e in auth.audit_entries(conn) if e[3] == "alert_ack"]
+    assert entries and entries[0][1] == "tester" and entries[0][6] == "127.0.0.1"
     # the wall's ticker says so too
     open_wall(page, url, "overview")
     page.page.wait_for_function(
-        "(document.querySelector('.screen.active ul.alerts') || {}).innerText?.includes('张三 已确认')",
+        "(document.querySelector('.screen.active ul.alerts') || {}).innerText?.includes('tester 已确认')",
         timeout=15_000,
     )
 

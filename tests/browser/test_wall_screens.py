@@ -10,7 +10,7 @@ import pytest
 
 from tests.browser.screencheck import CHECK, SIZES
 from tests.browser.test_demo_wall import open_wall
-from tests.conftest import _wall_process
+from tests.conftest import RecordingPage, _wall_process, sign_in_page
 from wall.chinatime import CHINA
 from wall.plan import load_plan
 from wall.progress import EventKind, ProgressEvent, add_event
@@ -22,7 +22,7 @@ from wall.store import Sample, open_store
 def test_every_screen_fits_the_room_without_overflow(demo_wall, browser, size):
     url, _ = demo_wall
     w, h = size
-    context = browser.new_context(viewport={"width": w, "height": h})
+    context = browser.new_context(viewport={"width": w, "height": h}, bypass_csp=True)
     try:
         page = context.new_page()
         for screen in ("overview", "operations"):
@@ -122,8 +122,11 @@ def test_a_slow_store_neither_freezes_the_screen_nor_piles_up_requests(tmp_path,
             wall = _wall_process(tmp_path, "serve", "--store", store_url)
             url, _ = next(wall)
             try:
-                context = browser.new_context(viewport={"width": 1920, "height": 1080})
+                context = browser.new_context(
+                    viewport={"width": 1920, "height": 1080}, bypass_csp=True
+                )
                 page = context.new_page()
+                sign_in_page(RecordingPage(page), url)
                 inflight, most, landed = [0], [0], [0]
 
                 def sent(req):

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, TEST_SECRET, add_test_user, sign_in_client
 from wall import ids
 from wall.app import active_screen, create_app
 from wall.chinatime import CHINA
@@ -21,7 +21,10 @@ CHROME = {"Accept-Encoding": "gzip, deflate, br, zstd"}
 
 @pytest.fixture
 def app(tmp_path):
-    settings = Settings(data_dir=tmp_path, store_url=f"sqlite:///{tmp_path}/metrics.db")
+    settings = Settings(
+        data_dir=tmp_path, store_url=f"sqlite:///{tmp_path}/metrics.db", secret_key=TEST_SECRET
+    )
+    add_test_user(settings.state_db_path)
     conn = connect(settings.state_db_path)
     add_event(conn, load_plan(), ProgressEvent(EventKind.node_live, "city-heyuan",
               datetime(2019, 9, 30, 12, tzinfo=CHINA), "验收", "test"))  # fmt: skip
@@ -29,8 +32,13 @@ def app(tmp_path):
     return create_app(settings)
 
 
+def client_of(app):
+    """A browser signed in as an admin."""
+    return sign_in_client(app.server.test_client())
+
+
 def layout_for(app, page: str) -> dict:
-    r = app.server.test_client().get("/_dash-layout", headers={"Referer": page})
+    r = client_of(app).get("/_dash-layout", headers={"Referer": page})
     assert r.status_code == 200
     return r.get_json()
 
@@ -83,13 +91,13 @@ def test_the_other_screens_wait_for_the_carousel(app):
 
 
 def test_the_index_page_does_not_carry_a_second_copy_of_the_layout(app):
-    html = app.server.test_client().get("/").get_data(as_text=True)
+    html = client_of(app).get("/").get_data(as_text=True)
     assert len(html) < 40_000  # Dash would otherwise embed the rendered layout, map and all
     assert "choroplethlocation" not in html and "FeatureCollection" not in html
 
 
 def test_assets_are_compressed_and_kept_by_the_browser(app):
-    client = app.server.test_client()
+    client = client_of(app)
     html = client.get("/").get_data(as_text=True)
     src = re.search(r'src="(/assets/plotly-geo\.min\.js\?m=[^"]+)"', html).group(1)
     r = client.get(src, headers=CHROME)
@@ -160,7 +168,7 @@ def test_the_served_font_has_every_character_the_wall_shows():
 
 
 def test_the_index_asks_for_the_layout_while_its_scripts_load(app):
-    html = app.server.test_client().get("/").get_data(as_text=True)
+    html = client_of(app).get("/").get_data(as_text=True)
     head = html[: html.index("</head>")]
     assert '<link rel="preload" href="/_dash-layout" as="fetch" crossorigin="anonymous">' in head
 
@@ -168,9 +176,7 @@ def test_the_index_asks_for_the_layout_while_its_scripts_load(app):
 def test_a_layout_is_never_kept_by_the_browser(app):
     """Every page asks for its layout at the same address; going back to the wall must not
     reuse the node page's."""
-    r = app.server.test_client().get(
-        "/_dash-layout", headers={"Referer": "http://wall/node/city-meizhou"}
-    )
+    r = client_of(app).get("/_dash-layout", headers={"Referer": "http://wall/node/city-meizhou"})
     assert "no-store" in r.headers["Cache-Control"] and "Referer" in r.headers["Vary"]
 
 

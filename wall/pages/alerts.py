@@ -16,7 +16,9 @@ KIND_LABEL = {"down": "节点中断", "stale": "数据中断", "degraded": "主�
               "overdue": "里程碑逾期", "security": "安全事件"}  # fmt: skip
 
 
-def alerts_body(state: WallState) -> list:
+def alerts_body(state: WallState, signed_in: str | None = None, may_ack: bool = True) -> list:
+    """signed_in: the user's name (then the acknowledgement is theirs: the name is not asked);
+    may_ack: whether the role may acknowledge (operators and admins)."""
     rows = []
     for a in state.alerts:
         ep = state.episodes.get(f"{a.kind}:{a.subject}")
@@ -29,10 +31,13 @@ def alerts_body(state: WallState) -> list:
             when = ep.acked_at.astimezone(CHINA).strftime("%m-%d %H:%M") if ep.acked_at else ""
             ack = html.Span(f"✔ {ep.acked_by} {when}" + (f"：{ep.ack_note}" if ep.ack_note else ""),
                             className="lvl-ok", id=f"acked-{ep.id}")  # fmt: skip
+        elif not may_ack:
+            ack = html.Span("未确认", className="muted")
         else:
             ack = html.Span(
                 [dcc.Input(id={"type": "ack-by", "id": str(ep.id)}, placeholder="确认人",
-                           className="asof-pick ack-by", maxLength=40),
+                           className="asof-pick ack-by", maxLength=40,
+                           **({"value": signed_in, "disabled": True} if signed_in else {})),
                  dcc.Input(id={"type": "ack-note", "id": str(ep.id)}, placeholder="说明（可选）",
                            className="asof-pick ack-note", maxLength=200),
                  html.Button("确认", id={"type": "ack", "id": str(ep.id)}, className="asof-live")],

@@ -9,7 +9,8 @@ from wall import ids
 from wall.pages.routes import NotFound
 
 NAV = [("/", "总览大屏"), ("/province", "省级平台"), ("/prd", "珠三角自建云"),
-       ("/compare", "对比与排名"), ("/alerts", "告警"), ("/bulletins", "评估通报")]  # fmt: skip
+       ("/compare", "对比与排名"), ("/alerts", "告警"), ("/bulletins", "评估通报"),
+       ("/admin", "系统管理")]  # fmt: skip
 
 
 def not_found(error: NotFound) -> list:
@@ -26,18 +27,21 @@ def not_found(error: NotFound) -> list:
     ]
 
 
-def page_header(asof_control: html.Div, demo_banner) -> html.Header:
+def page_header(asof_control: html.Div, demo_banner, badge=None, allowed=None) -> html.Header:
+    """allowed(path) says whether the user may open a page: the others are not offered."""
+    links = [(h, label) for h, label in NAV if allowed is None or allowed(h)]
     return html.Header(
         [
             html.Div(
                 [
                     dcc.Link(label, href=href, className="nav-link", refresh=True)
-                    for href, label in NAV
+                    for href, label in links
                 ],
                 className="nav",
             ),
             asof_control,
             demo_banner,
+            badge,
         ],
         className="page-header",
     )

@@ -133,6 +133,7 @@ PAGES = {
     "compare": "对比与排名",
     "alerts": "告警",
     "bulletins": "评估通报",
+    "admin": "系统管理",
 }
 
 

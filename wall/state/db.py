@@ -66,8 +66,18 @@ def migrate(conn: sqlite3.Connection) -> list[int]:
 
 
 def _statements(sql: str) -> list[str]:
-    lines = [line for line in sql.splitlines() if not line.strip().startswith("--")]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+    """Whole statements (a trigger's BEGIN … END with its inner semicolons is one)."""
+    out, buffer = [], ""
+    for line in sql.splitlines():
+        if line.strip().startswith("--"):
+            continue
+        buffer += line + "\n"
+        if sqlite3.complete_statement(buffer):
+            out.append(buffer.strip().rstrip(";").strip())
+            buffer = ""
+    if buffer.strip():
+        raise StateDatabaseError(f"unfinished statement in a migration: {buffer.strip()[:80]}")
+    return [s for s in out if s]
 
 
 def connect(path: str | Path) -> sqlite3.Connection:

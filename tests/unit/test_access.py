@@ -1,0 +1,308 @@
+"""Who may do what, over the app's actual routes and callbacks: each role gets exactly what it
+should, an anonymous request a redirect or 401 and never data, state changes need the CSRF
+token, sign-in is throttled and audited (never the password), and the wall refuses to start
+outside demo mode without a real secret. A route or callback without a case here fails."""
+
+import re
+from contextlib import closing
+
+import pytest
+
+from tests.conftest import TEST_PASSWORD, TEST_SECRET
+from wall import access, auth, ids
+from wall.app import create_app
+from wall.settings import Settings
+from wall.state.db import connect
+
+ROLES = ("screen", "operator", "evaluator", "admin")
+EVERYONE = set(ROLES)
+READERS = {"operator", "evaluator", "admin"}
+EVALUATORS = {"evaluator", "admin"}
+ACKERS = {"operator", "admin"}
+ADMINS = {"admin"}
+
+
+@pytest.fixture(scope="module")
+def wall(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("access")
+    settings = Settings(
+        data_dir=tmp, store_url=f"sqlite:///{tmp}/metrics.db", secret_key=TEST_SECRET
+    )
+    with closing(connect(settings.state_db_path)) as conn:
+        for role in ("operator", "evaluator", "admin"):
+            auth.add_user(conn, f"u-{role}", role, TEST_PASSWORD)
+        _, token = auth.create_token(conn, "指挥中心主屏", "test")
+    (settings.bulletin_path).mkdir(parents=True)
+    (settings.bulletin_path / "bulletin-2020-06.xlsx").write_bytes(b"PK")
+    app = create_app(settings)
+    return app, settings, token
+
+
+def client(wall, role: str | None):
+    app, _, token = wall
+    c = app.server.test_client()
+    if role == "screen":
+        assert c.get(f"/login/token/{token}").status_code == 302
+    elif role is not None:
+        form = c.get("/login").get_data(as_text=True)
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)[1]
+        answer = c.post(
+            "/login", data={"name": f"u-{role}", "password": TEST_PASSWORD, "csrf_token": csrf}
+        )
+        assert answer.status_code == 302
+    return c
+
+
+def csrf_of(c) -> str:
+    cookie = c.get_cookie("_csrf_token")
+    return cookie.value if cookie else ""
+
+
+def callback_key(app, name: str) -> str:
+    return next(
+        k
+        for k, cb in app.callback_map.items()
+        if cb.get("callback") and cb["callback"].__name__ == name
+    )
+
+
+def callback_body(app, name: str) -> dict:
+    """A request as dash-renderer sends it, for each server callback."""
+    key = callback_key(app, name.split(":")[0])
+    if name == "refresh":
+        return {"output": key, "outputs": [[], [], {"id": ids.BANNER, "property": "children"},
+                                           {"id": ids.ASOF, "property": "children"}, {"id": ids.DONE, "property": "data"}],
+                "inputs": [{"id": ids.TRIGGER, "property": "data", "value": 1},
+                           {"id": ids.SCREEN, "property": "data", "value": "overview"},
+                           {"id": ids.URL, "property": "search", "value": ""}],
+                "changedPropIds": [f"{ids.TRIGGER}.data"], "state": []}  # fmt: skip
+    if name.startswith("page_body"):
+        path = name.split(":", 1)[1]
+        return {"output": key, "outputs": {"id": ids.PAGE_BODY, "property": "children"},
+                "inputs": [{"id": ids.URL, "property": "pathname", "value": path},
+                           {"id": ids.URL, "property": "search", "value": ""}],
+                "changedPropIds": [f"{ids.URL}.pathname"], "state": []}  # fmt: skip
+    if name == "acknowledge":
+        return {"output": key, "outputs": {"id": ids.PAGE_BODY, "property": "children"},
+                "inputs": [[{"id": {"type": "ack", "id": "1"}, "property": "n_clicks", "value": None}]],
+                "changedPropIds": [], "state": [[], [], {"id": ids.URL, "property": "search", "value": ""}]}  # fmt: skip
+    if name == "make_bulletin":
+        return {"output": key, "outputs": {"id": ids.PAGE_BODY, "property": "children"},
+                "inputs": [{"id": "bulletin-make", "property": "n_clicks", "value": None}],
+                "changedPropIds": [], "state": [{"id": "bulletin-period", "property": "value", "value": "2020-06"},
+                                               {"id": "bulletin-formats", "property": "value", "value": ["xlsx"]}]}  # fmt: skip
+    raise AssertionError(name)
+
+
+# (endpoint, method, path, extra, roles allowed); the endpoint names which rule is exercised
+CASES = [
+    ("/", "GET", "/", {}, EVERYONE),
+    ("/<path:path>", "GET", "/node/city-meizhou", {}, READERS),
+    ("/<path:path>", "GET", "/province", {}, READERS),
+    ("/<path:path>", "GET", "/compare", {}, READERS),
+    ("/<path:path>", "GET", "/alerts", {}, READERS),
+    ("/<path:path>", "GET", "/bulletins", {}, EVALUATORS),
+    ("/<path:path>", "GET", "/admin", {}, ADMINS),
+    ("/_dash-layout", "GET", "/_dash-layout", {"Referer": "http://localhost/"}, EVERYONE),
+    (
+        "/_dash-layout",
+        "GET",
+        "/_dash-layout",
+        {"Referer": "http://localhost/node/city-meizhou"},
+        READERS,
+    ),
+    (
+        "/_dash-layout",
+        "GET",
+        "/_dash-layout",
+        {"Referer": "http://localhost/bulletins"},
+        EVALUATORS,
+    ),
+    ("/_dash-dependencies", "GET", "/_dash-dependencies", {}, EVERYONE),
+    ("/_dash-update-component", "POST", "refresh", {}, EVERYONE),
+    ("/_dash-update-component", "POST", "page_body:/node/city-meizhou", {}, READERS),
+    ("/_dash-update-component", "POST", "page_body:/alerts", {}, READERS),
+    ("/_dash-update-component", "POST", "page_body:/bulletins", {}, EVALUATORS),
+    ("/_dash-update-component", "POST", "acknowledge", {}, ACKERS),
+    ("/_dash-update-component", "POST", "make_bulletin", {}, EVALUATORS),
+    ("export_ranking", "GET", "/export/ranking.csv?field=cpu_util", {}, EVALUATORS),
+    ("download_bulletin", "GET", "/bulletins/download/bulletin-2020-06.xlsx", {}, EVALUATORS),
+    ("audit_csv", "GET", "/admin/audit.csv", {}, ADMINS),
+    ("/_reload-hash", "GET", "/_reload-hash", {}, ADMINS),
+    ("logout", "POST", "/logout", {}, EVERYONE),
+]
+PUBLIC = [
+    ("static", "/static/none.txt"),
+    ("_dash_assets.static", "/assets/wall.css"),
+    ("/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>",
+     "/_dash-component-suites/dash/dcc/dash_core_components.v4_4_1m1.js"),
+    ("/_favicon.ico", "/_favicon.ico"),
+    ("login", "/login"),
+    ("login_token", "/login/token/not-a-token"),
+    ("healthz", "/healthz"),
+    ("readyz", "/readyz"),
+    ("metrics", "/metrics"),
+]  # fmt: skip
+CALLBACKS = {"refresh", "page_body", "acknowledge", "make_bulletin"}
+
+
+def test_every_route_and_callback_has_a_rule_and_a_case_here(wall):
+    app, _, _ = wall
+    endpoints = {r.endpoint for r in app.server.url_map.iter_rules()}
+    assert endpoints <= set(access.ROUTE_RULES), (
+        f"routes without a rule: {endpoints - set(access.ROUTE_RULES)}"
+    )
+    covered = {e for e, *_ in CASES} | {e for e, _ in PUBLIC}
+    assert endpoints <= covered, f"routes without a case in this test: {endpoints - covered}"
+    names = {cb["callback"].__name__ for cb in app.callback_map.values() if "callback" in cb}
+    assert names <= set(access.CALLBACK_RULES), (
+        f"callbacks without a rule: {names - set(access.CALLBACK_RULES)}"
+    )
+    assert names <= CALLBACKS, f"callbacks without a case in this test: {names - CALLBACKS}"
+
+
+def _request(wall, c, method, path, extra):
+    app = wall[0]
+    headers = dict(extra)
+    if method == "POST":
+        headers["X-CSRFToken"] = csrf_of(c)
+        if path.startswith("/"):
+            return c.post(path, headers=headers, data={"csrf_token": csrf_of(c)})
+        return c.post("/_dash-update-component", json=callback_body(app, path), headers=headers)
+    return c.get(path, headers=headers)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_exactly_what_it_should(wall, role):
+    for endpoint, method, path, extra, allowed in CASES:
+        c = client(wall, role)
+        r = _request(wall, c, method, path, extra)
+        where = f"{role} {method} {path} ({endpoint})"
+        if role in allowed:
+            assert r.status_code not in (401, 403) and r.status_code < 500, (
+                f"{where}: {r.status_code}"
+            )
+        else:
+            assert r.status_code == 403, f"{where}: {r.status_code} (expected 403)"
+            assert "城市" not in r.get_data(as_text=True)
+
+
+def test_anonymous_gets_a_redirect_or_401_never_data(wall):
+    for endpoint, method, path, extra, _ in CASES:
+        c = client(wall, None)
+        r = _request(wall, c, method, path, extra)
+        where = f"anonymous {method} {path} ({endpoint})"
+        if method == "GET" and endpoint in ("/", "/<path:path>"):
+            assert r.status_code == 302 and r.location.startswith("/login?next="), where
+        else:
+            assert r.status_code in (401, 403), f"{where}: {r.status_code}"
+        body = r.get_data(as_text=True) if r.status_code != 302 else ""  # a redirect names the path
+        assert "梅州" not in body and "city-" not in body, where
+    for endpoint, path in PUBLIC:
+        r = client(wall, None).get(path)
+        assert r.status_code in (200, 302, 403, 404), f"{endpoint}: {r.status_code}"
+
+
+def test_state_changes_need_the_csrf_token(wall):
+    app = wall[0]
+    c = client(wall, "admin")
+    body = callback_body(app, "make_bulletin")
+    assert c.post("/_dash-update-component", json=body).status_code == 403
+    assert (
+        c.post("/_dash-update-component", json=body, headers={"X-CSRFToken": "forged"}).status_code
+        == 403
+    )
+    ok = c.post("/_dash-update-component", json=body, headers={"X-CSRFToken": csrf_of(c)})
+    assert ok.status_code in (200, 204)
+    assert c.post("/logout").status_code == 403  # a sign-out form from elsewhere does nothing
+
+
+def test_failed_sign_ins_are_audited_without_the_password_and_throttled(tmp_path):
+    settings = Settings(
+        data_dir=tmp_path, store_url=f"sqlite:///{tmp_path}/m.db", secret_key=TEST_SECRET
+    )
+    with closing(connect(settings.state_db_path)) as conn:
+        auth.add_user(conn, "zhang", "operator", TEST_PASSWORD)
+    c = create_app(settings).server.test_client()
+    form = c.get("/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)[1]
+    codes = [c.post("/login", data={"name": "zhang", "password": f"wrong-guess-{i}", "csrf_token": csrf}).status_code
+             for i in range(auth.MAX_FAILURES + 1)]  # fmt: skip
+    assert codes[:-1] == [401] * auth.MAX_FAILURES and codes[-1] == 429
+    # throttled: even the right password waits
+    right = c.post("/login", data={"name": "zhang", "password": TEST_PASSWORD, "csrf_token": csrf})
+    assert right.status_code == 429
+    with closing(connect(settings.state_db_path)) as conn:
+        entries = auth.audit_entries(conn)
+    failed = [e for e in entries if e[3] == "login_failed"]
+    assert len(failed) == auth.MAX_FAILURES and all(
+        e[4] == "zhang" and e[6] == "127.0.0.1" for e in failed
+    )
+    assert not any("wrong-guess" in str(x) or TEST_PASSWORD in str(x) for e in entries for x in e)
+    assert any(e[3] == "login_throttled" for e in entries)
+
+
+def test_a_revoked_token_or_disabled_user_loses_access(wall, monkeypatch):
+    app, settings, _ = wall
+    monkeypatch.setattr(access, "CHECK_TTL_S", 0.0)
+    with closing(connect(settings.state_db_path)) as conn:
+        token_id, token = auth.create_token(conn, "临时屏", "test")
+        auth.add_user(conn, "short-lived", "operator", TEST_PASSWORD)
+    screen = app.server.test_client()
+    assert screen.get(f"/login/token/{token}").status_code == 302
+    assert screen.get("/").status_code == 200
+    operator = app.server.test_client()
+    form = operator.get("/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)[1]
+    operator.post(
+        "/login", data={"name": "short-lived", "password": TEST_PASSWORD, "csrf_token": csrf}
+    )
+    assert operator.get("/alerts").status_code == 200
+    with closing(connect(settings.state_db_path)) as conn:
+        auth.revoke_token(conn, token_id)
+        auth.disable_user(conn, "short-lived")
+    assert screen.get("/").status_code == 302  # back to sign-in
+    assert operator.get("/alerts").status_code == 302
+    assert app.server.test_client().get(f"/login/token/{token}").status_code == 403
+
+
+def test_outside_demo_a_missing_or_default_secret_refuses_to_start(tmp_path):
+    base = {"data_dir": tmp_path, "store_url": f"sqlite:///{tmp_path}/m.db"}
+    for secret in (None, "changeme", "short-secret"):
+        with pytest.raises(access.InsecureConfig, match="GDWALL_SECRET_KEY"):
+            create_app(Settings(**base, secret_key=secret))
+    demo = create_app(Settings(**base, demo=True)).server.test_client()
+    assert demo.get("/alerts").status_code == 200  # the demo: no sign-in, and it says so
+
+
+def test_weak_passwords_are_refused(tmp_path):
+    with closing(connect(tmp_path / "state.db")) as conn:
+        for weak in ("short", "password123456", "zhangsan-2026-x"):
+            with pytest.raises(auth.AuthError):
+                auth.add_user(conn, "zhangsan", "admin", weak)
+        auth.add_user(conn, "zhangsan", "admin", "Correct-Horse-9")
+        with pytest.raises(auth.AuthError, match="已存在"):
+            auth.add_user(conn, "zhangsan", "admin", "Correct-Horse-9")
+
+
+def test_configuration_changes_are_in_the_audit_trail(tmp_path):
+    from tests.conftest import add_test_user, quick_layouts, sign_in_client
+
+    layouts = quick_layouts(tmp_path / "layouts")
+    settings = Settings(data_dir=tmp_path, store_url=f"sqlite:///{tmp_path}/m.db",
+                        secret_key=TEST_SECRET, layouts_dir=layouts)  # fmt: skip
+    add_test_user(settings.state_db_path)
+
+    def changes():
+        with closing(connect(settings.state_db_path)) as conn:
+            return [e[4] for e in auth.audit_entries(conn) if e[3] == "config_change"]
+
+    create_app(settings)
+    assert sorted(changes()) == ["layouts", "plan"]  # the versions running, recorded once
+    app = create_app(settings)  # another worker, the same files: nothing new
+    assert sorted(changes()) == ["layouts", "plan"]
+    thresholds = layouts / "thresholds.yaml"
+    thresholds.write_text(thresholds.read_text() + "\n# 调整阈值\n")
+    client = sign_in_client(app.server.test_client())
+    client.get("/_dash-layout", headers={"Referer": "http://localhost/"})
+    assert changes()[0] == "layouts" and len(changes()) == 3

@@ -1,0 +1,112 @@
+"""The wall watching itself: /healthz (the process answers), /readyz (the store, the cache and
+the state database answer) and /metrics (Prometheus text: requests and their latency by kind,
+refreshes, query-cache hits, misses and errors).
+
+Under gunicorn every worker counts into files in PROMETHEUS_MULTIPROC_DIR (set by `gdwall
+serve` before the workers start), and /metrics adds them up, whichever worker answers.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+from contextlib import closing
+
+from flask import Flask, Response, g, request
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client import REGISTRY as DEFAULT_REGISTRY
+
+from wall import cache
+from wall.settings import Settings
+from wall.state.db import connect
+from wall.store import Store
+
+
+@functools.cache
+def metrics() -> dict:
+    """Created on first use, so PROMETHEUS_MULTIPROC_DIR set before the workers start counts."""
+    return {
+        "requests": Counter("gdwall_requests", "HTTP requests answered", ["kind", "status"]),
+        "latency": Histogram(
+            "gdwall_request_seconds",
+            "Time to answer, by kind of request",
+            ["kind"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        ),
+        "cache": Counter("gdwall_query_cache", "Query-cache lookups by outcome", ["outcome"]),
+    }
+
+
+def count_cache(outcome: str) -> None:
+    metrics()["cache"].labels(outcome).inc()
+
+
+def kind_of(path: str) -> str:
+    """Few label values: what kind of request, never the URL itself."""
+    if path.endswith("/_dash-update-component"):
+        return "callback"
+    if path.endswith("/_dash-layout"):
+        return "layout"
+    if path.startswith(("/assets/", "/_dash-component-suites/")):
+        return "asset"
+    if path.startswith(("/export/", "/bulletins/download/", "/admin/")):
+        return "download"
+    if path in ("/healthz", "/readyz", "/metrics"):
+        return "ops"
+    return "page"
+
+
+def _registry() -> CollectorRegistry:
+    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return registry
+    return DEFAULT_REGISTRY
+
+
+def install(server: Flask, settings: Settings, store: Store) -> None:
+    @server.before_request
+    def started():
+        g.started = time.perf_counter()
+
+    @server.after_request
+    def counted(response: Response) -> Response:
+        if "started" in g:
+            kind = kind_of(request.path)
+            m = metrics()
+            m["requests"].labels(kind, str(response.status_code)).inc()
+            m["latency"].labels(kind).observe(time.perf_counter() - g.started)
+        return response
+
+    @server.route("/healthz", endpoint="healthz")
+    def healthz():
+        return Response("ok\n", mimetype="text/plain")
+
+    @server.route("/readyz", endpoint="readyz")
+    def readyz():
+        checks = {"store": store.ping(), "cache": cache.current().ping()}
+        try:
+            with closing(connect(settings.state_db_path)) as conn:
+                conn.execute("SELECT 1").fetchone()
+            checks["state"] = True
+        except Exception:
+            checks["state"] = False
+        ready = all(checks.values())
+        return Response(
+            "".join(f"{k} {'ok' if v else 'down'}\n" for k, v in checks.items()),
+            status=200 if ready else 503,
+            mimetype="text/plain",
+        )
+
+    @server.route("/metrics", endpoint="metrics")
+    def prometheus():
+        return Response(generate_latest(_registry()), mimetype=CONTENT_TYPE_LATEST)
