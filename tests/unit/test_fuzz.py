@@ -1,0 +1,137 @@
+"""Every parameter the server accepts, fuzzed (hypothesis): page addresses and their queries,
+the layout's Referer, callback inputs, the export and download names, the sign-in form. No
+answer is a 500 and none carries a traceback to the client."""
+
+import re
+from contextlib import closing
+from urllib.parse import quote
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import TEST_PASSWORD, TEST_SECRET
+from wall import auth, ids
+from wall.app import create_app
+from wall.settings import Settings
+from wall.state.db import connect
+
+FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+paths = st.one_of(
+    st.sampled_from(["/node/city-meizhou", "/node/", "/province", "/prd", "/compare", "/alerts",
+                     "/bulletins", "/admin", "/node/../admin", "//evil", "/node/%00"]),
+    text.map(lambda t: "/" + t),
+)  # fmt: skip
+keys = st.sampled_from(["asof", "range", "from", "to", "field", "nodes", "screen", "x"])
+values = st.one_of(
+    text,
+    st.sampled_from(
+        ["2020-06-30", "9999-99-99", "custom", "24h", "-1", "1e999", "city-meizhou,,,"]
+    ),
+)
+queries = st.dictionaries(keys, values, max_size=4).map(
+    lambda d: "&".join(f"{quote(k)}={quote(v)}" for k, v in d.items())
+)
+
+
+@pytest.fixture(scope="module")
+def admin(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("fuzz")
+    s = Settings(data_dir=tmp, store_url=f"sqlite:///{tmp}/m.db", secret_key=TEST_SECRET)
+    with closing(connect(s.state_db_path)) as conn:
+        auth.add_user(conn, "fuzzer", "admin", TEST_PASSWORD)
+    app = create_app(s)
+    client = app.server.test_client()
+    form = client.get("/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)[1]
+    client.post("/login", data={"name": "fuzzer", "password": TEST_PASSWORD, "csrf_token": csrf})
+    return app, client
+
+
+def _sane(r) -> None:
+    body = r.get_data(as_text=True)
+    assert r.status_code < 500, body[:300]
+    assert "Traceback" not in body and 'File "' not in body
+
+
+@FUZZ
+@given(path=paths, query=queries)
+def test_pages_and_layouts(admin, path, query):
+    _, client = admin
+    url = quote(path, safe="/%") + (f"?{query}" if query else "")
+    _sane(client.get(url))
+    _sane(client.get("/_dash-layout", headers={"Referer": f"http://localhost{url}"}))
+
+
+@FUZZ
+@given(path=paths, query=queries)
+def test_page_callback_inputs(admin, path, query):
+    app, client = admin
+    key = next(
+        k
+        for k, cb in app.callback_map.items()
+        if cb.get("callback") and cb["callback"].__name__ == "page_body"
+    )
+    body = {"output": key, "outputs": {"id": ids.PAGE_BODY, "property": "children"},
+            "inputs": [{"id": ids.URL, "property": "pathname", "value": path},
+                       {"id": ids.URL, "property": "search", "value": "?" + query}],
+            "changedPropIds": [f"{ids.URL}.pathname"], "state": []}  # fmt: skip
+    csrf = client.get_cookie("_csrf_token").value
+    _sane(client.post("/_dash-update-component", json=body, headers={"X-CSRFToken": csrf}))
+
+
+@FUZZ
+@given(screen=text, search=queries, trigger=st.one_of(st.none(), st.integers(), text))
+def test_refresh_callback_inputs(admin, screen, search, trigger):
+    app, client = admin
+    key = next(
+        k
+        for k, cb in app.callback_map.items()
+        if cb.get("callback") and cb["callback"].__name__ == "refresh"
+    )
+    body = {"output": key, "outputs": [[], [], {"id": ids.BANNER, "property": "children"},
+                                       {"id": ids.ASOF, "property": "children"}, {"id": ids.DONE, "property": "data"}],
+            "inputs": [{"id": ids.TRIGGER, "property": "data", "value": trigger},
+                       {"id": ids.SCREEN, "property": "data", "value": screen},
+                       {"id": ids.URL, "property": "search", "value": "?" + search}],
+            "changedPropIds": [f"{ids.TRIGGER}.data"], "state": []}  # fmt: skip
+    csrf = client.get_cookie("_csrf_token").value
+    _sane(client.post("/_dash-update-component", json=body, headers={"X-CSRFToken": csrf}))
+
+
+@FUZZ
+@given(
+    period=text, formats=st.lists(st.sampled_from(["xlsx", "odt", "", "../x", "html"]), max_size=3)
+)
+def test_bulletin_form(admin, period, formats):
+    app, client = admin
+    key = next(
+        k
+        for k, cb in app.callback_map.items()
+        if cb.get("callback") and cb["callback"].__name__ == "make_bulletin"
+    )
+    body = {"output": key, "outputs": {"id": ids.PAGE_BODY, "property": "children"},
+            "inputs": [{"id": "bulletin-make", "property": "n_clicks", "value": 1}], "changedPropIds": ["bulletin-make.n_clicks"],
+            "state": [{"id": "bulletin-period", "property": "value", "value": period},
+                      {"id": "bulletin-formats", "property": "value", "value": formats}]}  # fmt: skip
+    csrf = client.get_cookie("_csrf_token").value
+    _sane(client.post("/_dash-update-component", json=body, headers={"X-CSRFToken": csrf}))
+
+
+@FUZZ
+@given(fmt=text, query=queries, name=text)
+def test_exports_and_downloads(admin, fmt, query, name):
+    _, client = admin
+    _sane(client.get(f"/export/ranking.{quote(fmt)}?{query}"))
+    _sane(client.get(f"/bulletins/download/{quote(name, safe='')}"))
+
+
+@FUZZ
+@given(name=text, password=text, token=text)
+def test_sign_in_form_and_token(admin, name, password, token):
+    app, _ = admin
+    fresh = app.server.test_client()
+    _sane(fresh.post("/login", data={"name": name, "password": password, "csrf_token": token}))
+    _sane(fresh.get(f"/login/token/{quote(token, safe='')}"))
+    _sane(fresh.get(f"/login?next={quote(name)}"))
