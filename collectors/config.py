@@ -78,3 +78,34 @@ def load_sources(path: str | Path, plan: Plan | None = None) -> SourcesFile:
     if problems:
         raise ConfigError(problems)
     return sources
+
+
+def shard_of(node_id: str, count: int) -> int:
+    """The shard (1..count) a node belongs to: a stable hash of its id, the same in every
+    process and on every host."""
+    import zlib
+
+    return zlib.crc32(node_id.encode("utf-8")) % count + 1
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """ "K/N" → (K, N), 1 ≤ K ≤ N."""
+    try:
+        k, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise ValueError(f"shard must be K/N, e.g. 1/2: {text!r}") from None
+    if not 1 <= k <= n:
+        raise ValueError(f"shard {text!r}: K must be between 1 and N")
+    return k, n
+
+
+def shard_sources(sources: list[Source], index: int, count: int) -> list[Source]:
+    """The part of the sources one of `count` collector processes pulls: every source keeps
+    only the nodes of shard `index` (a source feeding nodes of several shards is pulled by
+    each, for its own nodes), so no node is collected twice and none is missed."""
+    out = []
+    for s in sources:
+        mine = [n for n in s.nodes if shard_of(n, count) == index]
+        if mine:
+            out.append(s.model_copy(update={"nodes": mine}))
+    return out

@@ -122,10 +122,15 @@ class Runner:
         self.flush_every_s = flush_every_s
         self.retention_every_s = retention_every_s
         self.paused = False
+        self.last: dict[str, Attempt] = {}  # each source's latest attempt (for /metrics)
+        self.outcomes: dict[tuple[str, bool], int] = {}
 
     def _attempt(self, name: str) -> Attempt:
         attempt = collect_with_retries(self.collectors[name], self.retries, self.backoff_s)
         now = datetime.now(UTC)
+        self.last[name] = attempt
+        key = (name, attempt.ok)
+        self.outcomes[key] = self.outcomes.get(key, 0) + 1
         with self._write_lock:
             try:
                 # buffered: one write per flush period, not one per source (rollups, HTTP)

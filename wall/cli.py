@@ -349,6 +349,14 @@ def collect_cmd(
     ] = None,
     node: Annotated[list[str] | None, typer.Option("--node", help="Node id(s) it feeds.")] = None,
     timeout_s: Annotated[float, typer.Option(help="Try one source: its timeout.")] = 10.0,
+    shard: Annotated[
+        str | None,
+        typer.Option(help="K/N: pull only the nodes of shard K of N (one process per shard)."),
+    ] = None,
+    ops_port: Annotated[
+        int | None, typer.Option(help="Serve /healthz, /readyz and /metrics on this port.")
+    ] = None,
+    ops_host: Annotated[str, typer.Option(help="Interface of the ops port.")] = "127.0.0.1",
     store: StoreOption = None,
     data_dir: DataDirOption = None,
     plan: PlanOption = None,
@@ -379,6 +387,14 @@ def collect_cmd(
             _fail(str(exc))
     else:
         _fail("give --sources FILE, or one source with --type/--url/--mapping/--node")
+    if shard:
+        from collectors.config import parse_shard, shard_sources
+
+        try:
+            chosen = shard_sources(chosen, *parse_shard(shard))
+        except ValueError as exc:
+            _fail(f"collect: {exc}")
+        typer.echo(f"shard {shard}: {sum(len(s.nodes) for s in chosen)} node feeds", err=True)
     writer = BufferedWriter(
         _store(settings), Spool(settings.spool_path, settings.spool_limit_bytes)
     )
@@ -405,6 +421,10 @@ def collect_cmd(
             typer.echo(f"store: {writer.last_error} (spooled to {settings.spool_path})", err=True)
         raise typer.Exit(0 if all(a.ok for a in attempts) else 1)
     signal.signal(signal.SIGTERM, lambda *_: runner.stop())
+    if ops_port is not None:
+        from collectors.ops import OpsServer
+
+        OpsServer(runner, ops_host, ops_port).start()
     try:
         runner.run()
     except KeyboardInterrupt:

@@ -123,6 +123,11 @@ class BufferedWriter:
         self._paused = False
 
     @property
+    def buffered(self) -> int:
+        """Samples held for the next write."""
+        return self._buffered
+
+    @property
     def paused(self) -> bool:
         """True from a SpoolFull until the store takes everything again: collectors wait."""
         return self._paused or self.spool.stats().full
