@@ -660,3 +660,25 @@ def tokens_list(data_dir: DataDirOption = None) -> None:
     with _state(data_dir) as conn:
         for row in auth.list_tokens(conn):
             typer.echo("\t".join("" if x is None else str(x) for x in row))
+
+
+@app.command("schedule-bulletins")
+def schedule_bulletins(
+    every_s: Annotated[float, typer.Option(help="Seconds between checks.")] = 3600.0,
+    store: StoreOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Write each finished month's and quarter's bulletin into the archive, once (run this in
+    one process of the deployment, never in the wall's workers). SIGTERM stops."""
+    import signal
+    import threading
+
+    from wall import bulletin_schedule
+
+    settings = settings_mod.from_env(data_dir=data_dir, store_url=store)
+    bulletin_schedule.start(settings, _store(settings), every_s)
+    typer.echo(f"bulletins of finished months and quarters go to {settings.bulletin_path}")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with contextlib.suppress(KeyboardInterrupt):
+        stop.wait()

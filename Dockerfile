@@ -1,0 +1,20 @@
+# The wall, its collectors and its bulletin scheduler: one image, the command chooses.
+# Build from a mirror inside the government network (no internet at run time: every asset,
+# font and map is in the image).
+FROM python:3.11-slim-bookworm
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libreoffice-writer-nogui fonts-noto-cjk poppler-utils \
+ && rm -rf /var/lib/apt/lists/*
+RUN useradd --system --create-home --home-dir /var/lib/gdwall gdwall
+WORKDIR /opt/gdwall
+COPY pyproject.toml README.md ./
+COPY wall ./wall
+COPY collectors ./collectors
+COPY geo ./geo
+COPY layouts ./layouts
+COPY assets ./assets
+RUN pip install --no-cache-dir -e .
+USER gdwall
+ENV GDWALL_DATA_DIR=/var/lib/gdwall HOME=/var/lib/gdwall
+EXPOSE 8050 9108
+CMD ["gdwall", "serve", "--host", "0.0.0.0", "--port", "8050"]
