@@ -20,7 +20,7 @@ import dash
 import numpy as np
 from dash import ALL, ClientsideFunction, Input, Output, State, dcc, html
 
-from wall import access, alertlog, auth, cache, health, ids
+from wall import access, alertlog, auth, cache, health, ids, logs
 from wall.chinatime import CHINA, format_cn_date, now_utc
 from wall.layouts import TILE_KINDS, Layouts, LayoutSource, PanelKind, Screen
 from wall.pages import admin as admin_page
@@ -637,6 +637,7 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
         prevent_initial_call=True,
     )
 
+    logs.install(app.server)
     health.install(app.server, settings, store)
     access.install(
         app.server,

@@ -20,6 +20,25 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _logging(ctx: typer.Context) -> None:
+    """Logs as JSON lines (GDWALL_LOG_FORMAT=text for plain); the demo's console stays quiet."""
+    import logging
+
+    from wall import logs
+
+    try:
+        fmt = settings_mod.from_env().log_format
+    except ValueError:
+        fmt = "json"  # the command itself reports the bad setting
+    if ctx.invoked_subcommand == "demo":
+        logs.configure("text", logging.WARNING)
+    else:
+        logs.configure(fmt)
+
+
 progress_app = typer.Typer(help="Record and list actual progress against the plan.")
 app.add_typer(progress_app, name="progress")
 

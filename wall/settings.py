@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import get_args
+from typing import Literal, get_args
 
 from pydantic import BaseModel, Field
 
@@ -38,6 +38,9 @@ class Settings(BaseModel):
         None, description="Signs session cookies (or _FILE); required outside demo mode."
     )
     secret_key_file: Path | None = None
+    log_format: Literal["json", "text"] = Field(
+        "json", description="Logs as JSON lines (with request ids) or as plain text."
+    )
     cookie_secure: bool | None = Field(
         None, description="Secure cookies: true, false, or empty for 'when the request is HTTPS'."
     )
