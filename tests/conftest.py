@@ -184,9 +184,10 @@ def quick_layouts(folder: Path, refresh_s: float = 1, dwell_s: float = 4) -> Pat
 
 
 def _wall_process(
-    tmp_path, *args: str, env_extra: dict | None = None
+    tmp_path, *args: str, env_extra: dict | None = None, procs: list | None = None
 ) -> Iterator[tuple[str, Path]]:
-    """`gdwall <args>` running as its own process; yields (base URL, data dir)."""
+    """`gdwall <args>` running as its own process; yields (base URL, data dir). procs, if
+    given, receives the process (fault tests signal it)."""
     port = harness.free_port()
     data = tmp_path / "data"
     log = tmp_path / "wall.log"
@@ -202,6 +203,8 @@ def _wall_process(
     argv = [sys.executable, "-m", "wall.cli", *args, "--port", str(port), "--data-dir", str(data)]
     with open(log, "wb") as out:
         proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
+    if procs is not None:
+        procs.append(proc)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_http(url + "/healthz", proc, log, timeout=120)

@@ -53,7 +53,9 @@ def banner(state: WallState, layout_error: Exception | None):
     layout file changed on disk and was refused."""
     items = []
     if state.store_error:
-        items.append(f"⚠ 数据存储不可用：{state.store_error[:120]}")
+        shown = [h.time for h in state.health.values() if h.time is not None]
+        last = f" · 显示 {max(shown).astimezone(CHINA):%m-%d %H:%M} 的数据" if shown else ""
+        items.append(f"⚠ 数据存储不可用{last}：{state.store_error[:120]}")
     elif (
         not state.replay
         and state.health

@@ -125,6 +125,11 @@ def settings_now(settings: Settings) -> datetime:
     return cache.bucket(now_utc(), settings.cache_bucket_s)
 
 
+# the last live overview read in this process: shown (stale, with a banner) while the store
+# is away, so the wall never goes blank because a server hiccuped
+_LAST_GOOD: dict = {}
+
+
 def wall_state(
     settings: Settings,
     store: Store,
@@ -156,8 +161,18 @@ def wall_state(
         def reached(target_id: str, when: datetime):
             return queries.target_reached_at(store, plan, plan.target(target_id), when)
 
-    except StoreError as exc:  # keep showing the plan and progress; say the data is away
-        error = str(exc)
+        if scope is None and not replay:
+            _LAST_GOOD[store.cache_name] = dict(figures=figures, health=health, node_figs=node_figs,
+                                                security=security, before=node_figs_before)  # fmt: skip
+    except StoreError as exc:  # keep showing the plan, progress and the last data read,
+        error = str(exc)  # every node marked stale, with a banner saying the store is away
+        last = _LAST_GOOD.get(store.cache_name)
+        if scope is None and not replay and last:
+            figures, node_figs = last["figures"], last["node_figs"]
+            security, node_figs_before = last["security"], last["before"]
+            health = {n: dataclasses.replace(h, health="stale") if h.health != "none" else h
+                      for n, h in last["health"].items()}  # fmt: skip
+            reached = None
     wanted = (lambda m: concerns(m, scope, plan)) if scope is not None else None
     ov = build_overview(plan, progress, asof, figures, reached, wanted)
     states = {v.node.id: v.state for v in ov.nodes}
