@@ -1,7 +1,7 @@
 """Wall benchmark: server time of a full refresh, the page in Chromium, fifty screens at once.
 
     .venv/bin/python -m benchmarks.wall_bench [--skip-influx] [--sections refresh,browser,load]
-                                              [--load-s 120] [--screens 50]
+                                              [--load-s 300] [--screens 50]
 
 The data set is the simulated province's history since 2019 (the demo's backfill, with its
 progress events) plus the store benchmark's usage set (30 more nodes: 30 days at one minute
@@ -15,8 +15,11 @@ to now on later runs. Prints figures and ratios; asserts nothing about time.
 - browser: headless Chromium at 1920×1080 against `gdwall serve` (gunicorn): navigation until
   the map's 21 cities and all eight tiles are drawn, bytes on the wire and requests, with an
   empty browser cache (cold) and a reload (warm).
-- load: N screens each posting the refresh every 5 s (random phase) for the given time, with
-  the in-process cache and with Redis: latency p50/p99, errors.
+- load: N screens (each signed in by its own kiosk token) posting the refresh every 5 s and
+  ten operators (signed in by the form) opening a node, alert, province or compare page every
+  10 s, at random phases, for the given time (default five minutes): requests per second,
+  p50/p99 per kind, errors, and the wall's memory (master + workers) over time; then the same
+  with Redis as the cache, stopped halfway.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from collectors.simulator.backfill import backfill
 from collectors.simulator.model import Province
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT
 from tests.harness import servers as harness
-from wall import cache, ids
+from wall import auth, cache, ids
 from wall.layouts import Layouts, LayoutSource, PanelKind
 from wall.plan.loader import cached_plan
 from wall.progress import add_event
@@ -51,6 +54,9 @@ from wall.state.db import connect
 from wall.store import open_store
 
 SINCE = datetime(2019, 1, 1, tzinfo=UTC)
+SECRET = "benchmark-only-secret-key-" + "b" * 32
+PASSWORD = "Bench-pass-2026"
+OPERATORS = [f"bench-op{i}" for i in range(10)]
 REBUILD_AFTER = timedelta(days=1)  # older data sets are built again rather than topped up
 SCREEN = "overview"
 
@@ -61,7 +67,7 @@ SCREEN = "overview"
 def prepare(name: str, store_url: str, data_dir: Path) -> Settings:
     """The wall's settings over a built data set (building or topping it up first)."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    settings = Settings(data_dir=data_dir, store_url=store_url, cache_bucket_s=5)
+    settings = Settings(data_dir=data_dir, store_url=store_url, cache_bucket_s=5, secret_key=SECRET)
     plan = cached_plan(settings.plan_path)
     province = Province(plan)
     store = open_store(store_url)
@@ -83,7 +89,37 @@ def prepare(name: str, store_url: str, data_dir: Path) -> Settings:
         print(f"{name}: topped up {lines:,} lines in {time.perf_counter() - t:.0f} s")
     marker.write_text(now.isoformat())
     store.close()
+    with closing(connect(settings.state_db_path)) as conn:  # who the sessions sign in as
+        have = {name for name, *_ in auth.list_users(conn)}
+        for user in ["bench-admin", *OPERATORS]:
+            if user not in have:
+                auth.add_user(
+                    conn, user, "admin" if user == "bench-admin" else "operator", PASSWORD
+                )
     return settings
+
+
+def screen_token(settings: Settings) -> str:
+    with closing(connect(settings.state_db_path)) as conn:
+        return auth.create_token(conn, "benchmark screen", "benchmark")[1]
+
+
+def sign_in(client, name: str = "bench-admin") -> dict:
+    """Sign a Flask test client or httpx client in; return the CSRF header its posts need."""
+    import re
+
+    form = client.get("/login")
+    text = form.get_data(as_text=True) if hasattr(form, "get_data") else form.text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', text)[1]
+    answer = client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": csrf})
+    assert answer.status_code == 302, answer.status_code
+    return {"X-CSRFToken": csrf_cookie(client)}
+
+
+def csrf_cookie(client) -> str:
+    if hasattr(client, "get_cookie"):
+        return client.get_cookie("_csrf_token").value
+    return client.cookies.get("_csrf_token")
 
 
 # -- the refresh the browser posts --------------------------------------------------------------
@@ -146,10 +182,11 @@ def refresh_section(name: str, settings: Settings) -> None:
     app = create_app(settings, store=recorder)
     layouts = LayoutSource(settings.layouts_dir).get()
     client = app.server.test_client()
+    headers = sign_in(client)
     body = refresh_body(app, layouts, SCREEN, 1.0)
 
     def post() -> int:
-        r = client.post("/_dash-update-component", json=body)
+        r = client.post("/_dash-update-component", json=body, headers=headers)
         assert r.status_code == 200, r.status_code
         assert "tile-vcpu" in r.get_data(as_text=True)
         return len(r.get_data())
@@ -212,6 +249,7 @@ def node_section(name: str, settings: Settings) -> None:
 
     app = create_app(settings)
     client = app.server.test_client()
+    sign_in(client)
     for label, query in (("24 h", ""), ("30 days", "?range=30d")):
         page = f"http://wall/node/{NODE}{query}"
 
@@ -239,21 +277,24 @@ NODE_DRAWN = """() => ['util', 'net', 'hosts'].every(c =>
 
 def serve(settings: Settings, env_extra: dict[str, str] | None = None, workers: int = 2):
     port = harness.free_port()
-    env = {**os.environ, "GDWALL_CACHE_BUCKET_S": str(settings.cache_bucket_s), **(env_extra or {})}
+    env = {**os.environ, "GDWALL_CACHE_BUCKET_S": str(settings.cache_bucket_s),
+           "GDWALL_SECRET_KEY": SECRET, "GDWALL_LOG_FORMAT": "text", **(env_extra or {})}  # fmt: skip
     env["GDWALL_STORE_URL"] = settings.store_url or ""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "wall.cli", "serve", "--port", str(port), "--workers",
-         str(workers), "--data-dir", str(settings.data_dir)],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
+    log = CACHE / "wall-serve.log"  # a file, never a pipe nobody reads (a full one blocks)
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "wall.cli", "serve", "--port", str(port), "--workers",
+             str(workers), "--data-dir", str(settings.data_dir)],
+            env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         with suppress(httpx.HTTPError):
-            if httpx.get(url + "/", timeout=2).status_code == 200:
+            if httpx.get(url + "/healthz", timeout=2).status_code == 200:
                 return proc, url
         if proc.poll() is not None:
-            raise RuntimeError(proc.stderr.read().decode()[-2000:])
+            raise RuntimeError(log.read_text()[-2000:])
         time.sleep(0.3)
     proc.kill()
     raise RuntimeError("the wall did not answer within 60 s")
@@ -269,8 +310,10 @@ def browser_section(settings: Settings, what: str, path: str, drawn: str, goals:
     proc, url = serve(settings)
     # the server's own cold start is measured apart (refresh and node sections): warm every
     # worker's caches first, so these figures are the browser's
-    for _ in range(8):
-        httpx.get(f"{url}/_dash-layout", headers={"Referer": f"{url}{path}"}, timeout=60)
+    with httpx.Client(base_url=url, timeout=60) as warmer:
+        sign_in(warmer)
+        for _ in range(8):
+            warmer.get("/_dash-layout", headers={"Referer": f"{url}{path}"})
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(
@@ -278,8 +321,17 @@ def browser_section(settings: Settings, what: str, path: str, drawn: str, goals:
             )
             cold, warm, later = [], [], []
             for _ in range(5):
-                context = browser.new_context(viewport={"width": 1920, "height": 1080})
+                # bypass_csp: wait_for_function compiles its predicate with eval, which the
+                # wall's CSP refuses (tests/browser/test_security.py draws it under the CSP)
+                context = browser.new_context(
+                    viewport={"width": 1920, "height": 1080}, bypass_csp=True
+                )
                 page = context.new_page()
+                page.goto(f"{url}/login")
+                page.fill("#name", "bench-admin")
+                page.fill("#password", PASSWORD)
+                page.click("#login-submit")
+                page.wait_for_url(f"{url}/")
                 cdp = context.new_cdp_session(page)
                 cdp.send("Network.enable")
                 got: dict[str, float] = {}
@@ -317,65 +369,144 @@ def browser_section(settings: Settings, what: str, path: str, drawn: str, goals:
         )
 
 
-# -- fifty screens ------------------------------------------------------------------------------
+# -- screens and operators under load ----------------------------------------------------------
+
+OPERATOR_PAGES = [f"/node/{n}" for n in ("city-meizhou", "city-shantou", "city-heyuan", "prov-dongyong")] + [
+    "/alerts", "/province", "/compare?field=cpu_util"]  # fmt: skip
 
 
-async def screens_load(
-    url: str, body: dict, screens: int, period_s: float, duration_s: float
-) -> tuple[list[float], list[str]]:
-    latencies: list[float] = []
-    errors: list[str] = []
-    stop = time.monotonic() + duration_s
-    limits = httpx.Limits(max_connections=screens)
+def _rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children (gunicorn's master and workers)."""
+    total = 0
+    pids = [pid] + [
+        int(e.name) for e in Path("/proc").iterdir()
+        if e.name.isdigit() and _parent(e) == pid
+    ]  # fmt: skip
+    for p in pids:
+        with suppress(OSError):
+            for line in (Path("/proc") / str(p) / "status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+    return total / 1024
 
-    async def screen(client: httpx.AsyncClient, n: int) -> None:
-        await asyncio.sleep(random.uniform(0, period_s))
+
+def _parent(entry: Path) -> int | None:
+    try:
+        return int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+async def sessions_load(url: str, body: dict, tokens: list[str], duration_s: float,
+                        on_half=None, pid: int | None = None) -> dict:  # fmt: skip
+    """Screens refreshing every 5 s (each signed in by its own token) and operators opening a
+    page every 10 s (signed in by the form), at random phases, for duration_s."""
+    import re
+
+    out = {"screen": [], "operator": [], "errors": [], "rss": []}
+    t0 = time.monotonic()
+    stop = t0 + duration_s
+
+    async def screen(token: str) -> None:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+            await client.get(f"/login/token/{token}")
+            headers = {"X-CSRFToken": client.cookies.get("_csrf_token")}
+            await asyncio.sleep(random.uniform(0, 5))
+            while time.monotonic() < stop:
+                t = time.perf_counter()
+                payload = {
+                    **body,
+                    "inputs": [{**body["inputs"][0], "value": t}, *body["inputs"][1:]],
+                }
+                try:
+                    r = await client.post("/_dash-update-component", json=payload, headers=headers)
+                    if r.status_code != 200 or b"tile-vcpu" not in r.content:
+                        out["errors"].append(f"screen HTTP {r.status_code}")
+                except httpx.HTTPError as exc:
+                    out["errors"].append(type(exc).__name__)
+                took = time.perf_counter() - t
+                out["screen"].append((time.monotonic() - t0, took))
+                await asyncio.sleep(max(0.0, 5.0 - took))
+
+    async def operator(name: str) -> None:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+            form = (await client.get("/login")).text
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)[1]
+            await client.post(
+                "/login", data={"name": name, "password": PASSWORD, "csrf_token": csrf}
+            )
+            await asyncio.sleep(random.uniform(0, 10))
+            while time.monotonic() < stop:
+                page = random.choice(OPERATOR_PAGES)
+                t = time.perf_counter()
+                try:
+                    index = await client.get(page)
+                    layout = await client.get("/_dash-layout", headers={"Referer": f"{url}{page}"})
+                    if index.status_code != 200 or layout.status_code != 200:
+                        out["errors"].append(
+                            f"operator HTTP {index.status_code}/{layout.status_code}"
+                        )
+                except httpx.HTTPError as exc:
+                    out["errors"].append(type(exc).__name__)
+                took = time.perf_counter() - t
+                out["operator"].append((time.monotonic() - t0, took))
+                await asyncio.sleep(max(0.0, 10.0 - took))
+
+    async def watch() -> None:
+        halved = False
         while time.monotonic() < stop:
-            t = time.perf_counter()
-            payload = {**body, "inputs": [{**body["inputs"][0], "value": t}, *body["inputs"][1:]]}
-            try:
-                r = await client.post("/_dash-update-component", json=payload)
-                if r.status_code != 200 or b"tile-vcpu" not in r.content:
-                    errors.append(f"HTTP {r.status_code}")
-            except httpx.HTTPError as exc:
-                errors.append(type(exc).__name__)
-            took = time.perf_counter() - t
-            latencies.append(took)
-            await asyncio.sleep(max(0.0, period_s - took))
+            if pid is not None:
+                out["rss"].append((time.monotonic() - t0, _rss_mb(pid)))
+            if on_half is not None and not halved and time.monotonic() - t0 > duration_s / 2:
+                halved = True
+                on_half()
+            await asyncio.sleep(5)
 
-    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
-        await asyncio.gather(*(screen(client, n) for n in range(screens)))
-    return latencies, errors
+    await asyncio.gather(watch(), *(screen(t) for t in tokens), *(operator(n) for n in OPERATORS))
+    return out
 
 
-def load_section(settings: Settings, screens: int, duration_s: float, redis_url: str | None):
+def load_section(settings: Settings, screens: int, duration_s: float, redis=None) -> None:
+    """Screens and operators for duration_s; with Redis, Redis is stopped halfway."""
     from wall.app import create_app
 
-    env = {"GDWALL_REDIS_URL": redis_url} if redis_url else {}
+    env = {"GDWALL_REDIS_URL": redis.url} if redis else {}
     proc, url = serve(settings, env)
     try:
         app = create_app(settings)  # only to name the callback and its components
         body = refresh_body(app, LayoutSource(settings.layouts_dir).get(), SCREEN, 0)
         body = json.loads(json.dumps(body))
-        latencies, errors = asyncio.run(screens_load(url, body, screens, 5.0, duration_s))
+        tokens = [screen_token(settings) for _ in range(screens)]
+        result = asyncio.run(sessions_load(url, body, tokens, duration_s,
+                                           on_half=redis.stop if redis else None, pid=proc.pid))  # fmt: skip
     finally:
         proc.terminate()
         proc.wait(30)
-    q = statistics.quantiles(latencies, n=100)
-    label = "Redis" if redis_url else "in-process"
-    print(
-        f"{screens} screens every 5 s for {duration_s:.0f} s ({label} cache, gunicorn 2×4): "
-        f"{len(latencies)} refreshes, p50 {q[49] * 1000:.0f} ms, p99 {q[98] * 1000:.0f} ms, "
-        f"max {max(latencies) * 1000:.0f} ms, {len(errors)} errors (goal 0, p99 < 500 ms)"
-        + (f"  first: {errors[0]}" if errors else "")
-    )
+    label = "Redis, stopped halfway" if redis else "in-process cache"
+    total = len(result["screen"]) + len(result["operator"])
+    print(f"{screens} screens + {len(OPERATORS)} operators for {duration_s:.0f} s ({label}, gunicorn 2×4): "
+          f"{total} requests, {total / duration_s:.1f}/s, {len(result['errors'])} errors (goal 0)"
+          + (f"  first: {result['errors'][0]}" if result["errors"] else ""))  # fmt: skip
+    warm_up = min(60, duration_s / 4)  # the first minute fills every worker's caches
+    for kind in ("screen", "operator"):
+        for label, took in (("all", [x for _, x in result[kind]]),
+                            (f"after {warm_up:.0f} s", [x for t, x in result[kind] if t >= warm_up])):  # fmt: skip
+            q = statistics.quantiles(took, n=100)
+            print(f"  {kind:8} {label:12} {len(took):6} requests  p50 {q[49] * 1000:5.0f} ms  "
+                  f"p99 {q[98] * 1000:5.0f} ms  max {max(took) * 1000:5.0f} ms (goal p99 < 500 ms)")  # fmt: skip
+    rss = result["rss"]
+    if rss:
+        warm = [m for t, m in rss if t >= min(60, duration_s / 4)]
+        print(f"  memory (master + workers): start {rss[0][1]:.0f} MB, after warm-up {warm[0]:.0f} MB, "
+              f"peak {max(m for _, m in rss):.0f} MB, end {rss[-1][1]:.0f} MB "
+              f"(growth after warm-up {rss[-1][1] - warm[0]:+.0f} MB)")  # fmt: skip
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--skip-influx", action="store_true")
     parser.add_argument("--sections", default="refresh,node,browser,load")
-    parser.add_argument("--load-s", type=float, default=120)
+    parser.add_argument("--load-s", type=float, default=300)
     parser.add_argument("--screens", type=int, default=50)
     args = parser.parse_args()
     sections = set(args.sections.split(","))
@@ -411,10 +542,12 @@ def main() -> None:
             browser_section(embedded, "node page's 3 charts", f"/node/{NODE}", NODE_DRAWN,
                             ("< 1 s", "< 1 s"))  # fmt: skip
         if "load" in sections:
-            print(f"\n== {args.screens} screens refreshing (gunicorn, embedded store)")
+            print(
+                f"\n== {args.screens} screens and {len(OPERATORS)} operators (gunicorn, embedded store)"
+            )
             load_section(embedded, args.screens, args.load_s, None)
             redis = harness.redis(CACHE / "redis").start()
-            load_section(embedded, args.screens, args.load_s, redis.url)
+            load_section(embedded, args.screens, args.load_s, redis)
     finally:
         for server in (influx, redis):
             if server:

@@ -14,6 +14,7 @@ import hashlib
 import logging
 import pickle
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import ParamSpec, TypeVar
@@ -26,6 +27,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 _MISSING = object()
+DOWN_FOR_S = 5.0
 
 
 class QueryCache:
@@ -38,14 +40,36 @@ class QueryCache:
             self.kind, self.backend = "off", NullCache()
         elif redis_url:
             import redis
+            from redis.backoff import NoBackoff
+            from redis.retry import Retry
 
-            client = redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1)
+            # fail fast, never retry: a cache that is away must cost a refresh nothing
+            client = redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1,
+                                          retry=Retry(NoBackoff(), 0))  # fmt: skip
             self.backend = RedisCache(host=client, key_prefix="gdwall:", default_timeout=self.ttl_s)
         else:
             self.backend = SimpleCache(threshold=2000, default_timeout=self.ttl_s)
+        # while Redis is away, this process's own cache answers; Redis is tried again after
+        # DOWN_FOR_S (so a stopped Redis costs one failed call per worker per period, not one
+        # per query)
+        self.fallback = SimpleCache(threshold=2000, default_timeout=self.ttl_s)
+        self._down_until = 0.0
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
         self.hits = self.misses = self.errors = 0
+
+    def _active(self):
+        if self.kind == "redis" and time.monotonic() < self._down_until:
+            return self.fallback
+        return self.backend
+
+    def _failed(self, exc: Exception, what: str) -> None:
+        self.errors += 1
+        _count("error")
+        if self.kind == "redis" and time.monotonic() >= self._down_until:
+            self._down_until = time.monotonic() + DOWN_FOR_S
+            log.warning("query cache unavailable (%s): %s; this process's own cache answers "
+                        "for %g s", exc, what, DOWN_FOR_S)  # fmt: skip
 
     def _lock(self, key: str) -> threading.Lock:
         with self._guard:
@@ -55,20 +79,18 @@ class QueryCache:
 
     def _get(self, key: str):
         try:
-            value = self.backend.get(key)
+            value = self._active().get(key)
         except Exception as exc:  # redis down or a value that no longer unpickles
-            self.errors += 1
-            _count("error")
-            log.warning("query cache unavailable (%s): reading the store directly", exc)
+            self._failed(exc, "reading the store directly")
             return _MISSING
         return _MISSING if value is None else value
 
     def _set(self, key: str, value, ttl_s: float | None) -> None:
         try:
-            self.backend.set(key, value, timeout=int(ttl_s or self.ttl_s))
+            self._active().set(key, value, timeout=int(ttl_s or self.ttl_s))
         except Exception as exc:
-            self.errors += 1
-            log.warning("query cache unavailable (%s): answer not kept", exc)
+            self._failed(exc, "answer kept in this process")
+            self.fallback.set(key, value, timeout=int(ttl_s or self.ttl_s))
 
     def get_or_compute(self, key: str, compute: Callable[[], R], ttl_s: float | None = None) -> R:
         """The cached answer for key, computing it once per process when missing."""
@@ -99,6 +121,7 @@ class QueryCache:
             return False
 
     def clear(self) -> None:
+        self.fallback.clear()
         try:
             self.backend.clear()
         except Exception as exc:

@@ -89,6 +89,19 @@ def test_a_cache_that_is_down_costs_speed_not_answers():
     def answer(x):
         return x + 1
 
+    calls = []
+
+    @cache.cached()
+    def counted(x):
+        calls.append(x)
+        return x * 10
+
     assert answer(1) == 2
     assert cache.current().errors >= 1
+    # while Redis is away the process's own cache answers: computed once, not on every ask,
+    # and Redis is not asked again until DOWN_FOR_S has passed
+    errors = cache.current().errors
+    assert [counted(3), counted(3), counted(3)] == [30, 30, 30] and calls == [3]
+    assert cache.current().errors == errors
+    assert cache.current().ping() is False
     cache.configure(cache.QueryCache())
