@@ -113,6 +113,37 @@ def private_influxdb(tmp_path) -> Iterator[harness.Server]:
 
 
 @pytest.fixture(scope="session")
+def postgresql_server():
+    """A PostgreSQL of the test session's own (Debian's), on 127.0.0.1."""
+    import shutil
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(prefix="gdwall-pg-"))
+    try:
+        server = harness.postgresql(root).start(timeout=60)
+    except harness.MissingService as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def postgresql_url(postgresql_server) -> str:
+    """A fresh, empty database on the session's PostgreSQL: its URL."""
+    import uuid
+
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgresql_server.url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return postgresql_server.url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(scope="session")
 def browser():
     """A real headless Chromium (Debian's), driven by Playwright; never a downloaded browser."""
     if not Path(CHROMIUM).exists():

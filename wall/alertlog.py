@@ -7,10 +7,10 @@ The wall computes its alerts from the data each refresh; `sync` records what is 
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
+from wall.state.db import StateConnection
 from wall.wallstate import Alert
 
 MAX_NAME = 40
@@ -35,14 +35,13 @@ def _key(alert: Alert) -> str:
     return f"{alert.kind}:{alert.subject}"
 
 
-def sync(conn: sqlite3.Connection, alerts: list[Alert], now: datetime) -> None:
+def sync(conn: StateConnection, alerts: list[Alert], now: datetime) -> None:
     """Record the alerts active now: open new episodes, refresh the others, close the gone."""
     stamp = now.isoformat()
     active = {_key(a): a for a in alerts}
     # every wall worker records the same alerts: take the write lock before reading what is
     # open, so two of them never both open the same episode
-    conn.execute("BEGIN IMMEDIATE")
-    with conn:
+    with conn.locked():
         known = dict(conn.execute("SELECT key, id FROM alerts WHERE cleared_at IS NULL"))
         for key, a in active.items():
             if key in known:
@@ -61,7 +60,7 @@ def sync(conn: sqlite3.Connection, alerts: list[Alert], now: datetime) -> None:
                 conn.execute("UPDATE alerts SET cleared_at = ? WHERE id = ?", (stamp, row_id))
 
 
-def open_episodes(conn: sqlite3.Connection) -> dict[str, Episode]:
+def open_episodes(conn: StateConnection) -> dict[str, Episode]:
     """The open episodes by key (kind:subject)."""
     rows = conn.execute(
         "SELECT id, key, kind, subject, level, text, first_seen, last_seen, acked_by, acked_at,"
@@ -80,7 +79,7 @@ class AckError(ValueError):
 
 
 def acknowledge(
-    conn: sqlite3.Connection, episode_id: int, by: str, note: str, now: datetime
+    conn: StateConnection, episode_id: int, by: str, note: str, now: datetime
 ) -> Episode:
     """Acknowledge an open alert episode; AckError if the name is missing or it is gone."""
     by, note = (by or "").strip(), (note or "").strip()

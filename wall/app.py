@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import sqlite3
 from contextlib import closing
 from datetime import datetime
 from pathlib import Path
@@ -32,7 +31,7 @@ from wall.panels import gdmap, ops, tiles
 from wall.panels import plan as plan_panels
 from wall.plan.loader import cached_plan
 from wall.settings import Settings
-from wall.state.db import connect
+from wall.state.db import StateDatabaseError, connect
 from wall.store import Store, StoreError, store_from_settings
 from wall.wallstate import WallState, asof_for_search, settings_now, wall_state
 
@@ -214,7 +213,7 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
         try:
             with closing(connect(settings.state_db_path)) as conn:
                 auth.audit_config(conn, target, files)
-        except (sqlite3.Error, OSError) as exc:
+        except (StateDatabaseError, OSError) as exc:
             log.warning("configuration change not audited: %s", exc)
 
     def layouts_changed(directory: Path) -> None:
@@ -321,7 +320,7 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
                     alertlog.sync(conn, state.alerts, state.now)
                     synced["episodes"] = alertlog.open_episodes(conn)
                 synced["now"] = state.now
-            except sqlite3.Error as exc:  # bookkeeping must never cost the wall its refresh
+            except StateDatabaseError as exc:  # bookkeeping must never cost the wall its refresh
                 log.warning("alert log not updated: %s", exc)
                 return state
         return dataclasses.replace(state, episodes=synced["episodes"])

@@ -17,7 +17,6 @@ import csv
 import hashlib
 import io
 import secrets
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -26,6 +25,7 @@ from typing import Protocol
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from wall.chinatime import now_utc
+from wall.state.db import StateConnection, StateIntegrityError
 
 
 class Role(StrEnum):
@@ -72,7 +72,7 @@ def check_password(password: str, name: str = "") -> None:
         raise AuthError("密码过于简单（不得为常见密码或包含用户名）")
 
 
-def add_user(conn: sqlite3.Connection, name: str, role: Role | str, password: str) -> User:
+def add_user(conn: StateConnection, name: str, role: Role | str, password: str) -> User:
     name = (name or "").strip()
     if not name or len(name) > 40 or any(c in name for c in "<>\"'&/\\ "):
         raise AuthError("用户名须为 1–40 个字符，不含空格和 <>\"'&/\\")
@@ -83,16 +83,17 @@ def add_user(conn: sqlite3.Connection, name: str, role: Role | str, password: st
     check_password(password, name)
     try:
         with conn:
-            cur = conn.execute(
-                "INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
+            (user_id,) = conn.execute(
+                "INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)"
+                " RETURNING id",
                 (name, str(role), generate_password_hash(password), now_utc().isoformat()),
-            )
-    except sqlite3.IntegrityError:
+            ).fetchone()
+    except StateIntegrityError:
         raise AuthError(f"用户已存在：{name}") from None
-    return User(name, role, id=cur.lastrowid)
+    return User(name, role, id=user_id)
 
 
-def set_password(conn: sqlite3.Connection, name: str, password: str) -> None:
+def set_password(conn: StateConnection, name: str, password: str) -> None:
     check_password(password, name)
     with conn:
         cur = conn.execute(
@@ -103,7 +104,7 @@ def set_password(conn: sqlite3.Connection, name: str, password: str) -> None:
         raise AuthError(f"没有此用户：{name}")
 
 
-def disable_user(conn: sqlite3.Connection, name: str) -> None:
+def disable_user(conn: StateConnection, name: str) -> None:
     with conn:
         cur = conn.execute(
             "UPDATE users SET disabled_at = ? WHERE name = ? AND disabled_at IS NULL",
@@ -113,14 +114,14 @@ def disable_user(conn: sqlite3.Connection, name: str) -> None:
         raise AuthError(f"没有此用户或已停用：{name}")
 
 
-def list_users(conn: sqlite3.Connection) -> list[tuple[str, str, str, str | None]]:
+def list_users(conn: StateConnection) -> list[tuple[str, str, str, str | None]]:
     """(name, role, created_at, disabled_at) of every user."""
     return conn.execute(
         "SELECT name, role, created_at, disabled_at FROM users ORDER BY name"
     ).fetchall()
 
 
-def has_admin(conn: sqlite3.Connection) -> bool:
+def has_admin(conn: StateConnection) -> bool:
     row = conn.execute(
         "SELECT 1 FROM users WHERE role = 'admin' AND disabled_at IS NULL LIMIT 1"
     ).fetchone()
@@ -130,14 +131,14 @@ def has_admin(conn: sqlite3.Connection) -> bool:
 class Directory(Protocol):
     """Where names and passwords are verified (local now; LDAP or OIDC later)."""
 
-    def verify(self, conn: sqlite3.Connection, name: str, password: str) -> User | None: ...
+    def verify(self, conn: StateConnection, name: str, password: str) -> User | None: ...
 
 
 class LocalDirectory:
     # a hash to check against when the name is unknown, so both cases take as long
     _dummy = generate_password_hash("unknown-user-dummy-password")
 
-    def verify(self, conn: sqlite3.Connection, name: str, password: str) -> User | None:
+    def verify(self, conn: StateConnection, name: str, password: str) -> User | None:
         row = conn.execute(
             "SELECT id, name, role, password_hash FROM users WHERE name = ? AND disabled_at IS NULL",
             (name,),
@@ -150,7 +151,7 @@ class LocalDirectory:
         return User(row[1], Role(row[2]), id=row[0])
 
 
-def active_user(conn: sqlite3.Connection, kind: str, ident: int) -> User | None:
+def active_user(conn: StateConnection, kind: str, ident: int) -> User | None:
     """The user or token a session names, if it is still enabled / not revoked."""
     if kind == "token":
         row = conn.execute(
@@ -167,22 +168,22 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(conn: sqlite3.Connection, label: str, created_by: str) -> tuple[int, str]:
+def create_token(conn: StateConnection, label: str, created_by: str) -> tuple[int, str]:
     """A long random token for a kiosk screen (role screen); returned once, stored hashed."""
     label = (label or "").strip()
     if not label or len(label) > 60:
         raise AuthError("令牌须有 1–60 个字符的名称（哪块屏）")
     token = secrets.token_urlsafe(32)
     with conn:
-        cur = conn.execute(
+        (token_id,) = conn.execute(
             "INSERT INTO tokens (label, role, token_sha256, created_by, created_at)"
-            " VALUES (?, 'screen', ?, ?, ?)",
+            " VALUES (?, 'screen', ?, ?, ?) RETURNING id",
             (label, _digest(token), created_by, now_utc().isoformat()),
-        )
-    return cur.lastrowid, token
+        ).fetchone()
+    return token_id, token
 
 
-def token_user(conn: sqlite3.Connection, token: str) -> User | None:
+def token_user(conn: StateConnection, token: str) -> User | None:
     row = conn.execute(
         "SELECT id, label, role FROM tokens WHERE token_sha256 = ? AND revoked_at IS NULL",
         (_digest(token or ""),),
@@ -196,7 +197,7 @@ def token_user(conn: sqlite3.Connection, token: str) -> User | None:
     return User(f"token:{row[1]}", Role(row[2]), "token", row[0])
 
 
-def revoke_token(conn: sqlite3.Connection, token_id: int) -> str:
+def revoke_token(conn: StateConnection, token_id: int) -> str:
     with conn:
         row = conn.execute(
             "SELECT label FROM tokens WHERE id = ? AND revoked_at IS NULL", (token_id,)
@@ -209,7 +210,7 @@ def revoke_token(conn: sqlite3.Connection, token_id: int) -> str:
     return row[0]
 
 
-def list_tokens(conn: sqlite3.Connection) -> list[tuple]:
+def list_tokens(conn: StateConnection) -> list[tuple]:
     """(id, label, created_by, created_at, last_used_at, revoked_at) of every token."""
     return conn.execute(
         "SELECT id, label, created_by, created_at, last_used_at, revoked_at FROM tokens ORDER BY id"
@@ -231,7 +232,7 @@ ACTION_LABEL = {
 
 
 def audit(
-    conn: sqlite3.Connection,
+    conn: StateConnection,
     action: str,
     who: User | str | None = None,
     target: str | None = None,
@@ -249,7 +250,7 @@ def audit(
         )
 
 
-def audit_config(conn: sqlite3.Connection, target: str, files: list) -> bool:
+def audit_config(conn: StateConnection, target: str, files: list) -> bool:
     """Record a configuration file set (the registry, layouts and thresholds) when its content
     differs from the last recorded: each change is in the trail once, whichever process saw it
     first. Returns whether it was recorded."""
@@ -257,8 +258,7 @@ def audit_config(conn: sqlite3.Connection, target: str, files: list) -> bool:
     for path in sorted(files, key=str):
         digest.update(str(path.name).encode() + b"\0" + path.read_bytes() + b"\0")
     detail = f"sha256={digest.hexdigest()[:16]}"
-    conn.execute("BEGIN IMMEDIATE")
-    with conn:
+    with conn.locked():
         last = conn.execute(
             "SELECT detail FROM audit WHERE action = 'config_change' AND target = ?"
             " ORDER BY id DESC LIMIT 1",
@@ -274,7 +274,7 @@ def audit_config(conn: sqlite3.Connection, target: str, files: list) -> bool:
     return True
 
 
-def audit_entries(conn: sqlite3.Connection, limit: int | None = None) -> list[tuple]:
+def audit_entries(conn: StateConnection, limit: int | None = None) -> list[tuple]:
     """The newest first: (at, who, role, action, target, detail, remote)."""
     sql = "SELECT at, who, role, action, target, detail, remote FROM audit ORDER BY id DESC"
     if limit is not None:
@@ -282,7 +282,7 @@ def audit_entries(conn: sqlite3.Connection, limit: int | None = None) -> list[tu
     return conn.execute(sql).fetchall()
 
 
-def audit_csv(conn: sqlite3.Connection) -> bytes:
+def audit_csv(conn: StateConnection) -> bytes:
     """The whole log as CSV (UTF-8 with BOM, so Excel opens the Chinese right)."""
     out = io.StringIO()
     writer = csv.writer(out)
@@ -291,7 +291,7 @@ def audit_csv(conn: sqlite3.Connection) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def recent_failures(conn: sqlite3.Connection, name: str, remote: str | None) -> int:
+def recent_failures(conn: StateConnection, name: str, remote: str | None) -> int:
     """Failed sign-ins for this name or from this address within the window (the throttle)."""
     since = (now_utc() - FAILURE_WINDOW).isoformat()
     row = conn.execute(

@@ -8,7 +8,6 @@ versus actual, and neither is ever written into the other.
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,6 +15,7 @@ from enum import StrEnum
 
 from wall.chinatime import deadline_end, now_utc, on_time, utc
 from wall.plan.models import Milestone, Node, NodeState, Plan, Tier
+from wall.state.db import StateConnection
 
 
 class EventKind(StrEnum):
@@ -76,13 +76,14 @@ def validate_event(plan: Plan, event: ProgressEvent) -> None:
         raise ProgressError(f"{event.kind} takes no stage")
 
 
-def add_event(conn: sqlite3.Connection, plan: Plan, event: ProgressEvent) -> bool:
+def add_event(conn: StateConnection, plan: Plan, event: ProgressEvent) -> bool:
     """Record an event; return False if the identical event was already recorded."""
     validate_event(plan, event)
     with conn:
         cur = conn.execute(
-            "INSERT OR IGNORE INTO progress_events (kind, subject, stage, occurred_at, evidence,"
-            " recorded_by, recorded_at, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO progress_events (kind, subject, stage, occurred_at, evidence,"
+            " recorded_by, recorded_at, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
             (
                 event.kind.value,
                 event.subject,
@@ -97,7 +98,7 @@ def add_event(conn: sqlite3.Connection, plan: Plan, event: ProgressEvent) -> boo
     return cur.rowcount == 1
 
 
-def list_events(conn: sqlite3.Connection, subject: str | None = None) -> list[ProgressEvent]:
+def list_events(conn: StateConnection, subject: str | None = None) -> list[ProgressEvent]:
     """Return recorded events in time order, optionally for one subject."""
     sql = (
         "SELECT kind, subject, stage, occurred_at, evidence, recorded_by, origin"

@@ -20,7 +20,10 @@ ENV_PREFIX = "GDWALL_"
 class Settings(BaseModel):
     data_dir: Path = Field(Path("data"), description="Where the embedded store and state live.")
     plan_path: Path = Field(DEFAULT_PLAN_PATH, description="The plan registry YAML.")
-    state_db: Path | None = Field(None, description="State database; default data_dir/state.db.")
+    state_db: str | None = Field(
+        None,
+        description="State database: a file (default data_dir/state.db) or postgresql://user@host/db.",
+    )
     store_url: str | None = Field(
         None, description="Metric store URL (influxdb://user@host:8086/db, sqlite:///path.db)."
     )
@@ -66,8 +69,11 @@ class Settings(BaseModel):
     )
 
     @property
-    def state_db_path(self) -> Path:
-        return self.state_db or self.data_dir / "state.db"
+    def state_db_path(self) -> Path | str:
+        """The state database's file, or its PostgreSQL URL."""
+        if self.state_db and self.state_db.startswith(("postgresql://", "postgres://")):
+            return self.state_db
+        return Path(self.state_db) if self.state_db else self.data_dir / "state.db"
 
     @property
     def bulletin_path(self) -> Path:

@@ -236,6 +236,41 @@ def redis(root: Path) -> Server:
     )
 
 
+def postgresql(root: Path) -> Server:
+    """A throw-away PostgreSQL cluster (Debian's), trust authentication on 127.0.0.1 only, as
+    the `postgres` system user when run as root (PostgreSQL refuses to run as root)."""
+    import os
+    import pwd
+    import shutil
+
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    if not versions:
+        raise MissingService("PostgreSQL is not installed: apt-get install -y postgresql")
+    bindir = versions[-1].parent
+    root.mkdir(parents=True, exist_ok=True)
+    data = root / "pgdata"
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        user = pwd.getpwnam("postgres")
+        root.chmod(0o755)
+        shutil.chown(root, user.pw_uid, user.pw_gid)
+        as_user = ["runuser", "-u", "postgres", "--"]
+    if not data.exists():
+        subprocess.run(
+            [*as_user, str(bindir / "initdb"), "-D", str(data), "-U", "gdwall", "--auth=trust",
+             "-E", "UTF8", "--no-locale"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+    port = free_port()
+    return Server(
+        "postgresql",
+        f"postgresql://gdwall@127.0.0.1:{port}/postgres",
+        [*as_user, str(bindir / "postgres"), "-D", str(data), "-p", str(port), "-k", str(root),
+         "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off"],
+        root,
+    )  # fmt: skip
+
+
 @dataclass
 class Fleet:
     """The shared servers of one test run."""

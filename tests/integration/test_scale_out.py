@@ -94,3 +94,44 @@ def test_a_collector_reports_its_health_and_metrics(tmp_path):
     finally:
         ops.stop()
         runner.close()
+
+
+def test_two_wall_hosts_share_sessions_state_and_cache(tmp_path, postgresql_url, redis_url):
+    """Behind a load balancer without sticky sessions: signed in on one host, the next request
+    lands on the other; both keep state in one PostgreSQL and answers in one Redis."""
+    import re
+    from contextlib import ExitStack
+
+    import redis as redis_client
+
+    from tests.conftest import TEST_PASSWORD, TEST_SECRET, _wall_process
+    from wall import auth
+    from wall.state.db import connect
+
+    conn = connect(postgresql_url)
+    auth.add_user(conn, "lb-admin", "admin", TEST_PASSWORD)
+    conn.close()
+    env = {"GDWALL_STATE_DB": postgresql_url, "GDWALL_REDIS_URL": redis_url,
+           "GDWALL_SECRET_KEY": TEST_SECRET}  # fmt: skip
+    with ExitStack() as stack:
+        hosts = []
+        for name in ("a", "b"):
+            walls = _wall_process(tmp_path / name, "serve", "--store", f"sqlite:///{tmp_path}/m.db",
+                                  env_extra=env)  # fmt: skip
+            hosts.append(next(walls)[0])
+            stack.callback(walls.close)
+        a, b = hosts
+        client = stack.enter_context(httpx.Client(timeout=30))
+        form = client.get(f"{a}/login").text
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)[1]
+        signed = client.post(f"{a}/login", data={"name": "lb-admin", "password": TEST_PASSWORD,
+                                                 "csrf_token": csrf})  # fmt: skip
+        assert signed.status_code == 302
+        assert client.get(f"{b}/admin").status_code == 200  # the other host knows the session
+        assert client.get(f"{b}/_dash-layout", headers={"Referer": f"{b}/"}).status_code == 200
+        conn = connect(postgresql_url)
+        entries = auth.audit_entries(conn)
+        conn.close()
+        assert [e[3] for e in entries].count("login") == 1
+        assert {e[4] for e in entries if e[3] == "config_change"} == {"layouts", "plan"}  # once
+        assert redis_client.Redis.from_url(redis_url).keys("gdwall:*")  # answers shared

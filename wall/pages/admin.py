@@ -4,7 +4,6 @@ on the server, and every change is in the trail."""
 
 from __future__ import annotations
 
-import sqlite3
 from contextlib import closing
 from datetime import datetime
 from pathlib import Path
@@ -13,7 +12,7 @@ from dash import html
 
 from wall import auth
 from wall.chinatime import CHINA
-from wall.state.db import connect
+from wall.state.db import StateDatabaseError, connect
 
 SHOWN = 200
 
@@ -39,7 +38,7 @@ def admin_body(state_db: Path) -> list:
             users = auth.list_users(conn)
             tokens = auth.list_tokens(conn)
             entries = auth.audit_entries(conn, limit=SHOWN)
-        except sqlite3.Error as exc:
+        except StateDatabaseError as exc:
             return [html.Div(f"⚠ 状态数据库不可用：{exc}", className="alert-banner")]
     role = {str(k): v for k, v in auth.ROLE_LABEL.items()}
     user_rows = [[n, role.get(r, r), _when(c), f"已停用 {_when(d)}" if d else "启用"]
