@@ -306,3 +306,23 @@ def test_configuration_changes_are_in_the_audit_trail(tmp_path):
     client = sign_in_client(app.server.test_client())
     client.get("/_dash-layout", headers={"Referer": "http://localhost/"})
     assert changes()[0] == "layouts" and len(changes()) == 3
+
+
+def test_exports_downloads_and_bulletins_are_audited_by_whom_and_from_where(wall):
+    app, settings, _ = wall
+    evaluator = client(wall, "evaluator")
+    assert evaluator.get("/export/ranking.xlsx?field=cpu_util").status_code == 200
+    assert evaluator.get("/bulletins/download/bulletin-2020-06.xlsx").status_code == 200
+    admin = client(wall, "admin")
+    assert admin.get("/admin/audit.csv").status_code == 200
+    with closing(connect(settings.state_db_path)) as conn:
+        entries = auth.audit_entries(conn)
+    seen = {(e[3], e[1]) for e in entries}
+    assert ("export", "u-evaluator") in seen
+    assert ("bulletin_download", "u-evaluator") in seen
+    assert ("audit_export", "u-admin") in seen
+    assert all(e[6] == "127.0.0.1" for e in entries if e[3] in ("export", "bulletin_download"))
+    csv_text = admin.get("/admin/audit.csv").get_data().decode("utf-8-sig")
+    assert (
+        csv_text.splitlines()[0] == ",".join(auth.AUDIT_COLUMNS) and "bulletin_download" in csv_text
+    )
