@@ -309,7 +309,7 @@ def test_configuration_changes_are_in_the_audit_trail(tmp_path):
 
 
 def test_exports_downloads_and_bulletins_are_audited_by_whom_and_from_where(wall):
-    app, settings, _ = wall
+    _, settings, _ = wall
     evaluator = client(wall, "evaluator")
     assert evaluator.get("/export/ranking.xlsx?field=cpu_util").status_code == 200
     assert evaluator.get("/bulletins/download/bulletin-2020-06.xlsx").status_code == 200

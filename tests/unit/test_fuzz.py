@@ -49,6 +49,16 @@ def admin(tmp_path_factory):
     return app, client
 
 
+def _post(app, client, name: str, body: dict) -> None:
+    """Post a callback as dash-renderer does (its output key, the CSRF header) and check it."""
+    key = next(k for k, cb in app.callback_map.items()
+               if cb.get("callback") and cb["callback"].__name__ == name)  # fmt: skip
+    csrf = client.get_cookie("_csrf_token").value
+    answer = client.post("/_dash-update-component", json={"output": key, **body},
+                         headers={"X-CSRFToken": csrf})  # fmt: skip
+    _sane(answer)
+
+
 def _sane(r) -> None:
     body = r.get_data(as_text=True)
     assert r.status_code < 500, body[:300]
@@ -68,36 +78,24 @@ def test_pages_and_layouts(admin, path, query):
 @given(path=paths, query=queries)
 def test_page_callback_inputs(admin, path, query):
     app, client = admin
-    key = next(
-        k
-        for k, cb in app.callback_map.items()
-        if cb.get("callback") and cb["callback"].__name__ == "page_body"
-    )
-    body = {"output": key, "outputs": {"id": ids.PAGE_BODY, "property": "children"},
+    body = {"outputs": {"id": ids.PAGE_BODY, "property": "children"},
             "inputs": [{"id": ids.URL, "property": "pathname", "value": path},
                        {"id": ids.URL, "property": "search", "value": "?" + query}],
             "changedPropIds": [f"{ids.URL}.pathname"], "state": []}  # fmt: skip
-    csrf = client.get_cookie("_csrf_token").value
-    _sane(client.post("/_dash-update-component", json=body, headers={"X-CSRFToken": csrf}))
+    _post(app, client, "page_body", body)
 
 
 @FUZZ
 @given(screen=text, search=queries, trigger=st.one_of(st.none(), st.integers(), text))
 def test_refresh_callback_inputs(admin, screen, search, trigger):
     app, client = admin
-    key = next(
-        k
-        for k, cb in app.callback_map.items()
-        if cb.get("callback") and cb["callback"].__name__ == "refresh"
-    )
-    body = {"output": key, "outputs": [[], [], {"id": ids.BANNER, "property": "children"},
+    body = {"outputs": [[], [], {"id": ids.BANNER, "property": "children"},
                                        {"id": ids.ASOF, "property": "children"}, {"id": ids.DONE, "property": "data"}],
             "inputs": [{"id": ids.TRIGGER, "property": "data", "value": trigger},
                        {"id": ids.SCREEN, "property": "data", "value": screen},
                        {"id": ids.URL, "property": "search", "value": "?" + search}],
             "changedPropIds": [f"{ids.TRIGGER}.data"], "state": []}  # fmt: skip
-    csrf = client.get_cookie("_csrf_token").value
-    _sane(client.post("/_dash-update-component", json=body, headers={"X-CSRFToken": csrf}))
+    _post(app, client, "refresh", body)
 
 
 @FUZZ
@@ -106,17 +104,11 @@ def test_refresh_callback_inputs(admin, screen, search, trigger):
 )
 def test_bulletin_form(admin, period, formats):
     app, client = admin
-    key = next(
-        k
-        for k, cb in app.callback_map.items()
-        if cb.get("callback") and cb["callback"].__name__ == "make_bulletin"
-    )
-    body = {"output": key, "outputs": {"id": ids.PAGE_BODY, "property": "children"},
+    body = {"outputs": {"id": ids.PAGE_BODY, "property": "children"},
             "inputs": [{"id": "bulletin-make", "property": "n_clicks", "value": 1}], "changedPropIds": ["bulletin-make.n_clicks"],
             "state": [{"id": "bulletin-period", "property": "value", "value": period},
                       {"id": "bulletin-formats", "property": "value", "value": formats}]}  # fmt: skip
-    csrf = client.get_cookie("_csrf_token").value
-    _sane(client.post("/_dash-update-component", json=body, headers={"X-CSRFToken": csrf}))
+    _post(app, client, "make_bulletin", body)
 
 
 @FUZZ
