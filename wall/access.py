@@ -68,6 +68,8 @@ CALLBACK_RULES: dict[str, str] = {
     "page_body": "page",  # the capability of the page in its pathname input
     "acknowledge": "ack",
     "make_bulletin": "bulletins",
+    "admin_users": "admin",
+    "admin_tokens": "admin",
 }
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 USER_SESSION = timedelta(hours=12)
@@ -256,9 +258,30 @@ def install(server: Flask, settings: Settings, callback_names: dict[str, str]) -
                          "无权查看此页面。</p><p><a href=\"/\">返回总览大屏</a></p>", 403)  # fmt: skip
         return Response(f"无权访问（{role}）", status=403, mimetype="text/plain")
 
+    def well_formed(body) -> bool:
+        """The shape dash-renderer sends; anything else is refused with 400, before Dash."""
+        import json
+
+        if not isinstance(body, dict) or not isinstance(body.get("output"), str):
+            return False
+        if not all(
+            isinstance(body.get(k, []), list) for k in ("inputs", "state", "changedPropIds")
+        ):
+            return False
+        for changed in body.get("changedPropIds", []):
+            if not isinstance(changed, str) or "." not in changed:
+                return False
+            ident = changed.rsplit(".", 1)[0]
+            if ident.startswith("{"):
+                try:
+                    json.loads(ident)
+                except ValueError:
+                    return False
+        return True
+
     def callback_capability() -> str | None:
         body = request.get_json(silent=True)
-        if not isinstance(body, dict) or not isinstance(body.get("output"), str):
+        if not well_formed(body):
             return None
         rule = CALLBACK_RULES.get(callback_names.get(body["output"], ""))
         if rule != "page":
@@ -291,6 +314,8 @@ def install(server: Flask, settings: Settings, callback_names: dict[str, str]) -
         elif rule == "layout":
             capability = page_capability(urlsplit(request.referrer or "/").path)
         elif rule == "callback":
+            if not well_formed(request.get_json(silent=True)):
+                return Response("请求格式无效", status=400, mimetype="text/plain")
             capability = callback_capability()
         else:
             capability = rule

@@ -375,6 +375,69 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
             archive, f"✔ 已生成 {the_period.label} 的通报，见下方归档"
         )
 
+    @app.callback(
+        Output(ids.PAGE_BODY, "children", allow_duplicate=True),
+        Input("admin-user-add", "n_clicks"),
+        Input({"type": "user-disable", "id": ALL}, "n_clicks"),
+        State("admin-user-name", "value"),
+        State("admin-user-role", "value"),
+        State("admin-user-password", "value"),
+        prevent_initial_call=True,
+    )
+    def admin_users(add, disables, name, role, password):
+        """Add a user, or disable one, from the administrators' page (audited)."""
+        trigger = dash.ctx.triggered_id
+        if not trigger or not (add or any(disables or [])):
+            return dash.no_update
+        try:
+            with closing(connect(settings.state_db_path)) as conn:
+                if trigger == "admin-user-add":
+                    user = auth.add_user(conn, name or "", role or "", password or "")
+                    done, target, detail = "user_add", user.name, f"role={user.role}"
+                else:
+                    target = trigger["id"]
+                    auth.disable_user(conn, target)
+                    done, detail = "user_disable", None
+        except auth.AuthError as exc:
+            return admin_page.admin_body(settings.state_db_path, f"⚠ {exc}", error=True)
+        access.audit(settings, done, target, detail)
+        said = "已新增用户" if done == "user_add" else "已停用用户"
+        return admin_page.admin_body(settings.state_db_path, f"✔ {said}：{target}")
+
+    @app.callback(
+        Output(ids.PAGE_BODY, "children", allow_duplicate=True),
+        Input("admin-token-add", "n_clicks"),
+        Input({"type": "token-revoke", "id": ALL}, "n_clicks"),
+        State("admin-token-label", "value"),
+        prevent_initial_call=True,
+    )
+    def admin_tokens(add, revokes, label):
+        """Create a screen's token (its sign-in address shown once), or revoke one (audited)."""
+        from flask import request
+
+        trigger = dash.ctx.triggered_id
+        if not trigger or not (add or any(revokes or [])):
+            return dash.no_update
+        user = access.signed_in()
+        try:
+            with closing(connect(settings.state_db_path)) as conn:
+                if trigger == "admin-token-add":
+                    token_id, token = auth.create_token(
+                        conn, label or "", user.name if user else "演示"
+                    )
+                    access.audit(settings, "token_add", f"{token_id}:{label}")
+                    address = f"{request.host_url.rstrip('/')}/login/token/{token}"
+                    return admin_page.admin_body(settings.state_db_path,
+                                                 f"✔ 令牌已创建，请在大屏上打开（只显示这一次）：{address}")  # fmt: skip
+                token_id = int(trigger["id"])
+                revoked = auth.revoke_token(conn, token_id)
+        except (auth.AuthError, ValueError) as exc:
+            return admin_page.admin_body(settings.state_db_path, f"⚠ {exc}", error=True)
+        access.audit(settings, "token_revoke", f"{token_id}:{revoked}")
+        return admin_page.admin_body(
+            settings.state_db_path, f"✔ 已吊销令牌 {token_id}（{revoked}）"
+        )
+
     @app.server.route("/export/ranking.<fmt>")
     def export_ranking(fmt: str):
         """The ranking table as a file, with the same numbers as the page."""

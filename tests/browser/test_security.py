@@ -94,3 +94,41 @@ def test_markup_in_a_source_error_is_shown_as_text_never_run(tmp_path, browser):
             assert page.locator("#source-meizhou-prom img").count() == 0
         finally:
             context.close()
+
+
+def test_an_admin_adds_a_user_and_a_screen_token_then_revokes_it(plain_wall, page, browser):
+    url, _ = plain_wall
+    p = page.page
+    p.goto(f"{url}/admin")
+    p.wait_for_selector("#admin-title", timeout=30_000)
+    p.fill("#admin-user-name", "wangwu")
+    p.fill("#admin-user-password", "Operator-pass-9")
+    p.click("#admin-user-add")
+    p.wait_for_selector("#admin-message", timeout=15_000)
+    assert "已新增用户：wangwu" in p.inner_text("#admin-message")
+    assert "wangwu" in p.inner_text("#admin-users")
+    p.fill("#admin-token-label", "会商室副屏")
+    p.click("#admin-token-add")
+    p.wait_for_function("(document.querySelector('#admin-message')||{}).innerText?.includes('/login/token/')",
+                        timeout=15_000)  # fmt: skip
+    address = p.inner_text("#admin-message").split("：", 1)[1].strip()
+    context, kiosk, _ = _strict_page(browser)
+    try:
+        kiosk.goto(address)
+        kiosk.wait_for_selector(MAP_DRAWN, timeout=60_000)  # the screen is on the wall
+        p.locator("#admin-tokens button").first.click()  # revoke it
+        p.wait_for_function("(document.querySelector('#admin-message')||{}).innerText?.includes('已吊销')",
+                            timeout=15_000)  # fmt: skip
+        refused = kiosk.goto(address)
+        assert refused.status == 403 and "令牌无效" in kiosk.inner_text("body")
+        kiosk.wait_for_timeout(6000)  # its session is checked again within seconds
+        assert kiosk.goto(f"{url}/").url.startswith(f"{url}/login")
+    finally:
+        context.close()
+    audit = p.inner_text("#admin-audit")
+    assert (
+        "新增用户" in audit
+        and "新增大屏令牌" in audit
+        and "吊销大屏令牌" in audit
+        and "tester" in audit
+    )

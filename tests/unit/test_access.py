@@ -91,6 +91,16 @@ def callback_body(app, name: str) -> dict:
                 "inputs": [{"id": "bulletin-make", "property": "n_clicks", "value": None}],
                 "changedPropIds": [], "state": [{"id": "bulletin-period", "property": "value", "value": "2020-06"},
                                                {"id": "bulletin-formats", "property": "value", "value": ["xlsx"]}]}  # fmt: skip
+    if name == "admin_users":
+        return {"output": key, "outputs": {"id": ids.PAGE_BODY, "property": "children"},
+                "inputs": [{"id": "admin-user-add", "property": "n_clicks", "value": None}, []],
+                "changedPropIds": [], "state": [{"id": "admin-user-name", "property": "value", "value": None},
+                                               {"id": "admin-user-role", "property": "value", "value": "operator"},
+                                               {"id": "admin-user-password", "property": "value", "value": None}]}  # fmt: skip
+    if name == "admin_tokens":
+        return {"output": key, "outputs": {"id": ids.PAGE_BODY, "property": "children"},
+                "inputs": [{"id": "admin-token-add", "property": "n_clicks", "value": None}, []],
+                "changedPropIds": [], "state": [{"id": "admin-token-label", "property": "value", "value": None}]}  # fmt: skip
     raise AssertionError(name)
 
 
@@ -125,6 +135,8 @@ CASES = [
     ("/_dash-update-component", "POST", "page_body:/bulletins", {}, EVALUATORS),
     ("/_dash-update-component", "POST", "acknowledge", {}, ACKERS),
     ("/_dash-update-component", "POST", "make_bulletin", {}, EVALUATORS),
+    ("/_dash-update-component", "POST", "admin_users", {}, ADMINS),
+    ("/_dash-update-component", "POST", "admin_tokens", {}, ADMINS),
     ("export_ranking", "GET", "/export/ranking.csv?field=cpu_util", {}, EVALUATORS),
     ("download_bulletin", "GET", "/bulletins/download/bulletin-2020-06.xlsx", {}, EVALUATORS),
     ("audit_csv", "GET", "/admin/audit.csv", {}, ADMINS),
@@ -143,7 +155,7 @@ PUBLIC = [
     ("readyz", "/readyz"),
     ("metrics", "/metrics"),
 ]  # fmt: skip
-CALLBACKS = {"refresh", "page_body", "acknowledge", "make_bulletin"}
+CALLBACKS = {"refresh", "page_body", "acknowledge", "make_bulletin", "admin_users", "admin_tokens"}
 
 
 def test_every_route_and_callback_has_a_rule_and_a_case_here(wall):

@@ -127,3 +127,24 @@ def test_sign_in_form_and_token(admin, name, password, token):
     _sane(fresh.post("/login", data={"name": name, "password": password, "csrf_token": token}))
     _sane(fresh.get(f"/login/token/{quote(token, safe='')}"))
     _sane(fresh.get(f"/login?next={quote(name)}"))
+
+
+@FUZZ
+@given(
+    name=text, role=st.one_of(text, st.sampled_from(["admin", "screen"])), password=text, label=text
+)
+def test_admin_forms(admin, name, role, password, label):
+    app, client = admin
+    _post(app, client, "admin_users", {
+        "outputs": {"id": ids.PAGE_BODY, "property": "children"},
+        "inputs": [{"id": "admin-user-add", "property": "n_clicks", "value": 1}, []],
+        "changedPropIds": ["admin-user-add.n_clicks"],
+        "state": [{"id": "admin-user-name", "property": "value", "value": name},
+                  {"id": "admin-user-role", "property": "value", "value": role},
+                  {"id": "admin-user-password", "property": "value", "value": password}]})  # fmt: skip
+    _post(app, client, "admin_tokens", {
+        "outputs": {"id": ids.PAGE_BODY, "property": "children"},
+        "inputs": [{"id": "admin-token-add", "property": "n_clicks", "value": None},
+                   [{"id": {"type": "token-revoke", "id": label[:5] or "x"}, "property": "n_clicks", "value": 1}]],
+        "changedPropIds": [f'{{"id":"{label[:5] or "x"}","type":"token-revoke"}}.n_clicks'],
+        "state": [{"id": "admin-token-label", "property": "value", "value": label}]})  # fmt: skip
