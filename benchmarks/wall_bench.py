@@ -500,6 +500,8 @@ def load_section(settings: Settings, screens: int, duration_s: float, redis=None
         print(f"  memory (master + workers): start {rss[0][1]:.0f} MB, after warm-up {warm[0]:.0f} MB, "
               f"peak {max(m for _, m in rss):.0f} MB, end {rss[-1][1]:.0f} MB "
               f"(growth after warm-up {rss[-1][1] - warm[0]:+.0f} MB)")  # fmt: skip
+        every = [f"{m:.0f}" for t, m in rss if int(t) % 30 < 5]
+        print(f"  memory every 30 s (MB): {', '.join(every)}")
 
 
 def main() -> None:

@@ -28,6 +28,9 @@ R = TypeVar("R")
 
 _MISSING = object()
 DOWN_FOR_S = 5.0
+# answers kept per process: a minute of buckets of every screen and page (expired ones are
+# dropped when it fills), so a worker's memory levels off instead of growing with the day
+CACHE_ENTRIES = 600
 
 
 class QueryCache:
@@ -48,11 +51,11 @@ class QueryCache:
                                           retry=Retry(NoBackoff(), 0))  # fmt: skip
             self.backend = RedisCache(host=client, key_prefix="gdwall:", default_timeout=self.ttl_s)
         else:
-            self.backend = SimpleCache(threshold=2000, default_timeout=self.ttl_s)
+            self.backend = SimpleCache(threshold=CACHE_ENTRIES, default_timeout=self.ttl_s)
         # while Redis is away, this process's own cache answers; Redis is tried again after
         # DOWN_FOR_S (so a stopped Redis costs one failed call per worker per period, not one
         # per query)
-        self.fallback = SimpleCache(threshold=2000, default_timeout=self.ttl_s)
+        self.fallback = SimpleCache(threshold=CACHE_ENTRIES, default_timeout=self.ttl_s)
         self._down_until = 0.0
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
