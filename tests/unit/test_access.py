@@ -338,3 +338,34 @@ def test_exports_downloads_and_bulletins_are_audited_by_whom_and_from_where(wall
     assert (
         csv_text.splitlines()[0] == ",".join(auth.AUDIT_COLUMNS) and "bulletin_download" in csv_text
     )
+
+
+def test_the_command_line_adds_users_and_tokens_asking_for_the_password(tmp_path):
+    from typer.testing import CliRunner
+
+    from wall.cli import app as cli
+
+    runner = CliRunner()
+    data = ["--data-dir", str(tmp_path)]
+    mismatch = runner.invoke(cli, ["users", "add", "zhao", "--role", "admin", *data],
+                             input="Admin-pass-2026\nsomething-else\n")  # fmt: skip
+    assert mismatch.exit_code == 1 and "不一致" in mismatch.output
+    weak = runner.invoke(
+        cli, ["users", "add", "zhao", "--role", "admin", *data], input="123456\n123456\n"
+    )
+    assert weak.exit_code == 1 and "密码" in weak.output
+    ok = runner.invoke(cli, ["users", "add", "zhao", "--role", "admin", *data],
+                       input="Admin-pass-2026\nAdmin-pass-2026\n")  # fmt: skip
+    assert ok.exit_code == 0, ok.output
+    token = runner.invoke(cli, ["tokens", "add", "指挥中心主屏", *data])
+    assert token.exit_code == 0 and "/login/token/" in token.output
+    token_id = token.output.split()[1]
+    assert runner.invoke(cli, ["tokens", "revoke", token_id, *data]).exit_code == 0
+    assert runner.invoke(cli, ["users", "disable", "zhao", *data]).exit_code == 0
+    with closing(connect(tmp_path / "state.db")) as conn:
+        entries = auth.audit_entries(conn)
+        assert not auth.has_admin(conn)
+    actions = [e[3] for e in reversed(entries)]
+    assert actions == ["user_add", "token_add", "token_revoke", "user_disable"]
+    assert all(e[1].startswith("cli") for e in entries)
+    assert not any("Admin-pass" in str(x) for e in entries for x in e)
