@@ -70,6 +70,7 @@ CALLBACK_RULES: dict[str, str] = {
     "make_bulletin": "bulletins",
     "admin_users": "admin",
     "admin_tokens": "admin",
+    "admin_thresholds": "admin",
 }
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 USER_SESSION = timedelta(hours=12)

@@ -287,7 +287,7 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
             if route.page == "bulletins":
                 return bulletins_page.bulletins_body(settings.bulletin_path)
             if route.page == "admin":
-                return admin_page.admin_body(settings.state_db_path)
+                return admin_view()
             if route.page == "alerts":
                 state = with_episodes(wall_state(settings, store, asof, layouts.thresholds))
                 user = access.signed_in()
@@ -375,6 +375,29 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
             archive, f"✔ 已生成 {the_period.label} 的通报，见下方归档"
         )
 
+    def admin_view(message: str | None = None, error: bool = False) -> list:
+        return admin_page.admin_body(settings.state_db_path, message, error, source.directory)
+
+    @app.callback(
+        Output(ids.PAGE_BODY, "children", allow_duplicate=True),
+        Input("admin-thresholds-save", "n_clicks"),
+        State("admin-thresholds", "value"),
+        prevent_initial_call=True,
+    )
+    def admin_thresholds(clicks, text):
+        """Replace thresholds.yaml from the administrators' page: validated first (the error
+        names line and field, the file stays), written atomically, audited with its hash."""
+        from wall.layouts import replace_thresholds
+
+        if not clicks:
+            return dash.no_update
+        try:
+            digest = replace_thresholds(source.directory, text or "")
+        except (ValueError, OSError) as exc:
+            return admin_view(f"⚠ 阈值未保存：{exc}", error=True)
+        access.audit(settings, "thresholds_edit", "thresholds.yaml", f"sha256={digest[:16]}")
+        return admin_view("✔ 阈值已保存，各大屏下次刷新时采用")
+
     @app.callback(
         Output(ids.PAGE_BODY, "children", allow_duplicate=True),
         Input("admin-user-add", "n_clicks"),
@@ -399,10 +422,10 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
                     auth.disable_user(conn, target)
                     done, detail = "user_disable", None
         except auth.AuthError as exc:
-            return admin_page.admin_body(settings.state_db_path, f"⚠ {exc}", error=True)
+            return admin_view(f"⚠ {exc}", error=True)
         access.audit(settings, done, target, detail)
         said = "已新增用户" if done == "user_add" else "已停用用户"
-        return admin_page.admin_body(settings.state_db_path, f"✔ {said}：{target}")
+        return admin_view(f"✔ {said}：{target}")
 
     @app.callback(
         Output(ids.PAGE_BODY, "children", allow_duplicate=True),
@@ -427,16 +450,13 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
                     )
                     access.audit(settings, "token_add", f"{token_id}:{label}")
                     address = f"{request.host_url.rstrip('/')}/login/token/{token}"
-                    return admin_page.admin_body(settings.state_db_path,
-                                                 f"✔ 令牌已创建，请在大屏上打开（只显示这一次）：{address}")  # fmt: skip
+                    return admin_view(f"✔ 令牌已创建，请在大屏上打开（只显示这一次）：{address}")
                 token_id = int(trigger["id"])
                 revoked = auth.revoke_token(conn, token_id)
         except (auth.AuthError, ValueError) as exc:
-            return admin_page.admin_body(settings.state_db_path, f"⚠ {exc}", error=True)
+            return admin_view(f"⚠ {exc}", error=True)
         access.audit(settings, "token_revoke", f"{token_id}:{revoked}")
-        return admin_page.admin_body(
-            settings.state_db_path, f"✔ 已吊销令牌 {token_id}（{revoked}）"
-        )
+        return admin_view(f"✔ 已吊销令牌 {token_id}（{revoked}）")
 
     @app.server.route("/export/ranking.<fmt>")
     def export_ranking(fmt: str):

@@ -227,7 +227,7 @@ ACTION_LABEL = {
     "bulletin_download": "下载通报", "bulletin_make": "生成通报", "alert_ack": "确认告警",
     "user_add": "新增用户", "user_password": "修改密码", "user_disable": "停用用户",
     "token_add": "新增大屏令牌", "token_revoke": "吊销大屏令牌", "audit_export": "导出审计日志",
-    "config_change": "配置变更",
+    "config_change": "配置变更", "thresholds_edit": "修改告警阈值",
 }  # fmt: skip
 
 

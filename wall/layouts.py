@@ -268,3 +268,26 @@ class LayoutSource:
                         self._current.screens, self._current.thresholds, version
                     )
         return self._current
+
+
+def replace_thresholds(directory: Path, text: str) -> str:
+    """Replace thresholds.yaml with text if the layouts validate with it (ValueError naming
+    line and field otherwise, the file untouched); the write is atomic. Returns its sha256."""
+    import hashlib
+    import os
+    import shutil
+    import tempfile
+
+    directory = Path(directory)
+    with tempfile.TemporaryDirectory(prefix="gdwall-layouts-") as tmp:
+        for f in directory.glob("*.yaml"):
+            shutil.copy(f, Path(tmp) / f.name)
+        (Path(tmp) / THRESHOLDS_FILE).write_text(text, encoding="utf-8")
+        try:
+            load_layouts(Path(tmp))
+        except ConfigError as exc:  # name the real file, not the trial copy
+            raise ValueError(str(exc).replace(tmp, str(directory))) from None
+    staged = directory / f".{THRESHOLDS_FILE}.new"
+    staged.write_text(text, encoding="utf-8")
+    os.replace(staged, directory / THRESHOLDS_FILE)
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -101,6 +101,10 @@ def callback_body(app, name: str) -> dict:
         return {"output": key, "outputs": {"id": ids.PAGE_BODY, "property": "children"},
                 "inputs": [{"id": "admin-token-add", "property": "n_clicks", "value": None}, []],
                 "changedPropIds": [], "state": [{"id": "admin-token-label", "property": "value", "value": None}]}  # fmt: skip
+    if name == "admin_thresholds":
+        return {"output": key, "outputs": {"id": ids.PAGE_BODY, "property": "children"},
+                "inputs": [{"id": "admin-thresholds-save", "property": "n_clicks", "value": None}],
+                "changedPropIds": [], "state": [{"id": "admin-thresholds", "property": "value", "value": ""}]}  # fmt: skip
     raise AssertionError(name)
 
 
@@ -137,6 +141,7 @@ CASES = [
     ("/_dash-update-component", "POST", "make_bulletin", {}, EVALUATORS),
     ("/_dash-update-component", "POST", "admin_users", {}, ADMINS),
     ("/_dash-update-component", "POST", "admin_tokens", {}, ADMINS),
+    ("/_dash-update-component", "POST", "admin_thresholds", {}, ADMINS),
     ("export_ranking", "GET", "/export/ranking.csv?field=cpu_util", {}, EVALUATORS),
     ("download_bulletin", "GET", "/bulletins/download/bulletin-2020-06.xlsx", {}, EVALUATORS),
     ("audit_csv", "GET", "/admin/audit.csv", {}, ADMINS),
@@ -155,7 +160,15 @@ PUBLIC = [
     ("readyz", "/readyz"),
     ("metrics", "/metrics"),
 ]  # fmt: skip
-CALLBACKS = {"refresh", "page_body", "acknowledge", "make_bulletin", "admin_users", "admin_tokens"}
+CALLBACKS = {
+    "refresh",
+    "page_body",
+    "acknowledge",
+    "make_bulletin",
+    "admin_users",
+    "admin_tokens",
+    "admin_thresholds",
+}
 
 
 def test_every_route_and_callback_has_a_rule_and_a_case_here(wall):
@@ -369,3 +382,31 @@ def test_the_command_line_adds_users_and_tokens_asking_for_the_password(tmp_path
     assert actions == ["user_add", "token_add", "token_revoke", "user_disable"]
     assert all(e[1].startswith("cli") for e in entries)
     assert not any("Admin-pass" in str(x) for e in entries for x in e)
+
+
+def test_an_admin_edits_the_thresholds_checked_first_and_audited(tmp_path):
+    from tests.conftest import add_test_user, quick_layouts, sign_in_client
+
+    layouts = quick_layouts(tmp_path / "layouts")
+    settings = Settings(data_dir=tmp_path, store_url=f"sqlite:///{tmp_path}/m.db",
+                        secret_key=TEST_SECRET, layouts_dir=layouts)  # fmt: skip
+    add_test_user(settings.state_db_path)
+    app = create_app(settings)
+    c = sign_in_client(app.server.test_client())
+    body = callback_body(app, "admin_thresholds")
+    body["inputs"][0]["value"] = 1
+    thresholds = layouts / "thresholds.yaml"
+    before = thresholds.read_text()
+    broken = before.replace("warn: 0.80", "warn: lots", 1)
+    body["state"][0]["value"] = broken
+    answer = c.post("/_dash-update-component", json=body, headers={"X-CSRFToken": csrf_of(c)})
+    text = answer.get_data(as_text=True)
+    assert "阈值未保存" in text and "thresholds.yaml:" in text and "warn" in text
+    assert thresholds.read_text() == before  # refused: the file is untouched
+    body["state"][0]["value"] = before.replace("warn: 0.80", "warn: 0.82", 1)
+    answer = c.post("/_dash-update-component", json=body, headers={"X-CSRFToken": csrf_of(c)})
+    assert "阈值已保存" in answer.get_data(as_text=True)
+    assert "warn: 0.82" in thresholds.read_text()
+    with closing(connect(settings.state_db_path)) as conn:
+        edits = [e for e in auth.audit_entries(conn) if e[3] == "thresholds_edit"]
+    assert len(edits) == 1 and edits[0][1] == "tester"

@@ -35,7 +35,25 @@ def _table(table_id: str, head: list[str], rows: list[list]) -> html.Table:
     )  # fmt: skip
 
 
-def admin_body(state_db: Path | str, message: str | None = None, error: bool = False) -> list:
+def thresholds_card(layouts_dir: Path) -> html.Div:
+    from wall.layouts import THRESHOLDS_FILE
+
+    text = (Path(layouts_dir) / THRESHOLDS_FILE).read_text(encoding="utf-8")
+    return html.Div(
+        [
+            html.H2("告警阈值（thresholds.yaml）"),
+            html.Div("保存前校验，有误则指出行号与字段、文件不变；保存后各大屏在下次刷新时采用。",
+                     className="card-summary"),
+            dcc.Textarea(id="admin-thresholds", value=text, className="thresholds-editor",
+                         style={"width": "100%", "height": "22em", "fontFamily": "monospace"}),
+            html.Button("保存阈值", id="admin-thresholds-save", className="asof-live"),
+        ],
+        className="card",
+    )  # fmt: skip
+
+
+def admin_body(state_db: Path | str, message: str | None = None, error: bool = False,
+               layouts_dir: Path | None = None) -> list:  # fmt: skip
     with closing(connect(state_db)) as conn:
         try:
             users = auth.list_users(conn)
@@ -108,6 +126,7 @@ def admin_body(state_db: Path | str, message: str | None = None, error: bool = F
              _table("admin-tokens", ["编号", "大屏", "创建人", "创建于", "最近使用", "状态"], token_rows)],
             className="card",
         ),
+        thresholds_card(layouts_dir) if layouts_dir is not None else None,
         html.Div(
             [html.H2([f"审计日志（最近 {SHOWN} 条） ", export]),
              _table("admin-audit", list(auth.AUDIT_COLUMNS), audit_rows)],
