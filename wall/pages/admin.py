@@ -44,8 +44,7 @@ def thresholds_card(layouts_dir: Path) -> html.Div:
             html.H2("告警阈值（thresholds.yaml）"),
             html.Div("保存前校验，有误则指出行号与字段、文件不变；保存后各大屏在下次刷新时采用。",
                      className="card-summary"),
-            dcc.Textarea(id="admin-thresholds", value=text, className="thresholds-editor",
-                         style={"width": "100%", "height": "22em", "fontFamily": "monospace"}),
+            dcc.Textarea(id="admin-thresholds", value=text, className="thresholds-editor"),
             html.Button("保存阈值", id="admin-thresholds-save", className="asof-live"),
         ],
         className="card",
@@ -84,21 +83,21 @@ def admin_body(state_db: Path | str, message: str | None = None, error: bool = F
     add_user = html.Div(
         [
             dcc.Input(id="admin-user-name", placeholder="用户名", className="asof-pick", maxLength=40),
-            dcc.Dropdown(id="admin-user-role", options=[{"label": v, "value": str(k)}
-                                                         for k, v in auth.ROLE_LABEL.items()],
-                         value="operator", clearable=False, className="admin-role"),
+            dcc.RadioItems(id="admin-user-role", options=[{"label": v, "value": str(k)}
+                                                           for k, v in auth.ROLE_LABEL.items()],
+                           value="operator", inline=True, className="admin-role"),
             dcc.Input(id="admin-user-password", type="password", placeholder=f"初始密码（至少 {auth.MIN_PASSWORD} 位）",
                       className="asof-pick"),
             html.Button("新增用户", id="admin-user-add", className="asof-live"),
         ],
-        className="range-bar",
+        className="admin-form",
     )  # fmt: skip
     add_token = html.Div(
         [
             dcc.Input(id="admin-token-label", placeholder="哪块大屏，如 指挥中心主屏", className="asof-pick", maxLength=60),
             html.Button("新增大屏令牌", id="admin-token-add", className="asof-live"),
         ],
-        className="range-bar",
+        className="admin-form",
     )  # fmt: skip
     note = (
         html.Div(message, id="admin-message", className="lvl-bad" if error else "lvl-ok")
