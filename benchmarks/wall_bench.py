@@ -510,6 +510,12 @@ def main() -> None:
     parser.add_argument("--sections", default="refresh,node,browser,load")
     parser.add_argument("--load-s", type=float, default=300)
     parser.add_argument("--screens", type=int, default=50)
+    parser.add_argument(
+        "--cache",
+        choices=("memory", "redis", "both"),
+        default="both",
+        help="load: the in-process cache, Redis (stopped halfway), or both",
+    )
     args = parser.parse_args()
     sections = set(args.sections.split(","))
     CACHE.mkdir(exist_ok=True)
@@ -547,9 +553,11 @@ def main() -> None:
             print(
                 f"\n== {args.screens} screens and {len(OPERATORS)} operators (gunicorn, embedded store)"
             )
-            load_section(embedded, args.screens, args.load_s, None)
-            redis = harness.redis(CACHE / "redis").start()
-            load_section(embedded, args.screens, args.load_s, redis)
+            if args.cache in ("memory", "both"):
+                load_section(embedded, args.screens, args.load_s, None)
+            if args.cache in ("redis", "both"):
+                redis = harness.redis(CACHE / "redis").start()
+                load_section(embedded, args.screens, args.load_s, redis)
     finally:
         for server in (influx, redis):
             if server:
