@@ -134,7 +134,10 @@ class QueryCache:
 def _count(outcome: str) -> None:
     from wall.health import count_cache
 
-    count_cache(outcome)
+    try:
+        count_cache(outcome)
+    except Exception:  # counting must never cost a query its answer
+        log.exception("cache lookup not counted")
 
 
 _cache = QueryCache()

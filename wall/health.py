@@ -8,8 +8,9 @@ serve` before the workers start), and /metrics adds them up, whichever worker an
 
 from __future__ import annotations
 
-import functools
+import logging
 import os
+import threading
 import time
 from contextlib import closing
 
@@ -28,10 +29,24 @@ from wall.settings import Settings
 from wall.state.db import connect
 from wall.store import Store
 
+log = logging.getLogger(__name__)
 
-@functools.cache
+
+_made: dict = {}
+_making = threading.Lock()
+
+
 def metrics() -> dict:
-    """Created on first use, so PROMETHEUS_MULTIPROC_DIR set before the workers start counts."""
+    """Created on first use (so PROMETHEUS_MULTIPROC_DIR, set before the workers start,
+    counts), once: the first requests of a worker arrive on several threads at once."""
+    if not _made:
+        with _making:
+            if not _made:
+                _made.update(_create())
+    return _made
+
+
+def _create() -> dict:
     return {
         "requests": Counter("gdwall_requests", "HTTP requests answered", ["kind", "status"]),
         "latency": Histogram(
@@ -82,9 +97,12 @@ def install(server: Flask, settings: Settings, store: Store) -> None:
     def counted(response: Response) -> Response:
         if "started" in g:
             kind = kind_of(request.path)
-            m = metrics()
-            m["requests"].labels(kind, str(response.status_code)).inc()
-            m["latency"].labels(kind).observe(time.perf_counter() - g.started)
+            try:
+                m = metrics()
+                m["requests"].labels(kind, str(response.status_code)).inc()
+                m["latency"].labels(kind).observe(time.perf_counter() - g.started)
+            except Exception:  # counting must never cost a request its answer
+                log.exception("request not counted")
         return response
 
     @server.route("/healthz", endpoint="healthz")

@@ -23,3 +23,29 @@ def test_each_request_logs_a_json_line_with_its_id(tmp_path, capsys):
     assert mine and mine[-1]["path"] == "/healthz" and mine[-1]["status"] == 200
     assert {"time", "level", "logger", "message"} <= set(mine[-1])
     logging.getLogger().handlers.clear()
+
+
+def test_the_first_requests_on_many_threads_create_the_metrics_once():
+    import threading
+
+    from prometheus_client import REGISTRY
+
+    from wall import health
+
+    for metric in health.metrics().values():  # as a fresh worker: nothing registered yet
+        REGISTRY.unregister(metric)
+    health._made.clear()
+    made, errors = [], []
+
+    def first() -> None:
+        try:
+            made.append(id(health.metrics()["requests"]))
+        except Exception as exc:  # a duplicate registration
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(set(made)) == 1
