@@ -280,10 +280,7 @@ def install(server: Flask, settings: Settings, callback_names: dict[str, str]) -
                     return False
         return True
 
-    def callback_capability() -> str | None:
-        body = request.get_json(silent=True)
-        if not well_formed(body):
-            return None
+    def callback_capability(body: dict) -> str | None:
         rule = CALLBACK_RULES.get(callback_names.get(body["output"], ""))
         if rule != "page":
             return rule
@@ -301,8 +298,7 @@ def install(server: Flask, settings: Settings, callback_names: dict[str, str]) -
         rule = ROUTE_RULES.get(request.endpoint or "", "unknown") if request.endpoint else None
         if rule is None:  # no such route: Flask answers 404
             return None
-        if rule == "public":
-            g.user = session_user()
+        if rule == "public":  # assets, sign-in, health: no session to look up
             return None
         user = g.user = session_user()
         is_page = rule == "page" and request.method in SAFE_METHODS
@@ -315,9 +311,10 @@ def install(server: Flask, settings: Settings, callback_names: dict[str, str]) -
         elif rule == "layout":
             capability = page_capability(urlsplit(request.referrer or "/").path)
         elif rule == "callback":
-            if not well_formed(request.get_json(silent=True)):
+            body = request.get_json(silent=True)
+            if not well_formed(body):
                 return Response("请求格式无效", status=400, mimetype="text/plain")
-            capability = callback_capability()
+            capability = callback_capability(body)
         else:
             capability = rule
         if capability == "signed_in":

@@ -89,18 +89,14 @@ def _registry() -> CollectorRegistry:
 
 
 def install(server: Flask, settings: Settings, store: Store) -> None:
-    @server.before_request
-    def started():
-        g.started = time.perf_counter()
-
     @server.after_request
     def counted(response: Response) -> Response:
-        if "started" in g:
+        if "request_started" in g:  # set by wall/logs.py with the request id
             kind = kind_of(request.path)
             try:
                 m = metrics()
                 m["requests"].labels(kind, str(response.status_code)).inc()
-                m["latency"].labels(kind).observe(time.perf_counter() - g.started)
+                m["latency"].labels(kind).observe(time.perf_counter() - g.request_started)
             except Exception:  # counting must never cost a request its answer
                 log.exception("request not counted")
         return response
