@@ -43,7 +43,7 @@ import httpx
 from benchmarks.store_bench import CACHE, dataset, timed
 from collectors.simulator.backfill import backfill
 from collectors.simulator.model import Province
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, sign_in_client
 from tests.harness import servers as harness
 from wall import auth, cache, ids
 from wall.layouts import Layouts, LayoutSource, PanelKind
@@ -106,13 +106,7 @@ def screen_token(settings: Settings) -> str:
 
 def sign_in(client, name: str = "bench-admin") -> dict:
     """Sign a Flask test client or httpx client in; return the CSRF header its posts need."""
-    import re
-
-    form = client.get("/login")
-    text = form.get_data(as_text=True) if hasattr(form, "get_data") else form.text
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', text)[1]
-    answer = client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": csrf})
-    assert answer.status_code == 302, answer.status_code
+    sign_in_client(client, name, PASSWORD)
     return {"X-CSRFToken": csrf_cookie(client)}
 
 

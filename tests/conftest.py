@@ -289,13 +289,20 @@ def add_test_user(state_db: Path, name: str = "tester", role: str = "admin") -> 
     return name
 
 
-def sign_in_client(client, name: str = "tester", password: str = TEST_PASSWORD):
-    """A Flask test client (or httpx.Client) signed in through the real sign-in form."""
+def form_token(client, url: str = "") -> str:
+    """The CSRF token the sign-in form carries (a Flask test client or an httpx.Client)."""
     import re
 
-    form = client.get("/login")
+    form = client.get(f"{url}/login")
     text = form.get_data(as_text=True) if hasattr(form, "get_data") else form.text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', text)[1]
-    answer = client.post("/login", data={"name": name, "password": password, "csrf_token": token})
+    return re.search(r'name="csrf_token" value="([^"]+)"', text)[1]
+
+
+def sign_in_client(client, name: str = "tester", password: str = TEST_PASSWORD, url: str = ""):
+    """A Flask test client (or httpx.Client) signed in through the real sign-in form."""
+    token = form_token(client, url)
+    answer = client.post(
+        f"{url}/login", data={"name": name, "password": password, "csrf_token": token}
+    )
     assert answer.status_code == 302, f"sign-in of {name} refused: {answer.status_code}"
     return client

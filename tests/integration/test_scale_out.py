@@ -99,12 +99,11 @@ def test_a_collector_reports_its_health_and_metrics(tmp_path):
 def test_two_wall_hosts_share_sessions_state_and_cache(tmp_path, postgresql_url, redis_url):
     """Behind a load balancer without sticky sessions: signed in on one host, the next request
     lands on the other; both keep state in one PostgreSQL and answers in one Redis."""
-    import re
     from contextlib import ExitStack
 
     import redis as redis_client
 
-    from tests.conftest import TEST_PASSWORD, TEST_SECRET, _wall_process
+    from tests.conftest import TEST_PASSWORD, TEST_SECRET, _wall_process, sign_in_client
     from wall import auth
     from wall.state.db import connect
 
@@ -122,11 +121,7 @@ def test_two_wall_hosts_share_sessions_state_and_cache(tmp_path, postgresql_url,
             stack.callback(walls.close)
         a, b = hosts
         client = stack.enter_context(httpx.Client(timeout=30))
-        form = client.get(f"{a}/login").text
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)[1]
-        signed = client.post(f"{a}/login", data={"name": "lb-admin", "password": TEST_PASSWORD,
-                                                 "csrf_token": csrf})  # fmt: skip
-        assert signed.status_code == 302
+        sign_in_client(client, "lb-admin", url=a)  # asserts the sign-in's 302
         assert client.get(f"{b}/admin").status_code == 200  # the other host knows the session
         assert client.get(f"{b}/_dash-layout", headers={"Referer": f"{b}/"}).status_code == 200
         conn = connect(postgresql_url)

@@ -2,13 +2,12 @@
 progress events, alert episodes under concurrent writers, users, tokens and the append-only
 audit log, and the wall signing in with its state on PostgreSQL."""
 
-import re
 import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.conftest import TEST_PASSWORD, TEST_SECRET
+from tests.conftest import TEST_PASSWORD, TEST_SECRET, sign_in_client
 from wall import alertlog, auth
 from wall.layouts import Level
 from wall.plan import load_plan
@@ -104,15 +103,7 @@ def test_the_wall_signs_in_with_its_state_on_postgresql(postgresql_url, tmp_path
     conn = connect(postgresql_url)
     auth.add_user(conn, "wang", "admin", TEST_PASSWORD)
     conn.close()
-    client = create_app(settings).server.test_client()
-    form = client.get("/login").get_data(as_text=True)
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)[1]
-    assert (
-        client.post(
-            "/login", data={"name": "wang", "password": TEST_PASSWORD, "csrf_token": csrf}
-        ).status_code
-        == 302
-    )
+    client = sign_in_client(create_app(settings).server.test_client(), "wang")  # asserts 302
     assert client.get("/admin").status_code == 200
     assert client.get("/readyz").status_code == 200
     conn = connect(postgresql_url)

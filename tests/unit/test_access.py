@@ -3,12 +3,11 @@ should, an anonymous request a redirect or 401 and never data, state changes nee
 token, sign-in is throttled and audited (never the password), and the wall refuses to start
 outside demo mode without a real secret. A route or callback without a case here fails."""
 
-import re
 from contextlib import closing
 
 import pytest
 
-from tests.conftest import TEST_PASSWORD, TEST_SECRET
+from tests.conftest import TEST_PASSWORD, TEST_SECRET, form_token, sign_in_client
 from wall import access, auth, ids
 from wall.app import create_app
 from wall.settings import Settings
@@ -44,12 +43,7 @@ def client(wall, role: str | None):
     if role == "screen":
         assert c.get(f"/login/token/{token}").status_code == 302
     elif role is not None:
-        form = c.get("/login").get_data(as_text=True)
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)[1]
-        answer = c.post(
-            "/login", data={"name": f"u-{role}", "password": TEST_PASSWORD, "csrf_token": csrf}
-        )
-        assert answer.status_code == 302
+        sign_in_client(c, f"u-{role}")
     return c
 
 
@@ -249,8 +243,7 @@ def test_failed_sign_ins_are_audited_without_the_password_and_throttled(tmp_path
     with closing(connect(settings.state_db_path)) as conn:
         auth.add_user(conn, "zhang", "operator", TEST_PASSWORD)
     c = create_app(settings).server.test_client()
-    form = c.get("/login").get_data(as_text=True)
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)[1]
+    csrf = form_token(c)
     codes = [c.post("/login", data={"name": "zhang", "password": f"wrong-guess-{i}", "csrf_token": csrf}).status_code
              for i in range(auth.MAX_FAILURES + 1)]  # fmt: skip
     assert codes[:-1] == [401] * auth.MAX_FAILURES and codes[-1] == 429
@@ -276,12 +269,7 @@ def test_a_revoked_token_or_disabled_user_loses_access(wall, monkeypatch):
     screen = app.server.test_client()
     assert screen.get(f"/login/token/{token}").status_code == 302
     assert screen.get("/").status_code == 200
-    operator = app.server.test_client()
-    form = operator.get("/login").get_data(as_text=True)
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)[1]
-    operator.post(
-        "/login", data={"name": "short-lived", "password": TEST_PASSWORD, "csrf_token": csrf}
-    )
+    operator = sign_in_client(app.server.test_client(), "short-lived")
     assert operator.get("/alerts").status_code == 200
     with closing(connect(settings.state_db_path)) as conn:
         auth.revoke_token(conn, token_id)

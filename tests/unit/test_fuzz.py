@@ -2,7 +2,6 @@
 the layout's Referer, callback inputs, the export and download names, the sign-in form. No
 answer is a 500 and none carries a traceback to the client."""
 
-import re
 from contextlib import closing
 from urllib.parse import quote
 
@@ -10,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import TEST_PASSWORD, TEST_SECRET
+from tests.conftest import TEST_PASSWORD, TEST_SECRET, sign_in_client
 from wall import auth, ids
 from wall.app import create_app
 from wall.settings import Settings
@@ -42,11 +41,7 @@ def admin(tmp_path_factory):
     with closing(connect(s.state_db_path)) as conn:
         auth.add_user(conn, "fuzzer", "admin", TEST_PASSWORD)
     app = create_app(s)
-    client = app.server.test_client()
-    form = client.get("/login").get_data(as_text=True)
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)[1]
-    client.post("/login", data={"name": "fuzzer", "password": TEST_PASSWORD, "csrf_token": csrf})
-    return app, client
+    return app, sign_in_client(app.server.test_client(), "fuzzer")
 
 
 def _post(app, client, name: str, body: dict) -> None:
