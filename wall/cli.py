@@ -332,22 +332,36 @@ def import_inventory_cmd(
 
 @app.command("simulate")
 def simulate_cmd(
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 9180,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free port).")] = 9180,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     seed: Annotated[int, typer.Option(help="Seed of the simulated province.")] = 2019,
+    sources_out: Annotated[
+        Path | None,
+        typer.Option("--sources-out", help="Write the sources file that collects it here."),
+    ] = None,
+    interval_s: Annotated[
+        float, typer.Option(help="Collection interval written into --sources-out.")
+    ] = 15.0,
     plan: PlanOption = None,
 ) -> None:
-    """Serve the simulated province: per-node /metrics and the PRD clouds' JSON API."""
+    """Serve the simulated province: per-node /metrics and the PRD clouds' JSON API (and, with
+    --sources-out, write the sources file for `gdwall collect --sources`)."""
     import signal
     import threading
 
     from collectors.simulator.model import Province
     from collectors.simulator.server import SimulatorServer
 
-    server = SimulatorServer(Province(_load_plan(plan), seed=seed), host, port).start()
+    province = Province(_load_plan(plan), seed=seed)
+    server = SimulatorServer(province, host, port).start()
     typer.echo(
         f"simulated province on {server.url}/nodes/<node>/metrics and {server.url}/api/v1/clouds/<node>"
     )
+    if sources_out is not None:
+        from collectors.simulator.sources import simulated_sources, write_sources_file
+
+        write_sources_file(sources_out, simulated_sources(province, server.url, interval_s))
+        typer.echo(f"sources written to {sources_out} (gdwall collect --sources {sources_out})")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with contextlib.suppress(KeyboardInterrupt):

@@ -1,76 +1,60 @@
-"""The demo: history since 2019 backfilled once, the simulated province served, collectors
-pulling it every few seconds, progress events recorded — everything the wall needs to be
-seen working on a machine with nothing else installed."""
+"""The demo: history since 2019 backfilled once, progress events recorded, and then three
+processes of one group: the simulated province (`gdwall simulate`), the collectors pulling it
+(`gdwall collect`), and the wall. The simulator and the collectors are processes of their own,
+as in a deployment, so their work never holds the wall's answers up; they end with the demo."""
 
 from __future__ import annotations
 
-import threading
+import atexit
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from contextlib import closing
 from datetime import UTC, datetime
+from pathlib import Path
 
-import numpy as np
-
-from collectors.config import Source
-from collectors.runner import Runner
 from collectors.simulator.backfill import backfill
 from collectors.simulator.model import Province
-from collectors.simulator.server import SimulatorServer
 from wall.plan.loader import cached_plan
-from wall.plan.models import Tier
 from wall.progress import add_event
 from wall.settings import Settings
 from wall.state.db import connect
 from wall.store import store_from_settings
-from wall.store.spool import BufferedWriter, Spool
 
 BACKFILL_MARK = "backfill.done"
+SOURCES_FILE = "demo-sources.yaml"
 
 
-def demo_sources(province: Province, url: str, interval_s: float) -> list[Source]:
-    """Sources for every node whose platform exists now, as a real province would have them:
-    each node's exporters scraped directly, the PRD clouds through their platforms' JSON API."""
-    now = np.array([int(datetime.now(UTC).timestamp())])
-    live = [sim.node for sim in province.nodes.values() if province.reporting(sim, now)[0]]
-    timeout = min(5.0, interval_s)
-    sources = [
-        Source(
-            name=f"sim-{node.id}",
-            type="exposition",
-            url=f"{url}/nodes/{node.id}/metrics",
-            mapping="openstack_exporter,node_exporter",
-            nodes=[node.id],
-            interval_s=interval_s,
-            timeout_s=timeout,
-        )
-        for node in live
-        if node.tier != Tier.prd
-    ]
-    prd = [node.id for node in live if node.tier == Tier.prd]
-    if prd:
-        sources.append(
-            Source(
-                name="sim-prd-cmp",
-                type="http_json",
-                url=f"{url}/api/v1/clouds/{{node}}",
-                mapping="cmp_v1",
-                nodes=prd,
-                interval_s=interval_s,
-                timeout_s=timeout,
-            )
-        )
-    sources.append(
-        Source(
-            name="sim-soc",
-            type="http_json",
-            url=f"{url}/api/v1/security/{{node}}",
-            mapping="soc_v1",
-            nodes=[n.id for n in live],
-            interval_s=60.0,
-            timeout_s=timeout,
-        )
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """The child gets SIGTERM when the demo's process ends, however it ends (Linux)."""
+    import ctypes
+    from contextlib import suppress
+
+    with suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _spawn(args: list[str], log: Path) -> subprocess.Popen:
+    out = open(log, "ab")  # noqa: SIM115 - the child keeps it
+    return subprocess.Popen(
+        [sys.executable, "-m", "wall.cli", *args],
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "GDWALL_LOG_FORMAT": "text"},
+        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
     )
-    return sources
+
+
+def _wait_for(path: Path, proc: subprocess.Popen, log: Path, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not path.exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            tail = log.read_text(errors="replace")[-1500:] if log.exists() else ""
+            raise RuntimeError(f"the simulated province did not start:\n{tail}")
+        time.sleep(0.1)
 
 
 def start_demo(
@@ -78,8 +62,9 @@ def start_demo(
     interval_s: float = 15.0,
     since: datetime = datetime(2019, 1, 1, tzinfo=UTC),
     say: Callable[[str], None] = print,
-) -> Runner:
-    """Prepare data (first start only), start the simulator and the collectors in threads."""
+) -> list[subprocess.Popen]:
+    """Prepare data (first start only), then start the simulator and the collectors as child
+    processes (their output in data_dir/logs); returns them."""
     plan = cached_plan(settings.plan_path)
     province = Province(plan)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -89,18 +74,36 @@ def start_demo(
         say(f"first start: writing the simulated province's history since {since:%Y-%m-%d} …")
         lines = backfill(store, province, since, progress=say)
         mark.write_text(f"{lines} lines, {datetime.now(UTC).isoformat()}\n")
+    store.close()
     with closing(connect(settings.state_db_path)) as conn:
         added = sum(add_event(conn, plan, e) for e in province.events)
     if added:
         say(f"recorded {added} progress events of the simulated province")
-    server = SimulatorServer(province).start()
-    sources = demo_sources(province, server.url, interval_s)
-    writer = BufferedWriter(store, Spool(settings.spool_path, settings.spool_limit_bytes))
-    runner = Runner(sources, writer, retries=1, backoff_s=0.5)
-    threading.Thread(target=runner.run, daemon=True, name="collectors").start()
-    say(f"simulator on {server.url}; collecting {len(sources)} sources every {interval_s:g} s")
+    logs = settings.data_dir / "logs"
+    logs.mkdir(exist_ok=True)
+    sources = settings.data_dir / SOURCES_FILE
+    sources.unlink(missing_ok=True)
+    data = ["--data-dir", str(settings.data_dir)]
+    simulator = _spawn(["simulate", "--port", "0", "--interval-s", f"{interval_s:g}",
+                        "--sources-out", str(sources)], logs / "simulator.log")  # fmt: skip
+    children = [simulator]
+    atexit.register(_stop, children)
+    _wait_for(sources, simulator, logs / "simulator.log")
+    children.append(_spawn(["collect", "--sources", str(sources), *data], logs / "collect.log"))
+    say(f"simulated province and collectors running (every {interval_s:g} s; logs in {logs})")
     from wall import bulletin_schedule
 
-    bulletin_schedule.start(settings, store)  # this process is the only one that schedules
+    bulletin_schedule.start(settings, store_from_settings(settings))  # the only scheduler
     say(f"bulletins of each finished month and quarter go to {settings.bulletin_path}")
-    return runner
+    return children
+
+
+def _stop(children: list[subprocess.Popen]) -> None:
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    for child in children:
+        try:
+            child.wait(10)
+        except subprocess.TimeoutExpired:
+            child.kill()

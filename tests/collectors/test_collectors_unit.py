@@ -172,3 +172,19 @@ def test_json_mapping_targets_name_every_tag_of_their_measurement(tmp_path):
         ConfigError, match=r"security needs its tags besides node given as \[severity=…\]"
     ):
         load_json_mapping(bad)
+
+
+def test_the_simulated_provinces_sources_file_is_one_the_collectors_read(tmp_path):
+    """`gdwall simulate --sources-out` writes what `gdwall collect --sources` reads."""
+    from collectors.config import load_sources
+    from collectors.simulator.model import Province
+    from collectors.simulator.sources import simulated_sources, write_sources_file
+    from wall.plan import load_plan
+
+    plan = load_plan()
+    sources = simulated_sources(Province(plan), "http://127.0.0.1:9999", 15)
+    path = write_sources_file(tmp_path / "sources.yaml", sources)
+    loaded = load_sources(path, plan).sources
+    assert loaded == sources
+    fed = {n for s in loaded for n in s.nodes}
+    assert {"city-meizhou", "prov-dongyong", "prd-foshan"} <= fed  # live today in the simulator
