@@ -57,6 +57,25 @@ def _wait_for(path: Path, proc: subprocess.Popen, log: Path, timeout_s: float = 
         time.sleep(0.1)
 
 
+def _first_collection(
+    settings: Settings, since: datetime, proc: subprocess.Popen, log: Path, timeout_s: float = 90
+) -> None:
+    """Wait until the collectors have recorded their first attempts, so the wall opens on a
+    province that is being collected (the sources' status, not only the backfilled history)."""
+    store = store_from_settings(settings)
+    deadline = time.monotonic() + timeout_s
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            attempts = store.latest("collector", ["ok"])
+            if not attempts.empty and (attempts["time"] >= since.replace(microsecond=0)).any():
+                return
+            time.sleep(0.5)
+    finally:
+        store.close()
+    tail = log.read_text(errors="replace")[-1500:] if log.exists() else ""
+    raise RuntimeError(f"the collectors did not start collecting:\n{tail}")
+
+
 def start_demo(
     settings: Settings,
     interval_s: float = 15.0,
@@ -89,7 +108,9 @@ def start_demo(
     children = [simulator]
     atexit.register(_stop, children)
     _wait_for(sources, simulator, logs / "simulator.log")
+    started = datetime.now(UTC)
     children.append(_spawn(["collect", "--sources", str(sources), *data], logs / "collect.log"))
+    _first_collection(settings, started, children[-1], logs / "collect.log")
     say(f"simulated province and collectors running (every {interval_s:g} s; logs in {logs})")
     from wall import bulletin_schedule
 
