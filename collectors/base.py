@@ -7,6 +7,7 @@ the attempt. Nothing here writes to the store.
 
 from __future__ import annotations
 
+import ssl
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
@@ -14,12 +15,14 @@ from typing import Protocol
 import httpx
 
 from collectors.config import Source
+from wall.settings import secret_from_env
 from wall.store import Sample
 
 
 class ErrorKind(StrEnum):
     timeout = "timeout"  # no answer within the source's timeout
-    unreachable = "unreachable"  # connection refused, DNS, TLS
+    unreachable = "unreachable"  # connection refused, DNS
+    tls = "tls"  # the certificate is not trusted (or TLS failed otherwise)
     http_error = "http_error"  # the source answered with an error status
     malformed = "malformed"  # the answer could not be read (bad text, bad JSON)
     mapping = "mapping"  # read fine, but the mapping found nothing it needs
@@ -34,6 +37,40 @@ class CollectError(Exception):
         super().__init__(f"{kind}: {message}")
 
 
+def is_tls_failure(exc: BaseException) -> bool:
+    """Whether a connection failed in TLS (an untrusted certificate, a handshake), whatever
+    library wrapped the ssl error."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            break
+        if isinstance(seen, ssl.SSLError) or "CERTIFICATE_VERIFY_FAILED" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def tls_verify(source: Source) -> ssl.SSLContext:
+    """How a source's certificate is checked: always, against its CA bundle if it names one."""
+    return ssl.create_default_context(cafile=str(source.ca_file) if source.ca_file else None)
+
+
+def auth_headers(source: Source) -> dict[str, str]:
+    """The Authorization header a source names by environment variable (never in the file)."""
+    if not source.auth_header_env:
+        return {}
+    return {"Authorization": secret_from_env(source.auth_header_env)}
+
+
+def http_client(source: Source, **headers: str) -> httpx.Client:
+    """An HTTP client for a source: its timeout, certificate check and Authorization header."""
+    return httpx.Client(
+        timeout=source.timeout_s,
+        verify=tls_verify(source),
+        headers={**headers, **auth_headers(source)},
+    )
+
+
 def http_get(client: httpx.Client, url: str) -> httpx.Response:
     """GET a source's URL; every failure becomes a CollectError of the right kind."""
     try:
@@ -43,6 +80,8 @@ def http_get(client: httpx.Client, url: str) -> httpx.Response:
             ErrorKind.timeout, f"{url} did not answer in {client.timeout.read}s"
         ) from None
     except httpx.HTTPError as exc:
+        if is_tls_failure(exc):
+            raise CollectError(ErrorKind.tls, f"{url}: {exc}") from None
         raise CollectError(ErrorKind.unreachable, f"{url}: {exc}") from None
     if response.status_code >= 400:
         raise CollectError(ErrorKind.http_error, f"{url} answered {response.status_code}")

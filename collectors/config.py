@@ -34,6 +34,11 @@ class Source(BaseModel):
     auth_header_env: str | None = Field(
         None, description="Environment variable holding the Authorization header (never inline)."
     )
+    ca_file: Path | None = Field(
+        None,
+        description="CA bundle (PEM) that signs the source's certificate, for https URLs; "
+        "without it the system's bundle. Certificates are always verified.",
+    )
 
 
 class SourcesFile(BaseModel):
@@ -61,6 +66,10 @@ def check_sources(doc: YamlDocument, sources: SourcesFile, plan: Plan | None) ->
             )
         if source.type != "simulator" and not source.url:
             problems.append(doc.problem(("sources", i, "url"), f"a {source.type} source needs url"))
+        if source.ca_file is not None and not source.ca_file.is_file():
+            problems.append(
+                doc.problem(("sources", i, "ca_file"), f"no such file: {source.ca_file}")
+            )
         if node_ids is not None:
             for j, node in enumerate(source.nodes):
                 if node not in node_ids:

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from collectors.base import CollectError, ErrorKind, http_get
+from collectors.base import CollectError, ErrorKind, http_client, http_get
 from collectors.config import Source
 from collectors.mapping import Counters, Samples, evaluate, load_mapping
 from collectors.registry import register
@@ -58,7 +57,7 @@ class ExpositionCollector:
         names = (source.mapping or "").split(",")
         self.mappings = [load_mapping(n.strip()) for n in names if n.strip()]
         self._counters: Counters = {}
-        self._client = httpx.Client(timeout=source.timeout_s)
+        self._client = http_client(source)
 
     def collect(self, now: datetime) -> list[Sample]:
         response = http_get(self._client, self.source.url or "")

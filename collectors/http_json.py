@@ -14,15 +14,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from collectors.base import CollectError, ErrorKind, http_get
+from collectors.base import CollectError, ErrorKind, http_client, http_get
 from collectors.config import Source
 from collectors.mapping import MAPPINGS_DIR
 from collectors.registry import register
 from wall.configfile import load_yaml, parse_model
-from wall.settings import secret_from_env
 from wall.store import Sample
 from wall.store.schema import numeric_target
 
@@ -138,10 +136,7 @@ class HttpJsonCollector:
     def __init__(self, source: Source):
         self.source = source
         self.mapping = load_json_mapping(source.mapping or "cmp_v1")
-        headers = {"Accept": "application/json"}
-        if source.auth_header_env:
-            headers["Authorization"] = secret_from_env(source.auth_header_env)
-        self._client = httpx.Client(timeout=source.timeout_s, headers=headers)
+        self._client = http_client(source, Accept="application/json")
 
     def collect(self, now: datetime) -> list[Sample]:
         out: list[Sample] = []

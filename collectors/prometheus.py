@@ -11,7 +11,7 @@ import requests
 from prometheus_api_client import PrometheusApiClientException, PrometheusConnect
 from urllib3.util.retry import Retry
 
-from collectors.base import CollectError, ErrorKind
+from collectors.base import CollectError, ErrorKind, auth_headers
 from collectors.config import Source
 from collectors.mapping import load_mapping, promql_for
 from collectors.registry import register
@@ -21,14 +21,17 @@ from wall.store import Sample
 class PrometheusAdapter:
     """The few calls we make, with typed errors."""
 
-    def __init__(self, url: str, timeout_s: float, headers: dict | None = None):
-        self.url = url
-        self.timeout_s = timeout_s
+    def __init__(self, source: Source):
+        self.url = source.url or ""
+        self.timeout_s = source.timeout_s
+        session = requests.Session()
+        # certificates are always verified: against the source's CA bundle if it names one
+        session.verify = str(source.ca_file) if source.ca_file else True
         # no retries inside the client: the runner retries with backoff and jitter, and a
         # hidden retry would multiply the source's timeout
-        self._api = PrometheusConnect(
-            url=url, disable_ssl=True, headers=headers, timeout=timeout_s, retry=Retry(total=False)
-        )
+        self._api = PrometheusConnect(url=self.url, headers=auth_headers(source) or None,
+                                      session=session, timeout=self.timeout_s,
+                                      retry=Retry(total=False))  # fmt: skip
 
     def query(self, promql: str, at: datetime) -> list[dict]:
         try:
@@ -37,6 +40,8 @@ class PrometheusAdapter:
             raise CollectError(
                 ErrorKind.timeout, f"{self.url} did not answer in {self.timeout_s}s"
             ) from None
+        except requests.exceptions.SSLError as exc:
+            raise CollectError(ErrorKind.tls, f"{self.url}: {exc}") from None
         except requests.ConnectionError as exc:
             raise CollectError(
                 ErrorKind.unreachable, f"{self.url}: {exc.__class__.__name__}"
@@ -58,7 +63,7 @@ class PrometheusCollector:
         self.mappings = [load_mapping(n.strip()) for n in names if n.strip()]
         if not self.mappings:
             raise ValueError(f"source {source.name!r}: a prometheus source needs a mapping")
-        self.api = PrometheusAdapter(source.url or "", source.timeout_s)
+        self.api = PrometheusAdapter(source)
 
     def queries(self) -> list[tuple[str, str, str]]:
         """(measurement.field, node label, PromQL) of every mapped field, for this source."""

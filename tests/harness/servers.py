@@ -25,6 +25,7 @@ PACKAGES = {
     "prometheus-node-exporter": "prometheus-node-exporter",
     "redis-server": "redis-server",
     "chromium": "chromium",
+    "openssl": "openssl",
 }
 
 
@@ -65,6 +66,7 @@ class Server:
     ready_path: str | None = None  # HTTP path that answers 2xx when ready
     proc: subprocess.Popen | None = None
     extra: dict = field(default_factory=dict)
+    client: dict = field(default_factory=dict)  # how to ask it: httpx options (CA, auth)
 
     @property
     def pid(self) -> int | None:
@@ -105,7 +107,7 @@ class Server:
             except OSError:
                 return False
         try:
-            return httpx.get(self.url + self.ready_path, timeout=1.0).is_success
+            return httpx.get(self.url + self.ready_path, timeout=1.0, **self.client).is_success
         except httpx.HTTPError:
             return False
 
@@ -183,8 +185,16 @@ def scrape_job(name: str, target: str, labels: dict | None = None, path: str = "
     }
 
 
-def prometheus(root: Path, jobs: list[dict] | None = None, interval_s: float = 1.0) -> Server:
-    """Prometheus scraping the given jobs every interval_s seconds."""
+def prometheus(
+    root: Path,
+    jobs: list[dict] | None = None,
+    interval_s: float = 1.0,
+    web_config: Path | None = None,
+    ca_file: Path | None = None,
+    auth: tuple[str, str] | None = None,
+) -> Server:
+    """Prometheus scraping the given jobs every interval_s seconds; with a web configuration
+    (TLS, basic auth) it serves https, and ca_file and auth are how to reach it."""
     import yaml
 
     binary = need("prometheus")
@@ -196,19 +206,20 @@ def prometheus(root: Path, jobs: list[dict] | None = None, interval_s: float = 1
         "scrape_configs": jobs or [],
     }
     (root / "prometheus.yml").write_text(yaml.safe_dump(config))
-    return Server(
-        "prometheus",
-        f"http://127.0.0.1:{port}",
-        [
-            binary,
-            f"--config.file={root / 'prometheus.yml'}",
-            f"--storage.tsdb.path={root / 'tsdb'}",
-            f"--web.listen-address=127.0.0.1:{port}",
-            "--web.enable-lifecycle",
-        ],
-        root,
-        "/-/ready",
-    )
+    argv = [
+        binary,
+        f"--config.file={root / 'prometheus.yml'}",
+        f"--storage.tsdb.path={root / 'tsdb'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+        "--web.enable-lifecycle",
+    ]
+    client: dict = {}
+    if web_config is not None:
+        argv.append(f"--web.config.file={web_config}")
+        client = {"verify": str(ca_file) if ca_file else True, "auth": auth}
+    scheme = "https" if web_config is not None else "http"
+    return Server("prometheus", f"{scheme}://127.0.0.1:{port}", argv, root, "/-/ready",
+                  client=client)  # fmt: skip
 
 
 def redis(root: Path) -> Server:
