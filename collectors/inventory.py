@@ -255,12 +255,11 @@ def import_file(
 
 def write_report(result: ImportResult, path: str | Path) -> Path:
     """The rejected rows as CSV (UTF-8 with BOM, so Excel shows the Chinese), row and reason."""
+    from wall.spreadsheet import csv_bytes
+
     path = Path(path)
-    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        out = csv.writer(fh)
-        out.writerow(["行号", "原因", "原始内容"])
-        for r in result.rejected:
-            out.writerow([r.row, r.reason, " | ".join(r.values)])
+    rows = [(r.row, r.reason, " | ".join(r.values)) for r in result.rejected]
+    path.write_bytes(csv_bytes(["行号", "原因", "原始内容"], rows))  # cells stay text
     return path
 
 

@@ -40,6 +40,7 @@ from wall.evaluation import (
 from wall.overview import build_overview
 from wall.plan.models import STATE_LABEL, Plan, Tier
 from wall.progress import MILESTONE_STATUS_LABEL, Progress
+from wall.spreadsheet import keep_text
 from wall.store import Store
 from wall.tracing import TracedStore, figure
 
@@ -224,6 +225,7 @@ def write_xlsx(b: Bulletin, path: Path) -> None:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"
+    keep_text(wb)  # names and evidence are shown as typed, never run as formulas
     wb.properties.title = f"政务云评估通报 {b.period.label}"
     wb.properties.created = b.generated_at.replace(tzinfo=None)
     wb.save(path)

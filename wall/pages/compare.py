@@ -91,13 +91,16 @@ EXPORT_COLUMNS = {"rank": "排名", "node": "节点编号", "name": "节点", "t
 def export(frame: pd.DataFrame, field: str, fmt: str) -> tuple[bytes, str]:
     """The ranking as a file: CSV (UTF-8 with BOM, so Excel reads the Chinese) or XLSX with
     numeric cells; returns (bytes, mimetype)."""
+    from wall.spreadsheet import csv_bytes, keep_text
+
     out = frame.rename(columns=EXPORT_COLUMNS)
     if fmt == "csv":
-        return out.to_csv(index=False).encode("utf-8-sig"), "text/csv"
+        return csv_bytes(list(out.columns), out.itertuples(index=False)), "text/csv"
     if fmt == "xlsx":
         buf = io.BytesIO()
         with pd.ExcelWriter(buf, engine="openpyxl") as writer:
             out.to_excel(writer, index=False, sheet_name=RANK_FIELDS[field].label[:31])
+            keep_text(writer.book)  # a name is shown as typed, never run as a formula
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         return buf.getvalue(), mime
     raise NotFound(f"导出格式 {fmt} 无效（可选 csv、xlsx）")
