@@ -13,9 +13,8 @@ gets a User back; LocalDirectory is the one here.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -43,8 +42,9 @@ ROLE_LABEL = {
 }
 MIN_PASSWORD = 10
 WEAK = {"password", "admin", "123456", "12345678", "qwerty", "gdwall", "changeme", "abc123"}
-MAX_FAILURES = 5  # failed sign-ins per name or address …
-FAILURE_WINDOW = timedelta(minutes=15)  # … within this window, then sign-in is refused
+MAX_FAILURES = 5  # failed sign-ins of one name from one address …
+FAILURE_WINDOW = timedelta(minutes=15)  # … within this window (doubling as failures go on)
+MAX_ADDRESS_FAILURES = 20  # failed sign-ins from one address, whatever the names
 
 
 class AuthError(ValueError):
@@ -94,24 +94,28 @@ def add_user(conn: StateConnection, name: str, role: Role | str, password: str) 
 
 
 def set_password(conn: StateConnection, name: str, password: str) -> None:
+    """Set a user's password; every session the user holds ends (a stolen cookie with it)."""
     check_password(password, name)
     with conn:
         cur = conn.execute(
-            "UPDATE users SET password_hash = ? WHERE name = ?",
+            "UPDATE users SET password_hash = ? WHERE name = ? RETURNING id",
             (generate_password_hash(password), name),
         )
-    if cur.rowcount == 0:
-        raise AuthError(f"没有此用户：{name}")
+        row = cur.fetchone()
+        if row is None:
+            raise AuthError(f"没有此用户：{name}")
+        end_sessions(conn, "user", row[0])
 
 
 def disable_user(conn: StateConnection, name: str) -> None:
     with conn:
-        cur = conn.execute(
-            "UPDATE users SET disabled_at = ? WHERE name = ? AND disabled_at IS NULL",
+        row = conn.execute(
+            "UPDATE users SET disabled_at = ? WHERE name = ? AND disabled_at IS NULL RETURNING id",
             (now_utc().isoformat(), name),
-        )
-    if cur.rowcount == 0:
-        raise AuthError(f"没有此用户或已停用：{name}")
+        ).fetchone()
+        if row is None:
+            raise AuthError(f"没有此用户或已停用：{name}")
+        end_sessions(conn, "user", row[0])
 
 
 def list_users(conn: StateConnection) -> list[tuple[str, str, str, str | None]]:
@@ -207,6 +211,7 @@ def revoke_token(conn: StateConnection, token_id: int) -> str:
         conn.execute(
             "UPDATE tokens SET revoked_at = ? WHERE id = ?", (now_utc().isoformat(), token_id)
         )
+        end_sessions(conn, "token", token_id)
     return row[0]
 
 
@@ -215,6 +220,101 @@ def list_tokens(conn: StateConnection) -> list[tuple]:
     return conn.execute(
         "SELECT id, label, created_by, created_at, last_used_at, revoked_at FROM tokens ORDER BY id"
     ).fetchall()
+
+
+# -- sessions: the cookie names one; the server can end it
+
+
+def start_session(
+    conn: StateConnection, user: User, lifetime: timedelta, remote: str | None
+) -> tuple[str, datetime]:
+    """A new session for a signed-in user or screen: its id (for the cookie; only its hash is
+    kept) and when it expires. Sessions that expired a day ago are dropped on the way."""
+    sid = secrets.token_urlsafe(32)
+    now = now_utc()
+    expires = now + lifetime
+    with conn:
+        conn.execute(
+            "DELETE FROM sessions WHERE expires_at < ?", ((now - timedelta(days=1)).isoformat(),)
+        )
+        conn.execute(
+            "INSERT INTO sessions (sid_sha256, kind, subject_id, created_at, expires_at, remote)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (_digest(sid), user.kind, user.id, now.isoformat(), expires.isoformat(), remote),
+        )
+    return sid, expires
+
+
+def session_user(conn: StateConnection, sid: str) -> User | None:
+    """The user or screen of a live session: not ended, not expired, still enabled."""
+    row = conn.execute(
+        "SELECT kind, subject_id FROM sessions WHERE sid_sha256 = ? AND ended_at IS NULL"
+        " AND expires_at > ?",
+        (_digest(sid or ""), now_utc().isoformat()),
+    ).fetchone()
+    return None if row is None else active_user(conn, row[0], row[1])
+
+
+def end_session(conn: StateConnection, sid: str) -> None:
+    with conn:
+        conn.execute(
+            "UPDATE sessions SET ended_at = ? WHERE sid_sha256 = ? AND ended_at IS NULL",
+            (now_utc().isoformat(), _digest(sid or "")),
+        )
+
+
+def end_sessions(conn: StateConnection, kind: str, subject_id: int) -> None:
+    """End every session of a user or a screen's token (password changed, disabled, revoked)."""
+    with conn:
+        conn.execute(
+            "UPDATE sessions SET ended_at = ? WHERE kind = ? AND subject_id = ? AND ended_at IS NULL",
+            (now_utc().isoformat(), kind, subject_id),
+        )
+
+
+# -- sign-in attempts: reserved before the password is checked, so that parallel guesses get
+# no more checks than the limit; counted per name and address, and per address
+
+
+def reserve_attempt(conn: StateConnection, name: str, remote: str) -> int | None:
+    """Reserve one password check for this name from this address, or None while throttled:
+    MAX_FAILURES failures of the pair within FAILURE_WINDOW (a window that doubles with every
+    further MAX_FAILURES failures of the day), or MAX_ADDRESS_FAILURES from the address. A
+    name's failures from other addresses never refuse this one."""
+    now = now_utc()
+    with conn.locked():
+        rows = conn.execute(
+            "SELECT name, at FROM login_attempts WHERE remote = ? AND at >= ?"
+            " AND outcome IN ('pending', 'failed')",
+            (remote, (now - timedelta(days=1)).isoformat()),
+        ).fetchall()
+        pair = [at for n, at in rows if n == name]
+        window = min(FAILURE_WINDOW * 2 ** max(0, len(pair) // MAX_FAILURES - 1), timedelta(days=1))
+        recent_pair = sum(1 for at in pair if at >= (now - window).isoformat())
+        recent_address = sum(1 for _, at in rows if at >= (now - FAILURE_WINDOW).isoformat())
+        if recent_pair >= MAX_FAILURES or recent_address >= MAX_ADDRESS_FAILURES:
+            return None
+        (attempt,) = conn.execute(
+            "INSERT INTO login_attempts (at, name, remote, outcome) VALUES (?, ?, ?, 'pending')"
+            " RETURNING id",
+            (now.isoformat(), name, remote),
+        ).fetchone()
+    return attempt
+
+
+def settle_attempt(conn: StateConnection, attempt: int, ok: bool, name: str, remote: str) -> None:
+    """Record how a reserved check ended; a success clears the pair's earlier failures."""
+    with conn:
+        conn.execute(
+            "UPDATE login_attempts SET outcome = ? WHERE id = ?",
+            ("ok" if ok else "failed", attempt),
+        )
+        if ok:
+            conn.execute(
+                "UPDATE login_attempts SET outcome = 'cleared' WHERE name = ? AND remote = ?"
+                " AND outcome = 'failed'",
+                (name, remote),
+            )
 
 
 # -- the audit trail
@@ -228,6 +328,7 @@ ACTION_LABEL = {
     "user_add": "新增用户", "user_password": "修改密码", "user_disable": "停用用户",
     "token_add": "新增大屏令牌", "token_revoke": "吊销大屏令牌", "audit_export": "导出审计日志",
     "config_change": "配置变更", "thresholds_edit": "修改告警阈值",
+    "access_denied": "拒绝访问", "csrf_failed": "CSRF 校验失败",
 }  # fmt: skip
 
 
@@ -240,14 +341,12 @@ def audit(
     remote: str | None = None,
     at: datetime | None = None,
 ) -> None:
-    """Append one entry (never a password: callers pass what was done, not what was typed)."""
+    """Append one entry (never a password: callers pass what was done, not what was typed),
+    chained to the entry before it."""
     name, role = (who.name, str(who.role)) if isinstance(who, User) else (who, None)
-    with conn:
-        conn.execute(
-            "INSERT INTO audit (at, who, role, action, target, detail, remote)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            ((at or now_utc()).isoformat(), name, role, action, target, detail, remote),
-        )
+    values = ((at or now_utc()).isoformat(), name, role, action, target, detail, remote)
+    with conn.locked():  # one writer at a time: each entry hashes the one before
+        _append(conn, values)
 
 
 def audit_config(conn: StateConnection, target: str, files: list) -> bool:
@@ -266,12 +365,79 @@ def audit_config(conn: StateConnection, target: str, files: list) -> bool:
         ).fetchone()
         if last is not None and last[0] == detail:
             return False
-        conn.execute(
-            "INSERT INTO audit (at, who, role, action, target, detail, remote)"
-            " VALUES (?, 'file', NULL, 'config_change', ?, ?, NULL)",
-            (now_utc().isoformat(), target, detail),
-        )
+        _append(conn, (now_utc().isoformat(), "file", None, "config_change", target, detail, None))
     return True
+
+
+# The chain: each row's hash covers the hash of the row before and the row's own content, so a
+# row changed, removed or inserted by whoever owns the database breaks the chain at that row
+# (the triggers stop everyone else). Rows written before the chain began (schema 4) are covered
+# together by the first chained row's predecessor hash.
+_CONTENT = "at, who, role, action, target, detail, remote"
+
+
+def _row_hash(prev: str, values) -> str:
+    text = json.dumps([prev, *values], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _unchained_hash(rows) -> str:
+    text = json.dumps([list(r) for r in rows], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _append(conn: StateConnection, values: tuple) -> None:
+    """Insert one entry after the chain's head (the caller holds the write lock)."""
+    last = conn.execute("SELECT row_hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+    if last is None:
+        prev = ""
+    elif last[0] is not None:
+        prev = last[0]
+    else:  # the first entry since the chain began: it covers every entry before it
+        prev = _unchained_hash(
+            conn.execute(f"SELECT id, {_CONTENT} FROM audit ORDER BY id").fetchall()
+        )
+    conn.execute(
+        f"INSERT INTO audit ({_CONTENT}, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (*values, prev, _row_hash(prev, values)),
+    )
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    rows: int
+    unchained: int  # entries written before the chain began (covered as one block)
+    head: str  # the last entry's hash: keep it elsewhere to detect a rewritten chain
+    broken_at: int | None = None  # the id of the first entry that does not fit
+    reason: str | None = None
+
+
+def verify_audit_chain(conn: StateConnection) -> ChainCheck:
+    """Walk the audit log in order and name the first entry that does not fit the chain."""
+    rows = unchained = 0
+    before: list = []
+    prev: str | None = None
+    cur = conn.execute(f"SELECT id, {_CONTENT}, prev_hash, row_hash FROM audit ORDER BY id")
+    for row in cur:
+        rows += 1
+        ident, values, prev_hash, row_hash = row[0], tuple(row[1:8]), row[8], row[9]
+        if row_hash is None:
+            if prev is not None:
+                return ChainCheck(rows, unchained, prev, ident, "不符：链开始后出现未入链的记录")
+            unchained += 1
+            before.append(row[:8])
+            continue
+        if prev is None:
+            prev = _unchained_hash(before) if before else ""
+        if prev_hash != prev:
+            return ChainCheck(rows, unchained, prev, ident,
+                              "不符：与前一条记录不衔接（其前的记录被删除、插入或改动）")  # fmt: skip
+        if row_hash != _row_hash(prev_hash, values):
+            return ChainCheck(
+                rows, unchained, prev, ident, "不符：内容与其哈希不一致（记录被改动）"
+            )
+        prev = row_hash
+    return ChainCheck(rows, unchained, prev or "")
 
 
 def audit_entries(conn: StateConnection, limit: int | None = None) -> list[tuple]:
@@ -283,20 +449,8 @@ def audit_entries(conn: StateConnection, limit: int | None = None) -> list[tuple
 
 
 def audit_csv(conn: StateConnection) -> bytes:
-    """The whole log as CSV (UTF-8 with BOM, so Excel opens the Chinese right)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(AUDIT_COLUMNS)
-    writer.writerows(reversed(audit_entries(conn)))
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    """The whole log as CSV (UTF-8 with BOM, so Excel opens the Chinese right); no cell is ever
+    a formula (a name typed at the sign-in form is anyone's text)."""
+    from wall.spreadsheet import csv_bytes
 
-
-def recent_failures(conn: StateConnection, name: str, remote: str | None) -> int:
-    """Failed sign-ins for this name or from this address within the window (the throttle)."""
-    since = (now_utc() - FAILURE_WINDOW).isoformat()
-    row = conn.execute(
-        "SELECT count(*) FROM audit WHERE action = 'login_failed' AND at >= ?"
-        " AND (target = ? OR remote = ?)",
-        (since, name, remote or ""),
-    ).fetchone()
-    return row[0]
+    return csv_bytes(AUDIT_COLUMNS, reversed(audit_entries(conn)))

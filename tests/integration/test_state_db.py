@@ -110,3 +110,76 @@ def test_the_wall_signs_in_with_its_state_on_postgresql(postgresql_url, tmp_path
     actions = [e[3] for e in auth.audit_entries(conn)]
     conn.close()
     assert "login" in actions and "config_change" in actions
+
+
+def _audit_three(conn) -> None:
+    for i in range(3):
+        auth.audit(conn, "export", "zhang", f"ranking-{i}.xlsx", "field=cpu_util", "10.0.0.1")
+
+
+def test_the_audit_log_cannot_be_rewritten_by_replacing_a_row(target):
+    """Finding 6: `REPLACE INTO audit (id, …)` replaced row 1 on SQLite (REPLACE deletes
+    without firing the delete trigger); an upsert must not get round it either."""
+    conn = connect(target)
+    _audit_three(conn)
+    first = conn.execute("SELECT id, detail FROM audit ORDER BY id LIMIT 1").fetchone()
+    attempts = [
+        "INSERT INTO audit (id, at, who, action, detail) VALUES (?, 'x', 'x', 'forged', 'forged')"
+        " ON CONFLICT (id) DO UPDATE SET detail = 'forged'",
+    ]
+    if conn.dialect == "sqlite":
+        attempts += [
+            "REPLACE INTO audit (id, at, who, action, detail) VALUES (?, 'x', 'x', 'forged', 'forged')",
+            "INSERT OR REPLACE INTO audit (id, at, who, action, detail) VALUES (?, 'x', 'x', 'forged', 'forged')",
+        ]  # fmt: skip
+    for sql in attempts:
+        with pytest.raises(StateDatabaseError, match="append-only"):
+            conn.execute(sql, (first[0],))
+    assert conn.execute("SELECT id, detail FROM audit ORDER BY id LIMIT 1").fetchone() == first
+    assert conn.execute("SELECT count(*) FROM audit").fetchone()[0] == 3
+    conn.close()
+
+
+def test_the_audit_chain_names_the_first_row_that_does_not_fit(target, tmp_path):
+    """Finding 6: no trigger stops whoever owns the file: each row carries a hash of the one
+    before and of itself, and `gdwall audit-verify` names the first row that does not fit."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    conn = connect(target)
+    _audit_three(conn)
+    auth.audit(conn, "login", "li", None, None, "10.0.0.2")
+
+    def verify() -> subprocess.CompletedProcess:
+        env = {**os.environ, "GDWALL_DATA_DIR": str(tmp_path)}
+        if conn.dialect == "postgresql":
+            env["GDWALL_STATE_DB"] = str(target)
+        else:
+            env["GDWALL_STATE_DB"] = str(target)
+        return subprocess.run([sys.executable, "-m", "wall.cli", "audit-verify"], env=env,
+                              capture_output=True, text=True, cwd=ROOT)  # fmt: skip
+
+    ok = verify()
+    assert ok.returncode == 0 and "4" in ok.stdout, ok.stdout + ok.stderr
+    ids = [r[0] for r in conn.execute("SELECT id FROM audit ORDER BY id").fetchall()]
+    # the owner of the database lifts the guard and rewrites the third row
+    if conn.dialect == "sqlite":
+        conn.execute("DROP TRIGGER audit_no_update")
+    else:
+        conn.execute("ALTER TABLE audit DISABLE TRIGGER USER")
+    conn.execute("UPDATE audit SET detail = 'field=mem_util' WHERE id = ?", (ids[2],))
+    broken = verify()
+    assert broken.returncode == 1
+    assert f"{ids[2]}" in broken.stdout and "不符" in broken.stdout, broken.stdout
+    # a deleted row is found at the row after the gap
+    conn.execute("UPDATE audit SET detail = 'field=cpu_util' WHERE id = ?", (ids[2],))
+    assert verify().returncode == 0
+    if conn.dialect == "sqlite":
+        conn.execute("DROP TRIGGER audit_no_delete")
+    conn.execute("DELETE FROM audit WHERE id = ?", (ids[1],))
+    gap = verify()
+    assert gap.returncode == 1 and f"{ids[2]}" in gap.stdout, gap.stdout
+    conn.close()

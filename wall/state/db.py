@@ -14,6 +14,7 @@ versions, in PostgreSQL's dialect), applied in order, each in one transaction;
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -222,3 +223,27 @@ def _connect_postgresql(url: str) -> StateConnection:
     except (psycopg.Error, StateDatabaseError) as exc:
         raise StateDatabaseError(f"cannot open state database {shown}: {exc}") from exc
     return conn
+
+
+class ThreadConnections:
+    """One open connection to the state database per thread, kept for the thread's next
+    request (the wall checks every request's session against the database: opening and
+    migrating a connection each time would cost more than the check), opened again after an
+    error."""
+
+    def __init__(self, target: str | Path):
+        self.target = target
+        self._local = threading.local()
+
+    @contextmanager
+    def connection(self) -> Iterator[StateConnection]:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = connect(self.target)
+        try:
+            yield conn
+        except StateDatabaseError:
+            self._local.conn = None
+            with suppress(Exception):
+                conn.close()
+            raise
