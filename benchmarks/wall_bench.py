@@ -54,7 +54,7 @@ from wall.state.db import connect
 from wall.store import open_store
 
 SINCE = datetime(2019, 1, 1, tzinfo=UTC)
-SECRET = "benchmark-only-secret-key-" + "b" * 32
+SECRET = "benchmark-only-Zq7kV2mRt9XwL4pN8sJ3yB6cH1dF5gK0aE"
 PASSWORD = "Bench-pass-2026"
 OPERATORS = [f"bench-op{i}" for i in range(10)]
 REBUILD_AFTER = timedelta(days=1)  # older data sets are built again rather than topped up

@@ -274,7 +274,7 @@ def demo_wall(tmp_path) -> Iterator[tuple[str, Path]]:
 
 
 # -- signing in (the wall outside demo mode requires it)
-TEST_SECRET = "test-only-secret-key-" + "k" * 32
+TEST_SECRET = "test-only-5uYtPRPyQhKn9lgUiwUtvHAEVSu6GEjpOY7lB8bdIIY0oNrddMmETA"
 TEST_PASSWORD = "Wall-test-pass-2026"
 
 

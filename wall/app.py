@@ -305,6 +305,8 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
             )
         except routes.NotFound as exc:
             return frame.not_found(exc)
+        except StoreError as exc:  # the page says so; the wall's banner says the same
+            return [html.Div(f"⚠ 数据存储不可用：{str(exc)[:200]}", className="alert-banner")]
 
     synced: dict[str, object] = {"now": None, "episodes": {}}
 
@@ -474,6 +476,8 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
             body, mime = compare.export(frame, field, fmt)
         except routes.NotFound as exc:
             return Response(str(exc), status=404, mimetype="text/plain")
+        except StoreError as exc:
+            return Response(f"数据存储不可用：{exc}", status=503, mimetype="text/plain")
         access.audit(settings, "export", f"ranking.{fmt}", field)
         day = datetime.now(CHINA).strftime("%Y%m%d")
         name = quote(f"节点排名-{compare.RANK_FIELDS[field].label}-{day}.{fmt}")
@@ -723,11 +727,7 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
 
     logs.install(app.server)
     health.install(app.server, settings, store)
-    access.install(
-        app.server,
-        settings,
-        {key: cb["callback"].__name__ for key, cb in app.callback_map.items() if "callback" in cb},
-    )
+    access.install(app.server, settings, access.registered_callbacks(app.callback_map))
 
     # Dash registers the files it may serve while rendering the index page; a gunicorn worker
     # asked for a script before it rendered one would refuse it, so render it once now

@@ -55,10 +55,26 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def _settings(**overrides) -> settings_mod.Settings:
+    """The settings from the environment and the command's flags; a bad value is refused with
+    the variable's name (exit 2), never a traceback."""
+    from pydantic import ValidationError
+
+    try:
+        return settings_mod.from_env(**overrides)
+    except ValidationError as exc:
+        problems = [
+            f"{settings_mod.ENV_PREFIX}{str(e['loc'][0]).upper()}: {e['msg']}"
+            + (f" (got {e['input']!r})" if isinstance(e.get("input"), str | int | float) else "")
+            for e in exc.errors()
+        ]
+        _fail("configuration refused: " + "; ".join(problems), code=2)
+
+
 def _load_plan(path: Path | None):
     from wall.plan.loader import load_plan
 
-    settings = settings_mod.from_env(plan_path=path)
+    settings = _settings(plan_path=path)
     try:
         return load_plan(settings.plan_path)
     except ConfigError as exc:
@@ -128,7 +144,7 @@ def progress_add(
     from wall.state.db import StateDatabaseError, connect
 
     loaded = _load_plan(plan)
-    settings = settings_mod.from_env(data_dir=data_dir)
+    settings = _settings(data_dir=data_dir)
     try:
         event = ProgressEvent(
             kind=EventKind(kind),
@@ -155,7 +171,7 @@ def progress_list(
     from wall.progress import list_events
     from wall.state.db import StateDatabaseError, connect
 
-    settings = settings_mod.from_env(data_dir=data_dir)
+    settings = _settings(data_dir=data_dir)
     try:
         conn = connect(settings.state_db_path)
     except StateDatabaseError as exc:
@@ -201,7 +217,7 @@ def backfill_cmd(
     from wall.chinatime import parse_instant
     from wall.store import StoreError
 
-    settings = settings_mod.from_env(data_dir=data_dir, store_url=store)
+    settings = _settings(data_dir=data_dir, store_url=store)
     province = Province(_load_plan(plan), seed=seed)
     started = time.perf_counter()
     try:
@@ -246,7 +262,7 @@ def bulletin_cmd(
     from wall.state.db import connect
     from wall.store import StoreError
 
-    settings = settings_mod.from_env(data_dir=data_dir, store_url=store)
+    settings = _settings(data_dir=data_dir, store_url=store)
     the_plan = _load_plan(plan)
     formats = [f.strip().lower() for f in format.split(",") if f.strip()]
     try:
@@ -284,7 +300,7 @@ def bulletin_verify(
         reads = json.loads(record.read_text(encoding="utf-8"))["reads"]
     except (OSError, ValueError, KeyError) as exc:
         _fail(f"bulletin-verify: {record}: not a bulletin record ({exc})")
-    settings = settings_mod.from_env(data_dir=data_dir, store_url=store)
+    settings = _settings(data_dir=data_dir, store_url=store)
     try:
         results = replay(_store(settings), reads)
     except StoreError as exc:
@@ -311,7 +327,7 @@ def import_inventory_cmd(
     from collectors.inventory import RULES_PATH, import_file, load_rules, write_report
     from wall.store import StoreError
 
-    settings = settings_mod.from_env(data_dir=data_dir, store_url=store)
+    settings = _settings(data_dir=data_dir, store_url=store)
     try:
         result = import_file(file, _load_plan(plan), load_rules(rules or RULES_PATH))
     except (CollectError, ConfigError) as exc:
@@ -402,7 +418,7 @@ def collect_cmd(
     from wall.store.spool import BufferedWriter, Spool
 
     loaded_plan = _load_plan(plan)
-    settings = settings_mod.from_env(data_dir=data_dir, store_url=store)
+    settings = _settings(data_dir=data_dir, store_url=store)
     if type_:
         once = True
         try:
@@ -476,27 +492,50 @@ def serve(
 ) -> None:
     """Serve the wall with gunicorn over an existing store and state database (collectors run
     apart). Workers share cached query answers through Redis when GDWALL_REDIS_URL is set."""
-    from gunicorn.app.base import BaseApplication
-
-    from wall.access import InsecureConfig, secret_key
-    from wall.app import create_app
-    from wall.layouts import LayoutSource
-    from wall.state.db import connect
-    from wall.store import store_from_settings
-
-    settings = settings_mod.from_env(data_dir=data_dir, store_url=store)
-    try:
-        secret_key(settings)  # outside demo mode: no default or missing secret
-    except InsecureConfig as exc:
-        _fail(f"serve: {exc}", code=2)
-    LayoutSource(settings.layouts_dir)  # refuse a bad layout before forking, naming the line
+    import atexit
     import os
+    import shutil
     import tempfile
 
-    # every worker counts into files here; /metrics adds them up whichever worker answers
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="gdwall-metrics-")
-    connect(settings.state_db_path).close()  # migrate once, before workers race to do it
-    store_from_settings(settings).close()
+    # every worker counts into files here and /metrics adds them up, whichever worker answers;
+    # prometheus_client picks its mode when first imported, so this comes before anything
+    # that imports it (the app)
+    made_here = "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+    if made_here:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="gdwall-metrics-")
+    metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+
+    def remove_metrics_dir() -> None:
+        if made_here:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+    atexit.register(remove_metrics_dir)
+
+    from gunicorn.app.base import BaseApplication
+
+    from wall.access import InsecureConfig, secret_key, trusted_networks
+    from wall.layouts import LayoutSource
+    from wall.state.db import StateDatabaseError, connect
+    from wall.store import StoreError, store_from_settings
+
+    settings = _settings(data_dir=data_dir, store_url=store)
+    # everything a worker would trip over is checked once here, before forking, and refused
+    # in words (never a traceback from each worker)
+    try:
+        secret_key(settings)  # outside demo mode: no default, missing or patterned secret
+        trusted_networks(settings.trusted_proxies)
+        LayoutSource(settings.layouts_dir)  # a bad layout names its file and line
+        _load_plan(settings.plan_path)
+        connect(settings.state_db_path).close()  # migrate once, before workers race to do it
+        store_from_settings(settings).close()
+    except (InsecureConfig, ConfigError, ValueError) as exc:
+        _fail(f"serve: {exc}", code=2)
+    except StateDatabaseError as exc:
+        _fail(f"serve: state database: {exc}", code=2)
+    except StoreError as exc:
+        _fail(f"serve: metric store: {exc}", code=2)
+
+    from wall.app import create_app
 
     class Wall(BaseApplication):
         def load_config(self) -> None:
@@ -510,6 +549,12 @@ def serve(
                 # reusing one the server just closed would otherwise see a failed refresh
                 "keepalive": 75,
                 "accesslog": None,
+                # who is behind a proxy is the app's to decide (GDWALL_TRUSTED_PROXIES), not
+                # gunicorn's default trust of X-Forwarded-Proto from 127.0.0.1
+                "secure_scheme_headers": {},
+                "forwarded_allow_ips": "",
+                "child_exit": lambda _arbiter, worker: _worker_gone(worker.pid),
+                "on_exit": lambda _arbiter: remove_metrics_dir(),
             }
             for key, value in options.items():
                 self.cfg.set(key, value)
@@ -521,6 +566,31 @@ def serve(
         f"广东数字政府政务云大屏 on http://{host}:{port}/  ({workers} workers)  data: {settings.data_dir}"
     )
     Wall().run()
+
+
+def _worker_gone(pid: int) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(pid)
+
+
+@app.command("audit-verify")
+def audit_verify(data_dir: DataDirOption = None) -> None:
+    """Check the audit log's hash chain and name the first entry that does not fit (exit 1);
+    print the chain's head, to keep elsewhere (a rewritten chain then shows too)."""
+    from wall import auth
+    from wall.state.db import StateDatabaseError
+
+    try:
+        with _state(data_dir) as conn:
+            check = auth.verify_audit_chain(conn)
+    except StateDatabaseError as exc:
+        _fail(f"audit-verify: {exc}", code=2)
+    if check.broken_at is not None:
+        typer.echo(f"审计日志编号 {check.broken_at} 的记录{check.reason}（已核对 {check.rows} 条）")
+        raise typer.Exit(1)
+    before = f"，其中链开始前的 {check.unchained} 条作为一个整体受保护" if check.unchained else ""
+    typer.echo(f"审计日志完整：共 {check.rows} 条{before}；链头 {check.head}")
 
 
 @app.command("demo")
@@ -537,7 +607,7 @@ def demo(
     from wall.chinatime import parse_instant
     from wall.demo import start_demo
 
-    settings = settings_mod.from_env(data_dir=data_dir, demo=True)
+    settings = _settings(data_dir=data_dir, demo=True)
     typer.echo(f"preparing the demo in {settings.data_dir} …")
     start_demo(settings, interval_s=interval_s, since=parse_instant(since), say=typer.echo)
     dash_app = create_app(settings)
@@ -551,10 +621,6 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
-
-
-if __name__ == "__main__":
-    main()
 
 
 users_app = typer.Typer(help="Who may sign in to the wall (kept in the state database).")
@@ -577,7 +643,7 @@ def _state(data_dir: Path | None):
 
     from wall.state.db import connect
 
-    return closing(connect(settings_mod.from_env(data_dir=data_dir).state_db_path))
+    return closing(connect(_settings(data_dir=data_dir).state_db_path))
 
 
 def _read_password(password_stdin: bool) -> str:
@@ -708,10 +774,14 @@ def schedule_bulletins(
 
     from wall import bulletin_schedule
 
-    settings = settings_mod.from_env(data_dir=data_dir, store_url=store)
+    settings = _settings(data_dir=data_dir, store_url=store)
     bulletin_schedule.start(settings, _store(settings), every_s)
     typer.echo(f"bulletins of finished months and quarters go to {settings.bulletin_path}")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with contextlib.suppress(KeyboardInterrupt):
         stop.wait()
+
+
+if __name__ == "__main__":
+    main()

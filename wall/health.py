@@ -1,6 +1,7 @@
-"""The wall watching itself: /healthz (the process answers), /readyz (the store, the cache and
-the state database answer) and /metrics (Prometheus text: requests and their latency by kind,
-refreshes, query-cache hits, misses and errors).
+"""The wall watching itself: /healthz (the process answers), /readyz (ready when it can serve a
+screen: the store and the state database answer; a cache that is away is reported as degraded,
+the wall answering from each process's own cache meanwhile) and /metrics (Prometheus text:
+requests and their latency by kind, query-cache hits, misses and errors, the cache degraded).
 
 Under gunicorn every worker counts into files in PROMETHEUS_MULTIPROC_DIR (set by `gdwall
 serve` before the workers start), and /metrics adds them up, whichever worker answers.
@@ -19,6 +20,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
 )
@@ -56,6 +58,11 @@ def _create() -> dict:
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         ),
         "cache": Counter("gdwall_query_cache", "Query-cache lookups by outcome", ["outcome"]),
+        "degraded": Gauge(
+            "gdwall_cache_degraded",
+            "1 while the shared cache (Redis) does not answer and each process uses its own",
+            multiprocess_mode="max",
+        ),
     }
 
 
@@ -107,20 +114,35 @@ def install(server: Flask, settings: Settings, store: Store) -> None:
 
     @server.route("/readyz", endpoint="readyz")
     def readyz():
-        checks = {"store": store.ping(), "cache": cache.current().ping()}
+        cache_ok = cache_answers()
+        checks = {"store": store.ping()}
         try:
             with closing(connect(settings.state_db_path)) as conn:
                 conn.execute("SELECT 1").fetchone()
             checks["state"] = True
         except Exception:
             checks["state"] = False
-        ready = all(checks.values())
+        lines = [f"{k} {'ok' if v else 'down'}" for k, v in checks.items()]
+        if not checks["store"] and store.problem:
+            lines[0] += f": {store.problem}"
+        lines.append(f"cache {'ok' if cache_ok else 'degraded'}")
         return Response(
-            "".join(f"{k} {'ok' if v else 'down'}\n" for k, v in checks.items()),
-            status=200 if ready else 503,
+            "".join(line + "\n" for line in lines),
+            status=200 if all(checks.values()) else 503,
             mimetype="text/plain",
         )
 
     @server.route("/metrics", endpoint="metrics")
     def prometheus():
+        cache_answers()
         return Response(generate_latest(_registry()), mimetype=CONTENT_TYPE_LATEST)
+
+
+def cache_answers() -> bool:
+    """Whether the shared cache answers; recorded in gdwall_cache_degraded."""
+    ok = cache.current().ping()
+    try:
+        metrics()["degraded"].set(0 if ok else 1)
+    except Exception:  # counting must never cost an answer
+        log.exception("cache state not recorded")
+    return ok

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import time
 import uuid
@@ -52,6 +53,15 @@ def configure(fmt: str = "json", level: int = logging.INFO) -> None:
     root.setLevel(level)
 
 
+# parts of a path that are secrets: a screen's sign-in token (the database keeps only its hash)
+_SECRET_PATHS = re.compile(r"^(/login/token/)[^/?]+")
+
+
+def loggable_path(path: str) -> str:
+    """The path as it may be written to a log: secrets in it replaced by "…"."""
+    return _SECRET_PATHS.sub(r"\1…", path)
+
+
 def install(server) -> None:
     """A request id on every wall request, and one access line per page, layout, callback or
     download (assets are left out)."""
@@ -76,7 +86,7 @@ def install(server) -> None:
                 "request",
                 extra={
                     "method": request.method,
-                    "path": request.path,
+                    "path": loggable_path(request.path),
                     "status": response.status_code,
                     "ms": round(
                         (time.perf_counter() - g.get("request_started", time.perf_counter()))

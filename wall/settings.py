@@ -44,6 +44,14 @@ class Settings(BaseModel):
     log_format: Literal["json", "text"] = Field(
         "json", description="Logs as JSON lines (with request ids) or as plain text."
     )
+    trusted_proxies: str | None = Field(
+        None,
+        description="Reverse proxies whose X-Forwarded-For/-Proto/-Host are believed: addresses "
+        "or networks, comma-separated (e.g. 127.0.0.1,10.20.0.0/24).",
+    )
+    proxy_hops: int = Field(
+        1, ge=1, le=5, description="Proxies in front of the wall, one behind another."
+    )
     cookie_secure: bool | None = Field(
         None, description="Secure cookies: true, false, or empty for 'when the request is HTTPS'."
     )

@@ -3,6 +3,7 @@ should, an anonymous request a redirect or 401 and never data, state changes nee
 token, sign-in is throttled and audited (never the password), and the wall refuses to start
 outside demo mode without a real secret. A route or callback without a case here fails."""
 
+import re
 from contextlib import closing
 
 import pytest
@@ -262,7 +263,6 @@ def test_failed_sign_ins_are_audited_without_the_password_and_throttled(tmp_path
 
 def test_a_revoked_token_or_disabled_user_loses_access(wall, monkeypatch):
     app, settings, _ = wall
-    monkeypatch.setattr(access, "CHECK_TTL_S", 0.0)
     with closing(connect(settings.state_db_path)) as conn:
         token_id, token = auth.create_token(conn, "临时屏", "test")
         auth.add_user(conn, "short-lived", "operator", TEST_PASSWORD)
@@ -398,3 +398,81 @@ def test_an_admin_edits_the_thresholds_checked_first_and_audited(tmp_path):
     with closing(connect(settings.state_db_path)) as conn:
         edits = [e for e in auth.audit_entries(conn) if e[3] == "thresholds_edit"]
     assert len(edits) == 1 and edits[0][1] == "tester"
+
+
+def _dependencies(wall) -> list[dict]:
+    deps = client(wall, "admin").get("/_dash-dependencies").get_json()
+    return [d for d in deps if not d.get("clientside_function")]
+
+
+@pytest.mark.parametrize("role", ["screen", "operator", "evaluator"])
+def test_no_role_reads_a_page_whatever_the_inputs_order_ids_or_referer_say(wall, role):
+    """A callback's page is its registration's, never what a request's inputs are labelled:
+    a page's path in any input, labelled as any input, however the path is spelled; and the
+    layout, whatever the Referer says. (tests/integration/test_pentest.py does the same
+    against `gdwall serve`.)"""
+    from tests.forgery import FORBIDDEN, SPELLINGS, forged_bodies, leaked
+
+    c = client(wall, role)
+    deps = _dependencies(wall)
+    for page in FORBIDDEN[role]:
+        for spelling in SPELLINGS:
+            path = spelling.format(p=page)
+            for dep in deps:
+                for body in forged_bodies(dep, path):
+                    r = c.post("/_dash-update-component", json=body,
+                               headers={"X-CSRFToken": csrf_of(c)})  # fmt: skip
+                    text = r.get_data(as_text=True)
+                    assert r.status_code < 500 and not leaked(text, role), (role, path, body)
+            for referer in (f"http://localhost/{path.lstrip('/')}", f"http://localhost/{path}"):
+                r = c.get("/_dash-layout", headers={"Referer": referer})
+                assert r.status_code < 500 and not leaked(r.get_data(as_text=True), role)
+            r = c.get("/" + path.lstrip("/"))
+            assert r.status_code < 500 and not leaked(r.get_data(as_text=True), role)
+
+
+def test_a_weak_secret_refuses_to_start_however_long(tmp_path):
+    """Finding 10: 40 × `a` was accepted as the secret key."""
+    base = {"data_dir": tmp_path, "store_url": f"sqlite:///{tmp_path}/m.db"}
+    for secret in ("a" * 40, "ab" * 24, "0123456789" * 4):
+        with pytest.raises(access.InsecureConfig, match="GDWALL_SECRET_KEY"):
+            create_app(Settings(**base, secret_key=secret))
+    import secrets
+
+    create_app(Settings(**base, secret_key=secrets.token_urlsafe(48)))
+
+
+def test_an_untrusted_peer_cannot_choose_its_address_by_header(tmp_path):
+    """Finding 3: X-Forwarded-For is believed only from a trusted proxy; from anyone else a
+    new address per request changes nothing, and five failures throttle the real one."""
+    settings = Settings(data_dir=tmp_path, store_url=f"sqlite:///{tmp_path}/m.db",
+                        secret_key=TEST_SECRET, trusted_proxies="127.0.0.1")  # fmt: skip
+    with closing(connect(settings.state_db_path)) as conn:
+        auth.add_user(conn, "zhang", "operator", TEST_PASSWORD)
+    app = create_app(settings)
+    c = app.server.test_client()
+    peer = {"REMOTE_ADDR": "10.9.9.9"}
+    form = c.get("/login", environ_base=peer)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.get_data(as_text=True))[1]
+    codes = [c.post("/login", data={"name": "zhang", "password": f"wrong-{i}", "csrf_token": token},
+                    headers={"X-Forwarded-For": f"198.51.100.{i}"}, environ_base=peer).status_code
+             for i in range(auth.MAX_FAILURES + 1)]  # fmt: skip
+    assert codes[-1] == 429
+    with closing(connect(settings.state_db_path)) as conn:
+        remotes = {e[6] for e in auth.audit_entries(conn) if e[3] == "login_failed"}
+    assert remotes == {"10.9.9.9"}
+
+
+def test_readyz_stays_ready_with_the_cache_degraded(tmp_path):
+    """Also: /readyz answered 503 when Redis was down although the wall keeps serving from its
+    own cache; a degraded cache is reported in the body and in /metrics."""
+    from tests.harness.servers import free_port
+
+    settings = Settings(data_dir=tmp_path, store_url=f"sqlite:///{tmp_path}/m.db", demo=True,
+                        redis_url=f"redis://127.0.0.1:{free_port()}")  # fmt: skip
+    c = create_app(settings).server.test_client()
+    r = c.get("/readyz")
+    body = r.get_data(as_text=True)
+    assert r.status_code == 200 and "cache degraded" in body and "store ok" in body
+    metrics = c.get("/metrics").get_data(as_text=True)
+    assert re.search(r"^gdwall_cache_degraded 1\.0$", metrics, re.M), metrics[-1500:]

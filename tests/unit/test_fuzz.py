@@ -2,6 +2,7 @@
 the layout's Referer, callback inputs, the export and download names, the sign-in form. No
 answer is a 500 and none carries a traceback to the client."""
 
+import json
 from contextlib import closing
 from urllib.parse import quote
 
@@ -143,3 +144,60 @@ def test_admin_forms(admin, name, role, password, label):
                    [{"id": {"type": "token-revoke", "id": label[:5] or "x"}, "property": "n_clicks", "value": 1}]],
         "changedPropIds": [f'{{"id":"{label[:5] or "x"}","type":"token-revoke"}}.n_clicks'],
         "state": [{"id": "admin-token-label", "property": "value", "value": label}]})  # fmt: skip
+
+
+def _page_body(app) -> dict:
+    key = next(k for k, cb in app.callback_map.items()
+               if cb.get("callback") and cb["callback"].__name__ == "page_body")  # fmt: skip
+    return {"output": key, "outputs": {"id": ids.PAGE_BODY, "property": "children"},
+            "inputs": [{"id": ids.URL, "property": "pathname", "value": "/alerts"},
+                       {"id": ids.URL, "property": "search", "value": ""}],
+            "changedPropIds": [f"{ids.URL}.pathname"], "state": []}  # fmt: skip
+
+
+MALFORMED = {
+    "no outputs": lambda b: {k: v for k, v in b.items() if k != "outputs"},
+    "outputs of the wrong kind": lambda b: {**b, "outputs": [b["outputs"]]},
+    "an input missing": lambda b: {**b, "inputs": b["inputs"][:1]},
+    "an input too many": lambda b: {**b, "inputs": [*b["inputs"], b["inputs"][0]]},
+    "inputs swapped": lambda b: {**b, "inputs": b["inputs"][::-1]},
+    "an input relabelled": lambda b: {**b, "inputs": [{**b["inputs"][0], "property": "href"}, b["inputs"][1]]},
+    "an unknown output": lambda b: {**b, "output": "page-body.children@nothing"},
+    "a changed input it does not have": lambda b: {**b, "changedPropIds": ["admin-user-add.n_clicks"]},
+    "a state it does not have": lambda b: {**b, "state": [{"id": "x", "property": "y", "value": 1}]},
+    "inputs not a list": lambda b: {**b, "inputs": {"0": b["inputs"][0]}},
+}  # fmt: skip
+
+
+@FUZZ
+@given(
+    shape=st.sampled_from(sorted(MALFORMED)),
+    value=st.one_of(text, st.integers(), st.none(), st.lists(text, max_size=3)),
+)
+def test_malformed_callback_shapes_are_refused_with_400(admin, shape, value):
+    """A body not shaped as the callback was registered is refused before Dash reads it."""
+    app, client = admin
+    body = MALFORMED[shape](_page_body(app))
+    if (
+        isinstance(body.get("inputs"), list)
+        and body["inputs"]
+        and isinstance(body["inputs"][-1], dict)
+    ):
+        body["inputs"][-1] = {**body["inputs"][-1], "value": value}
+    csrf = client.get_cookie("_csrf_token").value
+    answer = client.post("/_dash-update-component", json=body, headers={"X-CSRFToken": csrf})
+    assert answer.status_code == 400, (shape, answer.status_code)
+
+
+@FUZZ
+@given(depth=st.integers(40, 5000), surrogate=st.sampled_from(["\\ud800", "\\udfff", "a\\udc80b"]))
+def test_deep_or_unencodable_bodies_are_refused_with_400(admin, depth, surrogate):
+    app, client = admin
+    body = json.dumps(_page_body(app))
+    csrf = client.get_cookie("_csrf_token").value
+    headers = {"X-CSRFToken": csrf, "Content-Type": "application/json"}
+    deep = body.replace('"/alerts"', "[" * depth + "1" + "]" * depth)
+    lone = body.replace('"/alerts"', f'"/al{surrogate}erts"')
+    for data in (deep, lone):
+        answer = client.post("/_dash-update-component", data=data, headers=headers)
+        assert answer.status_code == 400

@@ -5,6 +5,7 @@ opens the same view. Parsing is strict: an unknown node or a malformed parameter
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from urllib.parse import parse_qs, urlencode
@@ -108,23 +109,41 @@ def _asof_end(params: dict[str, str], now: datetime) -> datetime:
     return min(deadline_end(_day(text, "asof")), now)
 
 
+_PATH = re.compile(r"/(?:node/[a-z0-9-]+|[a-z]+)")
+
+
+def page_of(pathname: str | None) -> str | None:
+    """The page an address's path names: "wall" for /, a page of PAGES, "node", or None for
+    anything else. Strict, so that whoever asks (the access guard, the router) gets the same
+    answer for the same text: no empty segments, no dot segments, no trailing slash."""
+    if pathname in (None, "", "/"):
+        return "wall"
+    if not _PATH.fullmatch(pathname):
+        return None
+    parts = pathname.split("/")[1:]
+    if parts[0] == "node":
+        return "node" if len(parts) == 2 else None
+    return parts[0] if parts[0] in PAGES else None
+
+
 def parse(pathname: str | None, search: str | None, plan: Plan, now: datetime) -> Route:
     """The route an address names (the wall itself is not a route: pathname "/")."""
     raw = parse_qs((search or "").lstrip("?"), keep_blank_values=False)
     params = {k: v for k in raw if (v := _one(raw, k)) is not None}
-    parts = [p for p in (pathname or "/").split("/") if p]
-    if len(parts) == 2 and parts[0] == "node":
+    page = page_of(pathname)
+    if page in (None, "wall"):
+        raise NotFound(f"没有这个页面：{pathname}")
+    parts = pathname.split("/")[1:]
+    if page == "node":
         node_id = parts[1]
         if node_id not in {n.id for n in plan.nodes}:
             raise NotFound(f"没有编号为 {node_id} 的节点")
         if "asof" in params:
             _day(params["asof"], "asof")
         return Route("node", node_id, window(params, now), params)
-    if len(parts) == 1 and parts[0] in PAGES:
-        if "asof" in params:
-            _day(params["asof"], "asof")
-        return Route(parts[0], None, window(params, now), params)
-    raise NotFound(f"没有这个页面：{pathname}")
+    if "asof" in params:
+        _day(params["asof"], "asof")
+    return Route(page, None, window(params, now), params)
 
 
 PAGES = {

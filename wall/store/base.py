@@ -281,6 +281,11 @@ class Store(ABC):
     def apply_retention(self, now: datetime) -> None:
         """Drop what each resolution's retention no longer keeps."""
 
+    @property
+    def problem(self) -> str | None:
+        """What keeps the store from answering, when it knows (/readyz shows it)."""
+        return None
+
     @abstractmethod
     def ping(self) -> bool:
         """True if the store answers now."""

@@ -11,9 +11,11 @@ same sample twice changes nothing, and late or backfilled data lands in its roll
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -113,6 +115,20 @@ def _sync_measurements(conn: sqlite3.Connection) -> None:
     conn.commit()
 
 
+def _reads(method):
+    """A read whose SQLite error (a damaged page, an I/O error) comes out as StoreUnavailable,
+    which the wall shows as 数据存储不可用, never as a crash."""
+
+    @functools.wraps(method)
+    def read(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise self._failed(exc) from exc
+
+    return read
+
+
 def parse_sqlite_url(url: str) -> Path:
     """sqlite:///relative/path.db (three slashes) or sqlite:////absolute/path.db (four)."""
     if not url.startswith("sqlite:///"):
@@ -135,8 +151,12 @@ class EmbeddedStore(Store):
         self._local = threading.local()
         self._timeout = timeout_s
         self._series_ids: dict[tuple[str, str], int] = {}
+        self._problem: tuple[float, str] | None = None
         conn = self._conn()
-        migrate(conn)
+        try:
+            migrate(conn)
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"cannot open {self.path}: {exc}") from exc
 
     # -- connections: one per thread, WAL so readers never block the writer
     def _conn(self) -> sqlite3.Connection:
@@ -164,12 +184,34 @@ class EmbeddedStore(Store):
             finally:
                 conn.set_trace_callback(None)
 
+    PROBLEM_KEPT_S = 60.0
+
+    def _failed(self, exc: sqlite3.Error) -> StoreUnavailable:
+        """The error as the store's; a damaged file (not a busy one) is its problem a while."""
+        message = f"{self.path}: {exc}"
+        if not isinstance(exc, sqlite3.OperationalError):  # "database is locked" passes
+            self._problem = (time.monotonic(), message)
+        return StoreUnavailable(message)
+
+    @property
+    def problem(self) -> str | None:
+        """What made the last reads fail (a damaged page), for a minute after."""
+        if self._problem and time.monotonic() - self._problem[0] < self.PROBLEM_KEPT_S:
+            return self._problem[1]
+        return None
+
     def ping(self) -> bool:
+        """A real read of the tables every refresh reads (SELECT 1 reads no page at all)."""
         try:
-            self._conn().execute("SELECT 1").fetchone()
-            return True
-        except (sqlite3.Error, StoreUnavailable):
+            conn = self._conn()
+            conn.execute("SELECT count(*), max(ts) FROM latest").fetchone()
+            conn.execute("SELECT count(*) FROM series").fetchone()
+        except sqlite3.Error as exc:
+            self._failed(exc)
             return False
+        except StoreUnavailable:
+            return False
+        return self.problem is None
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -340,6 +382,7 @@ class EmbeddedStore(Store):
         frame.insert(0, "series_id", [r[0] for r in rows])
         return frame
 
+    @_reads
     def latest(self, measurement_name, fields, nodes=None) -> pd.DataFrame:
         for f in fields:
             check_field(measurement_name, f)
@@ -364,6 +407,7 @@ class EmbeddedStore(Store):
         frame["time"] = pd.to_datetime(frame["ts"], unit="s", utc=True)
         return frame[columns].sort_values([*m.tags, "field"]).reset_index(drop=True)
 
+    @_reads
     def series(self, measurement_name, field, node, start, end, step, agg=None, resolution=None):
         check_field(measurement_name, field, numeric=True)
         agg = series_agg(measurement_name, field, agg)
@@ -427,6 +471,7 @@ class EmbeddedStore(Store):
                 per = g[column].agg(how).rename("v").reset_index()
         return combine_series(per, agg)
 
+    @_reads
     def counters(self, measurement_name, fields, asof) -> pd.DataFrame:
         for f in fields:
             check_field(measurement_name, f, numeric=True)
@@ -455,6 +500,7 @@ class EmbeddedStore(Store):
         out = out.dropna(subset=list(fields), how="all")
         return out[columns].sort_values(list(m.tags)).reset_index(drop=True)
 
+    @_reads
     def rollup(
         self,
         measurement_name,
@@ -489,6 +535,7 @@ class EmbeddedStore(Store):
         frame = frame.merge(series[["series_id", *by]], on="series_id")
         return combine_rollup(frame, stats, measurement(measurement_name).tags == ("node",), by)
 
+    @_reads
     def apply_retention(self, now: datetime) -> None:
         now_s = epoch(now)
         conn = self._conn()
