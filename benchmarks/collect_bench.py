@@ -28,7 +28,7 @@ from collectors.runner import Runner
 from collectors.simulator.model import Province
 from collectors.simulator.server import QuietHandler, SimulatorServer
 from tests.harness import servers as harness
-from wall.plan import load_plan
+from wall.core.plan import load_plan
 from wall.store import open_store
 from wall.store.lineprotocol import batch_lines
 from wall.store.spool import BufferedWriter, Spool
@@ -121,7 +121,7 @@ import json, resource, sys, time
 from datetime import UTC, datetime
 from collectors.simulator.backfill import backfill
 from collectors.simulator.model import Province
-from wall.plan import load_plan
+from wall.core.plan import load_plan
 from wall.store import open_store
 store = open_store(sys.argv[1])
 t = time.perf_counter()

@@ -45,13 +45,15 @@ from collectors.simulator.backfill import backfill
 from collectors.simulator.model import Province
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, sign_in_client
 from tests.harness import servers as harness
-from wall import auth, cache, ids
-from wall.layouts import Layouts, LayoutSource, PanelKind
-from wall.plan.loader import cached_plan
-from wall.progress import add_event
-from wall.settings import Settings
+from wall.core.layouts import Layouts, LayoutSource, PanelKind
+from wall.core.plan.loader import cached_plan
+from wall.core.settings import Settings
+from wall.read import cache
+from wall.state import auth
 from wall.state.db import connect
+from wall.state.progress import add_event
 from wall.store import open_store
+from wall.web import ids
 
 SINCE = datetime(2019, 1, 1, tzinfo=UTC)
 SECRET = "benchmark-only-Zq7kV2mRt9XwL4pN8sJ3yB6cH1dF5gK0aE"
@@ -169,7 +171,7 @@ class Recorder:
 
 
 def refresh_section(name: str, settings: Settings) -> None:
-    from wall.app import create_app
+    from wall.web.app import create_app
 
     store = open_store(settings.store_url)
     recorder = Recorder(store)
@@ -239,7 +241,7 @@ NODE = "city-meizhou"
 def node_section(name: str, settings: Settings) -> None:
     """Server time of a node page's layout (all its reads and charts), 24 h and 30 days, cold
     and warm (goal: under 300 ms cold)."""
-    from wall.app import create_app
+    from wall.web.app import create_app
 
     app = create_app(settings)
     client = app.server.test_client()
@@ -462,7 +464,7 @@ async def sessions_load(url: str, body: dict, tokens: list[str], duration_s: flo
 
 def load_section(settings: Settings, screens: int, duration_s: float, redis=None) -> None:
     """Screens and operators for duration_s; with Redis, Redis is stopped halfway."""
-    from wall.app import create_app
+    from wall.web.app import create_app
 
     env = {"GDWALL_REDIS_URL": redis.url} if redis else {}
     proc, url = serve(settings, env)

@@ -15,7 +15,7 @@ from typing import Protocol
 import httpx
 
 from collectors.config import Source
-from wall.settings import secret_from_env
+from wall.core.settings import secret_from_env
 from wall.store import Sample
 
 

@@ -11,8 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from wall.configfile import ConfigError, Problem, YamlDocument, load_yaml, parse_model
-from wall.plan.models import NodeId, Plan
+from wall.core.configfile import ConfigError, Problem, YamlDocument, load_yaml, parse_model
+from wall.core.plan.models import NodeId, Plan
 
 SourceName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 SOURCE_TYPES = ("prometheus", "exposition", "http_json", "inventory", "simulator")

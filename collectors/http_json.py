@@ -20,7 +20,7 @@ from collectors.base import CollectError, ErrorKind, http_client, http_get
 from collectors.config import Source
 from collectors.mapping import MAPPINGS_DIR
 from collectors.registry import register
-from wall.configfile import load_yaml, parse_model
+from wall.core.configfile import load_yaml, parse_model
 from wall.store import Sample
 from wall.store.schema import numeric_target
 

@@ -26,10 +26,10 @@ from collectors.base import CollectError, ErrorKind
 from collectors.config import Source
 from collectors.registry import register
 from geo.cities import city_by_name
-from wall.chinatime import CHINA
-from wall.configfile import load_yaml, parse_model
-from wall.plan.loader import cached_plan
-from wall.plan.models import Plan, Tier
+from wall.core.chinatime import CHINA
+from wall.core.configfile import load_yaml, parse_model
+from wall.core.plan.loader import cached_plan
+from wall.core.plan.models import Plan, Tier
 from wall.store import Sample
 
 RULES_PATH = Path(__file__).with_name("inventory.yaml")
@@ -255,7 +255,7 @@ def import_file(
 
 def write_report(result: ImportResult, path: str | Path) -> Path:
     """The rejected rows as CSV (UTF-8 with BOM, so Excel shows the Chinese), row and reason."""
-    from wall.spreadsheet import csv_bytes
+    from wall.core.spreadsheet import csv_bytes
 
     path = Path(path)
     rows = [(r.row, r.reason, " | ".join(r.values)) for r in result.rejected]

@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from wall.configfile import ConfigError, load_yaml, parse_model
+from wall.core.configfile import ConfigError, load_yaml, parse_model
 from wall.store.schema import numeric_target
 
 MAPPINGS_DIR = Path(__file__).with_name("mappings")
@@ -82,7 +82,7 @@ def load_mapping(name_or_path: str | Path) -> Mapping:
 
 
 def _problem(path: str, message: str):
-    from wall.configfile import Problem
+    from wall.core.configfile import Problem
 
     return Problem(path, None, "", message)
 

@@ -7,6 +7,6 @@ version="${1:-6.1.0}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 (cd "$tmp" && npm pack --silent "echarts@$version" >/dev/null && tar xzf ./*.tgz)
-cp "$tmp/package/dist/echarts.min.js" wall/vendor/echarts.min.js
-cp "$tmp/package/LICENSE" wall/vendor/ECHARTS-LICENSE.txt
-echo "wall/vendor/echarts.min.js: echarts $version (Apache-2.0)"
+cp "$tmp/package/dist/echarts.min.js" wall/bulletin/vendor/echarts.min.js
+cp "$tmp/package/LICENSE" wall/bulletin/vendor/ECHARTS-LICENSE.txt
+echo "wall/bulletin/vendor/echarts.min.js: echarts $version (Apache-2.0)"

@@ -56,9 +56,9 @@ def _dump(out: Path, name: str, value) -> str:
 def _prepare(data: Path) -> None:
     from collectors.simulator.backfill import backfill
     from collectors.simulator.model import Province
-    from wall.plan import load_plan
-    from wall.progress import add_event
+    from wall.core.plan import load_plan
     from wall.state.db import connect
+    from wall.state.progress import add_event
     from wall.store import open_store
 
     plan = load_plan()
@@ -73,10 +73,11 @@ def _prepare(data: Path) -> None:
 
 def _bulletin(data: Path) -> dict:
     from wall import bulletin
-    from wall.evaluation import load_bulletin_config, parse_period
-    from wall.plan import load_plan
-    from wall.progress import Progress, list_events
+    from wall.bulletin.evaluation import load_bulletin_config, parse_period
+    from wall.core.plan import load_plan
+    from wall.core.progress import Progress
     from wall.state.db import connect
+    from wall.state.progress import list_events
     from wall.store import open_store
 
     plan = load_plan()
@@ -94,8 +95,8 @@ def snapshot(out: Path) -> dict[str, str]:
     with time_machine.travel(NOW, tick=False), tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
         _prepare(data)
-        from wall.app import create_app
-        from wall.settings import Settings
+        from wall.core.settings import Settings
+        from wall.web.app import create_app
 
         app = create_app(Settings(data_dir=data, demo=True))
         client = app.server.test_client()

@@ -281,7 +281,7 @@ TEST_PASSWORD = "Wall-test-pass-2026"
 def add_test_user(state_db: Path, name: str = "tester", role: str = "admin") -> str:
     from contextlib import closing
 
-    from wall import auth
+    from wall.state import auth
     from wall.state.db import connect
 
     with closing(connect(state_db)) as conn:

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from collectors.config import load_sources
-from wall.configfile import ConfigError, Problem, load_yaml
-from wall.plan.loader import DEFAULT_PLAN_PATH, load_plan
-from wall.plan.models import Plan
+from wall.core.configfile import ConfigError, Problem, load_yaml
+from wall.core.plan.loader import DEFAULT_PLAN_PATH, load_plan
+from wall.core.plan.models import Plan
 
 KINDS = ("plan", "sources")
 

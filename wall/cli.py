@@ -11,8 +11,8 @@ from typing import Annotated
 
 import typer
 
-from wall import settings as settings_mod
-from wall.configfile import ConfigError
+from wall.core import settings as settings_mod
+from wall.core.configfile import ConfigError
 
 app = typer.Typer(
     help="广东数字政府政务云监测大屏 (gdwall): the wall, its plan and its data.",
@@ -27,7 +27,7 @@ def _logging(ctx: typer.Context) -> None:
     """Logs as JSON lines (GDWALL_LOG_FORMAT=text for plain); the demo's console stays quiet."""
     import logging
 
-    from wall import logs
+    from wall.core import logs
 
     try:
         fmt = settings_mod.from_env().log_format
@@ -72,7 +72,7 @@ def _settings(**overrides) -> settings_mod.Settings:
 
 
 def _load_plan(path: Path | None):
-    from wall.plan.loader import load_plan
+    from wall.core.plan.loader import load_plan
 
     settings = _settings(plan_path=path)
     try:
@@ -107,7 +107,7 @@ def plan_cmd(
     if as_json:
         typer.echo(json.dumps(loaded.model_dump(mode="json"), ensure_ascii=False, indent=2))
         return
-    from wall.plan.models import TIER_LABEL, Tier
+    from wall.core.plan.models import TIER_LABEL, Tier
 
     typer.echo(f"{loaded.title}（{loaded.document}）")
     for tier in Tier:
@@ -138,10 +138,11 @@ def progress_add(
     data_dir: DataDirOption = None,
 ) -> None:
     """Record one progress event (a node went live, a cloud docked, a milestone met…)."""
-    from wall.chinatime import parse_instant
-    from wall.plan.models import NodeState
-    from wall.progress import EventKind, ProgressError, ProgressEvent, add_event
+    from wall.core.chinatime import parse_instant
+    from wall.core.plan.models import NodeState
+    from wall.core.progress import EventKind, ProgressError, ProgressEvent
     from wall.state.db import StateDatabaseError, connect
+    from wall.state.progress import add_event
 
     loaded = _load_plan(plan)
     settings = _settings(data_dir=data_dir)
@@ -167,9 +168,9 @@ def progress_list(
     data_dir: DataDirOption = None,
 ) -> None:
     """List recorded progress events in time order (times shown in China time)."""
-    from wall.chinatime import CHINA
-    from wall.progress import list_events
+    from wall.core.chinatime import CHINA
     from wall.state.db import StateDatabaseError, connect
+    from wall.state.progress import list_events
 
     settings = _settings(data_dir=data_dir)
     try:
@@ -214,7 +215,7 @@ def backfill_cmd(
 
     from collectors.simulator.backfill import backfill
     from collectors.simulator.model import Province
-    from wall.chinatime import parse_instant
+    from wall.core.chinatime import parse_instant
     from wall.store import StoreError
 
     settings = _settings(data_dir=data_dir, store_url=store)
@@ -255,11 +256,12 @@ def bulletin_cmd(
     from contextlib import closing
 
     from wall import bulletin
-    from wall.chinatime import CHINA
-    from wall.configfile import ConfigError
-    from wall.evaluation import PeriodError, load_bulletin_config, parse_period
-    from wall.progress import Progress, list_events
+    from wall.bulletin.evaluation import PeriodError, load_bulletin_config, parse_period
+    from wall.core.chinatime import CHINA
+    from wall.core.configfile import ConfigError
+    from wall.core.progress import Progress
     from wall.state.db import connect
+    from wall.state.progress import list_events
     from wall.store import StoreError
 
     settings = _settings(data_dir=data_dir, store_url=store)
@@ -294,7 +296,7 @@ def bulletin_verify(
     import json
 
     from wall.store import StoreError
-    from wall.tracing import replay
+    from wall.store.tracing import replay
 
     try:
         reads = json.loads(record.read_text(encoding="utf-8"))["reads"]
@@ -513,10 +515,10 @@ def serve(
 
     from gunicorn.app.base import BaseApplication
 
-    from wall.access import InsecureConfig, secret_key, trusted_networks
-    from wall.layouts import LayoutSource
+    from wall.core.layouts import LayoutSource
     from wall.state.db import StateDatabaseError, connect
     from wall.store import StoreError, store_from_settings
+    from wall.web.access import InsecureConfig, secret_key, trusted_networks
 
     settings = _settings(data_dir=data_dir, store_url=store)
     # everything a worker would trip over is checked once here, before forking, and refused
@@ -535,7 +537,7 @@ def serve(
     except StoreError as exc:
         _fail(f"serve: metric store: {exc}", code=2)
 
-    from wall.app import create_app
+    from wall.web.app import create_app
 
     class Wall(BaseApplication):
         def load_config(self) -> None:
@@ -578,7 +580,7 @@ def _worker_gone(pid: int) -> None:
 def audit_verify(data_dir: DataDirOption = None) -> None:
     """Check the audit log's hash chain and name the first entry that does not fit (exit 1);
     print the chain's head, to keep elsewhere (a rewritten chain then shows too)."""
-    from wall import auth
+    from wall.state import auth
     from wall.state.db import StateDatabaseError
 
     try:
@@ -603,9 +605,9 @@ def demo(
 ) -> None:
     """The whole wall in one command: embedded store with history since 2019 (backfilled on
     first start), the simulated province, collectors and the wall, sign-in off."""
-    from wall.app import create_app
-    from wall.chinatime import parse_instant
+    from wall.core.chinatime import parse_instant
     from wall.demo import start_demo
+    from wall.web.app import create_app
 
     settings = _settings(data_dir=data_dir, demo=True)
     typer.echo(f"preparing the demo in {settings.data_dir} …")
@@ -665,7 +667,7 @@ def users_add(
     data_dir: DataDirOption = None,
 ) -> None:
     """Add a user; asks for the password (at least 10 characters, not a common one)."""
-    from wall import auth
+    from wall.state import auth
 
     password = _read_password(password_stdin)
     with _state(data_dir) as conn:
@@ -684,7 +686,7 @@ def users_passwd(
     data_dir: DataDirOption = None,
 ) -> None:
     """Set a user's password."""
-    from wall import auth
+    from wall.state import auth
 
     password = _read_password(password_stdin)
     with _state(data_dir) as conn:
@@ -699,7 +701,7 @@ def users_passwd(
 @users_app.command("disable")
 def users_disable(name: Annotated[str, typer.Argument()], data_dir: DataDirOption = None) -> None:
     """Disable a user: their sessions end within seconds."""
-    from wall import auth
+    from wall.state import auth
 
     with _state(data_dir) as conn:
         try:
@@ -712,7 +714,7 @@ def users_disable(name: Annotated[str, typer.Argument()], data_dir: DataDirOptio
 
 @users_app.command("list")
 def users_list(data_dir: DataDirOption = None) -> None:
-    from wall import auth
+    from wall.state import auth
 
     with _state(data_dir) as conn:
         for name, role, created, disabled in auth.list_users(conn):
@@ -725,7 +727,7 @@ def tokens_add(
     data_dir: DataDirOption = None,
 ) -> None:
     """Create a screen token and print its sign-in path (shown once; only its hash is kept)."""
-    from wall import auth
+    from wall.state import auth
 
     with _state(data_dir) as conn:
         try:
@@ -741,7 +743,7 @@ def tokens_revoke(
     token_id: Annotated[int, typer.Argument()], data_dir: DataDirOption = None
 ) -> None:
     """Revoke a screen token: that screen is signed out within seconds."""
-    from wall import auth
+    from wall.state import auth
 
     with _state(data_dir) as conn:
         try:
@@ -754,7 +756,7 @@ def tokens_revoke(
 
 @tokens_app.command("list")
 def tokens_list(data_dir: DataDirOption = None) -> None:
-    from wall import auth
+    from wall.state import auth
 
     with _state(data_dir) as conn:
         for row in auth.list_tokens(conn):
@@ -772,7 +774,7 @@ def schedule_bulletins(
     import signal
     import threading
 
-    from wall import bulletin_schedule
+    from wall.bulletin import schedule as bulletin_schedule
 
     settings = _settings(data_dir=data_dir, store_url=store)
     bulletin_schedule.start(settings, _store(settings), every_s)

@@ -18,10 +18,10 @@ from pathlib import Path
 
 from collectors.simulator.backfill import backfill
 from collectors.simulator.model import Province
-from wall.plan.loader import cached_plan
-from wall.progress import add_event
-from wall.settings import Settings
+from wall.core.plan.loader import cached_plan
+from wall.core.settings import Settings
 from wall.state.db import connect
+from wall.state.progress import add_event
 from wall.store import store_from_settings
 
 BACKFILL_MARK = "backfill.done"
@@ -112,7 +112,7 @@ def start_demo(
     children.append(_spawn(["collect", "--sources", str(sources), *data], logs / "collect.log"))
     _first_collection(settings, started, children[-1], logs / "collect.log")
     say(f"simulated province and collectors running (every {interval_s:g} s; logs in {logs})")
-    from wall import bulletin_schedule
+    from wall.bulletin import schedule as bulletin_schedule
 
     bulletin_schedule.start(settings, store_from_settings(settings))  # the only scheduler
     say(f"bulletins of each finished month and quarter go to {settings.bulletin_path}")

@@ -12,7 +12,7 @@ from collectors.base import CollectError, ErrorKind
 from collectors.config import Source
 from collectors.registry import register
 from collectors.simulator.model import Province
-from wall.plan.loader import cached_plan
+from wall.core.plan.loader import cached_plan
 from wall.store import Sample
 
 

@@ -17,9 +17,9 @@ from functools import cached_property
 
 import numpy as np
 
-from wall.chinatime import CHINA, add_months, deadline_end
-from wall.plan.models import Node, NodeState, Plan, Tier
-from wall.progress import EventKind, ProgressEvent
+from wall.core.chinatime import CHINA, add_months, deadline_end
+from wall.core.plan.models import Node, NodeState, Plan, Tier
+from wall.core.progress import EventKind, ProgressEvent
 
 DAY = 86400
 YEAR = 365.25 * DAY

@@ -11,8 +11,8 @@ import numpy as np
 from openpyxl import Workbook
 
 from collectors.simulator.model import Province
-from wall.chinatime import CHINA
-from wall.plan.models import Tier
+from wall.core.chinatime import CHINA
+from wall.core.plan.models import Tier
 
 HEADER = ["序号", "业务系统名称", "所属部门", "所属地市", "迁移状态", "上云时间"]
 

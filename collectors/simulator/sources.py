@@ -12,7 +12,7 @@ import yaml
 
 from collectors.config import Source
 from collectors.simulator.model import Province
-from wall.plan.models import Tier
+from wall.core.plan.models import Tier
 
 
 def simulated_sources(province: Province, url: str, interval_s: float) -> list[Source]:

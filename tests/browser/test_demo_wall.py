@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from tests.conftest import ROOT
-from wall.plan import load_plan
+from wall.core.plan import load_plan
 
 SHOTS = ROOT / "screenshots"
 
@@ -48,9 +48,10 @@ def test_recorded_progress_shows_on_the_wall_and_as_of_replays_it(plain_wall, pa
     url, data = plain_wall
     from datetime import datetime
 
-    from wall.chinatime import CHINA
-    from wall.progress import EventKind, ProgressEvent, add_event
+    from wall.core.chinatime import CHINA
+    from wall.core.progress import EventKind, ProgressEvent
     from wall.state.db import connect
+    from wall.state.progress import add_event
 
     plan = load_plan()
     conn = connect(Path(data) / "state.db")
@@ -100,8 +101,9 @@ def test_the_demo_runs_the_simulated_province_and_says_sign_in_is_off(demo_wall,
     assert "演示模式" in text and "未启用登录" in text
     # the simulator's progress events are recorded: its cities are online
     plan = load_plan()
-    from wall.progress import Progress, list_events
+    from wall.core.progress import Progress
     from wall.state.db import connect
+    from wall.state.progress import list_events
 
     conn = connect(Path(data) / "state.db")
     progress = Progress(plan, list_events(conn))
@@ -184,10 +186,11 @@ def test_replaying_the_deadline_day_shows_what_was_late_when(plain_wall, page):
     url, data = plain_wall
     from datetime import datetime
 
-    from wall.chinatime import CHINA
-    from wall.plan.models import Tier
-    from wall.progress import EventKind, ProgressEvent, add_event
+    from wall.core.chinatime import CHINA
+    from wall.core.plan.models import Tier
+    from wall.core.progress import EventKind, ProgressEvent
     from wall.state.db import connect
+    from wall.state.progress import add_event
 
     plan = load_plan()
     cities = [n.id for n in plan.nodes_of(Tier.city)]

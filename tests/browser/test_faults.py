@@ -148,7 +148,7 @@ def test_redis_stopped_the_wall_falls_back_to_its_own_cache_and_recovers(tmp_pat
 def test_prometheus_stopped_its_nodes_go_stale_the_others_stay_live(tmp_path, page):
     from collectors.simulator.model import Province
     from collectors.simulator.server import SimulatorServer
-    from wall.plan import load_plan
+    from wall.core.plan import load_plan
 
     simulator = SimulatorServer(Province(load_plan())).start()
     target = simulator.url.removeprefix("http://")

@@ -4,7 +4,7 @@ view in its URL."""
 from datetime import UTC, datetime, timedelta
 
 from tests.browser.test_demo_wall import open_wall
-from wall.chinatime import CHINA
+from wall.core.chinatime import CHINA
 from wall.store import open_store
 from wall.store.samples import Sample
 
@@ -195,9 +195,10 @@ def open_page_any(page, url: str) -> None:
 
 
 def test_an_alert_is_listed_since_when_and_acknowledged_by_the_signed_in_user(plain_wall, page):
-    from wall.plan import load_plan
-    from wall.progress import EventKind, ProgressEvent, add_event
+    from wall.core.plan import load_plan
+    from wall.core.progress import EventKind, ProgressEvent
     from wall.state.db import connect
+    from wall.state.progress import add_event
 
     url, data = plain_wall
     conn = connect(data / "state.db")
@@ -227,7 +228,7 @@ def test_an_alert_is_listed_since_when_and_acknowledged_by_the_signed_in_user(pl
     )
     assert "已联系梅州运维" in page.page.inner_text(row)
     # the audit log has it, by whom and from where
-    from wall import auth
+    from wall.state import auth
 
     with connect(data / "state.db") as conn:
         entries = [e for e in auth.audit_entries(conn) if e[3] == "alert_ack"]

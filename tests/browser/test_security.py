@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import httpx
 
 from tests.conftest import TEST_PASSWORD, _wall_process
-from wall import auth
+from wall.state import auth
 from wall.state.db import connect
 from wall.store import open_store
 from wall.store.samples import Sample

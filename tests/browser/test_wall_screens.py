@@ -11,10 +11,11 @@ import pytest
 from tests.browser.screencheck import CHECK, SIZES
 from tests.browser.test_demo_wall import open_wall
 from tests.conftest import RecordingPage, _wall_process, sign_in_page
-from wall.chinatime import CHINA
-from wall.plan import load_plan
-from wall.progress import EventKind, ProgressEvent, add_event
+from wall.core.chinatime import CHINA
+from wall.core.plan import load_plan
+from wall.core.progress import EventKind, ProgressEvent
 from wall.state.db import connect
+from wall.state.progress import add_event
 from wall.store import Sample, open_store
 
 

@@ -12,7 +12,7 @@ from collectors.exposition import parse_exposition, samples_from
 from collectors.mapping import load_mapping
 from collectors.registry import REGISTRY, build, register
 from collectors.runner import collect_with_retries, monitoring_samples
-from wall.configfile import ConfigError
+from wall.core.configfile import ConfigError
 
 NOW = datetime(2026, 9, 21, 2, 0, tzinfo=UTC)
 SOURCE = Source(
@@ -179,7 +179,7 @@ def test_the_simulated_provinces_sources_file_is_one_the_collectors_read(tmp_pat
     from collectors.config import load_sources
     from collectors.simulator.model import Province
     from collectors.simulator.sources import simulated_sources, write_sources_file
-    from wall.plan import load_plan
+    from wall.core.plan import load_plan
 
     plan = load_plan()
     sources = simulated_sources(Province(plan), "http://127.0.0.1:9999", 15)

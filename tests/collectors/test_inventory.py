@@ -10,8 +10,8 @@ from openpyxl import Workbook
 
 from collectors.base import CollectError
 from collectors.inventory import import_file, import_rows, load_rules, parse_day, write_report
-from wall.chinatime import CHINA
-from wall.plan import load_plan
+from wall.core.chinatime import CHINA
+from wall.core.plan import load_plan
 
 PLAN = load_plan()
 RULES = load_rules()

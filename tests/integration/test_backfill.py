@@ -6,8 +6,8 @@ import pytest
 
 from collectors.simulator.backfill import backfill, segments
 from collectors.simulator.model import Province
-from wall.chinatime import CHINA
-from wall.plan import load_plan
+from wall.core.chinatime import CHINA
+from wall.core.plan import load_plan
 from wall.store import Resolution
 
 PLAN = load_plan()
@@ -120,8 +120,9 @@ def test_import_inventory_command_reports_rejected_rows(tmp_path):
 
 
 def test_target_milestones_are_decided_by_the_metrics(store):
-    from wall import queries
-    from wall.progress import MilestoneStatus, Progress, evaluate_milestone
+    from wall.core.progress import Progress
+    from wall.read import queries
+    from wall.read.milestones import MilestoneStatus, evaluate_milestone
 
     now = datetime(2020, 1, 10, 12, tzinfo=UTC)
     province = Province(PLAN, now=now)
@@ -154,7 +155,7 @@ def test_target_milestones_are_decided_by_the_metrics(store):
 def test_province_figures_join_cached_past_days_and_todays_reads(store):
     """The wall reads whole past days once an hour and today's day each refresh: the joined
     answer equals the provincial totals computed straight from the daily rollups."""
-    from wall import cache, queries
+    from wall.read import cache, queries
 
     now = datetime(2020, 1, 10, 12, tzinfo=UTC)  # 20:00 in China: the day is well under way
     province = Province(PLAN, now=now)

@@ -8,11 +8,12 @@ import pytest
 
 from collectors.simulator.backfill import backfill
 from collectors.simulator.model import Province
-from wall import bulletin, cache
-from wall.chinatime import CHINA
-from wall.evaluation import PeriodError, parse_period, score_cities
-from wall.plan import load_plan
-from wall.progress import Progress
+from wall import bulletin
+from wall.bulletin.evaluation import PeriodError, parse_period, score_cities
+from wall.core.chinatime import CHINA
+from wall.core.plan import load_plan
+from wall.core.progress import Progress
+from wall.read import cache
 from wall.store import Resolution
 
 PLAN = load_plan()
@@ -298,13 +299,13 @@ def test_the_html_bulletin_draws_its_charts_offline(province_store, tmp_path, br
 
 
 def test_scheduled_bulletins_are_written_once_into_the_archive(province_store, tmp_path):
-    from wall.bulletin_schedule import run_due
-    from wall.settings import Settings
+    from wall.bulletin.schedule import run_due
+    from wall.core.settings import Settings
 
     store, progress = province_store
     settings = Settings(data_dir=tmp_path)
-    from wall.progress import add_event
     from wall.state.db import connect
+    from wall.state.progress import add_event
 
     conn = connect(settings.state_db_path)
     for event in progress.events:
@@ -318,7 +319,7 @@ def test_scheduled_bulletins_are_written_once_into_the_archive(province_store, t
 
 
 def test_service_quality_per_provider_counts_every_sample_of_its_nodes(province_store):
-    from wall.evaluation import service_quality
+    from wall.bulletin.evaluation import service_quality
 
     store, progress = province_store
     period = parse_period("2020-Q2", NOW.date())

@@ -17,7 +17,7 @@ from collectors.runner import Runner
 from collectors.simulator.model import Province
 from collectors.simulator.server import SimulatorServer
 from tests.harness import servers as harness
-from wall.plan import load_plan
+from wall.core.plan import load_plan
 from wall.store import open_store
 from wall.store.spool import BufferedWriter, Spool
 

@@ -13,8 +13,8 @@ from collectors.runner import Runner
 from collectors.simulator.model import Province
 from collectors.simulator.server import SimulatorServer
 from tests.conftest import ROOT
-from wall.plan import load_plan
-from wall.plan.models import Tier
+from wall.core.plan import load_plan
+from wall.core.plan.models import Tier
 from wall.store import open_store
 from wall.store.spool import BufferedWriter, Spool
 
@@ -104,7 +104,7 @@ def test_two_wall_hosts_share_sessions_state_and_cache(tmp_path, postgresql_url,
     import redis as redis_client
 
     from tests.conftest import TEST_PASSWORD, TEST_SECRET, _wall_process, sign_in_client
-    from wall import auth
+    from wall.state import auth
     from wall.state.db import connect
 
     conn = connect(postgresql_url)

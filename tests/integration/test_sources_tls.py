@@ -128,7 +128,7 @@ def test_every_source_type_verifies_the_certificate_and_sends_the_password(
 
 def test_a_ca_file_that_does_not_exist_is_refused_with_the_source_named(tmp_path):
     from collectors.config import load_sources
-    from wall.configfile import ConfigError
+    from wall.core.configfile import ConfigError
 
     path = tmp_path / "sources.yaml"
     path.write_text(

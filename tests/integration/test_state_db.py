@@ -8,12 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.conftest import TEST_PASSWORD, TEST_SECRET, sign_in_client
-from wall import alertlog, auth
-from wall.layouts import Level
-from wall.plan import load_plan
-from wall.progress import EventKind, ProgressEvent, add_event, list_events
+from wall.core.layouts import Level
+from wall.core.plan import load_plan
+from wall.core.progress import EventKind, ProgressEvent
+from wall.read.wallstate import Alert
+from wall.state import alertlog, auth
 from wall.state.db import StateDatabaseError, connect, migrations
-from wall.wallstate import Alert
+from wall.state.progress import add_event, list_events
 
 T0 = datetime(2026, 11, 28, 8, tzinfo=UTC)
 STALE = Alert(Level.bad, "stale", "city-meizhou", "梅州政务云节点 数据中断")
@@ -95,8 +96,8 @@ def test_users_tokens_and_an_append_only_audit_log(target):
 
 
 def test_the_wall_signs_in_with_its_state_on_postgresql(postgresql_url, tmp_path):
-    from wall.app import create_app
-    from wall.settings import Settings
+    from wall.core.settings import Settings
+    from wall.web.app import create_app
 
     settings = Settings(data_dir=tmp_path, store_url=f"sqlite:///{tmp_path}/m.db",
                         secret_key=TEST_SECRET, state_db=postgresql_url)  # fmt: skip

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wall.chinatime import CHINA
+from wall.core.chinatime import CHINA
 from wall.store import Batch, Resolution, Sample, SampleError
 
 NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=6)

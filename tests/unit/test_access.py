@@ -9,10 +9,11 @@ from contextlib import closing
 import pytest
 
 from tests.conftest import TEST_PASSWORD, TEST_SECRET, form_token, sign_in_client
-from wall import access, auth, ids
-from wall.app import create_app
-from wall.settings import Settings
+from wall.core.settings import Settings
+from wall.state import auth
 from wall.state.db import connect
+from wall.web import access, ids
+from wall.web.app import create_app
 
 ROLES = ("screen", "operator", "evaluator", "admin")
 EVERYONE = set(ROLES)

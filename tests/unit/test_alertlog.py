@@ -4,10 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from wall import alertlog
-from wall.layouts import Level
+from wall.core.layouts import Level
+from wall.read.wallstate import Alert
+from wall.state import alertlog
 from wall.state.db import connect
-from wall.wallstate import Alert
 
 T0 = datetime(2026, 11, 28, 8, tzinfo=UTC)
 STALE = Alert(Level.bad, "stale", "city-meizhou", "梅州政务云节点 数据中断")

@@ -2,8 +2,8 @@
 
 import pytest
 
-from wall.configfile import ConfigError
-from wall.evaluation import DEFAULT_BULLETIN_CONFIG, load_bulletin_config
+from wall.bulletin.evaluation import DEFAULT_BULLETIN_CONFIG, load_bulletin_config
+from wall.core.configfile import ConfigError
 
 
 def test_the_packaged_configuration_loads():

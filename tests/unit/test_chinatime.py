@@ -2,7 +2,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from wall.chinatime import (
+from wall.core.chinatime import (
     CHINA,
     add_months,
     china_date,

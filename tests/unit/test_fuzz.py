@@ -11,10 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import TEST_PASSWORD, TEST_SECRET, sign_in_client
-from wall import auth, ids
-from wall.app import create_app
-from wall.settings import Settings
+from wall.core.settings import Settings
+from wall.state import auth
 from wall.state.db import connect
+from wall.web import ids
+from wall.web.app import create_app
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)

@@ -3,9 +3,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from wall import cache
-from wall.configfile import ConfigError
-from wall.layouts import DEFAULT_LAYOUTS_DIR, LayoutSource, Level, load_layouts
+from wall.core.configfile import ConfigError
+from wall.core.layouts import DEFAULT_LAYOUTS_DIR, LayoutSource, Level, load_layouts
+from wall.read import cache
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ import json
 import logging
 
 from tests.conftest import TEST_SECRET
-from wall import logs
-from wall.app import create_app
-from wall.settings import Settings
+from wall.core import logs
+from wall.core.settings import Settings
+from wall.web.app import create_app
 
 
 def test_each_request_logs_a_json_line_with_its_id(tmp_path, capsys):
@@ -30,7 +30,7 @@ def test_the_first_requests_on_many_threads_create_the_metrics_once():
 
     from prometheus_client import REGISTRY
 
-    from wall import health
+    from wall.web import health
 
     for metric in health.metrics().values():  # as a fresh worker: nothing registered yet
         REGISTRY.unregister(metric)

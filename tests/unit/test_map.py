@@ -3,10 +3,10 @@
 from datetime import UTC, datetime, timedelta
 
 from geo.geometry import centroids, load_geojson
-from wall.panels import gdmap
-from wall.plan import load_plan
-from wall.plan.models import NodeState
-from wall.queries import NodeHealth
+from wall.core.plan import load_plan
+from wall.core.plan.models import NodeState
+from wall.read.queries import NodeHealth
+from wall.web.panels import gdmap
 
 PLAN = load_plan()
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
@@ -57,7 +57,7 @@ def test_refreshes_patch_colours_and_texts_not_the_geometry():
 
 
 def test_the_map_labels_utilization_by_its_threshold_and_trouble_in_words():
-    from wall.layouts import Level, load_layouts
+    from wall.core.layouts import Level, load_layouts
 
     thresholds = load_layouts().thresholds  # node_utilization: amber from 80 %, red from 90 %
     online = NodeState.online
@@ -84,7 +84,7 @@ def test_the_map_labels_utilization_by_its_threshold_and_trouble_in_words():
 
 
 def test_a_figure_with_views_changes_the_traces_the_patch_names():
-    from wall.layouts import load_layouts
+    from wall.core.layouts import load_layouts
 
     states = {"city-meizhou": NodeState.online}
     health = {"city-meizhou": NodeHealth("ok", NOW, 0.61, 0.3)}

@@ -7,14 +7,15 @@ from datetime import datetime
 import pytest
 
 from tests.conftest import ROOT, TEST_SECRET, add_test_user, sign_in_client
-from wall import ids
-from wall.app import active_screen, create_app
-from wall.chinatime import CHINA
-from wall.layouts import load_layouts
-from wall.plan import load_plan
-from wall.progress import EventKind, ProgressEvent, add_event
-from wall.settings import Settings
+from wall.core.chinatime import CHINA
+from wall.core.layouts import load_layouts
+from wall.core.plan import load_plan
+from wall.core.progress import EventKind, ProgressEvent
+from wall.core.settings import Settings
 from wall.state.db import connect
+from wall.state.progress import add_event
+from wall.web import ids
+from wall.web.app import active_screen, create_app
 
 CHROME = {"Accept-Encoding": "gzip, deflate, br, zstd"}
 
@@ -132,7 +133,7 @@ def test_the_opening_screen_follows_the_address_then_the_carousel_clock():
 
 def test_the_layout_json_is_plain_json():
     # numpy rings travel as lists: a browser gets ordinary GeoJSON
-    from wall.app import initial_map
+    from wall.web.app import initial_map
 
     figure = initial_map(load_plan(), None)
     from plotly.io.json import to_json_plotly
@@ -158,7 +159,7 @@ def test_the_served_font_has_every_character_the_wall_shows():
     served = [
         fonts / "wall-sans-regular.woff2",
         fonts / "wall-sans-bold.woff2",
-        ROOT / "wall" / "vendor" / "wall-sans-regular.ttf",
+        ROOT / "wall" / "bulletin" / "vendor" / "wall-sans-regular.ttf",
     ]  # the last: bulletin charts
     for path in served:
         cmap = TTFont(path).getBestCmap()
@@ -183,7 +184,7 @@ def test_a_layout_is_never_kept_by_the_browser(app):
 def test_the_schedule_asks_for_the_finished_month_and_quarter():
     from datetime import date
 
-    from wall.bulletin_schedule import finished_periods
+    from wall.bulletin.schedule import finished_periods
 
     assert finished_periods(date(2020, 7, 1)) == ["2020-06", "2020-Q2"]
     assert finished_periods(date(2020, 8, 15)) == ["2020-07", "2020-Q2"]

@@ -6,8 +6,8 @@ import pytest
 from typer.testing import CliRunner
 
 from wall.cli import app
-from wall.configfile import ConfigError
-from wall.plan import DEFAULT_PLAN_PATH, load_plan
+from wall.core.configfile import ConfigError
+from wall.core.plan import DEFAULT_PLAN_PATH, load_plan
 
 GOOD = DEFAULT_PLAN_PATH.read_text(encoding="utf-8")
 

@@ -7,8 +7,8 @@ from typer.testing import CliRunner
 
 from geo.cities import CITIES
 from wall.cli import app
-from wall.plan import load_plan
-from wall.plan.models import NodeState, Tier
+from wall.core.plan import load_plan
+from wall.core.plan.models import NodeState, Tier
 
 # Independent copy of the plan's facts (from the plan document), not read from the registry.
 CITY_NODES = {
@@ -129,9 +129,9 @@ def test_plan_text_summary_is_chinese():
 def test_the_migration_tile_compares_with_the_target_due_next():
     from datetime import datetime
 
-    from wall.chinatime import CHINA
-    from wall.overview import Overview
-    from wall.panels.plan import next_target
+    from wall.core.chinatime import CHINA
+    from wall.read.overview import Overview
+    from wall.web.panels.plan import next_target
 
     plan = load_plan()
 

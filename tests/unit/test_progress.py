@@ -6,21 +6,14 @@ from datetime import datetime
 import pytest
 from typer.testing import CliRunner
 
-from wall.chinatime import CHINA
 from wall.cli import app
-from wall.plan import load_plan
-from wall.plan.models import NodeState
-from wall.progress import (
-    EventKind,
-    MilestoneStatus,
-    Progress,
-    ProgressError,
-    ProgressEvent,
-    add_event,
-    evaluate_milestone,
-    list_events,
-)
+from wall.core.chinatime import CHINA
+from wall.core.plan import load_plan
+from wall.core.plan.models import NodeState
+from wall.core.progress import EventKind, Progress, ProgressError, ProgressEvent
+from wall.read.milestones import MilestoneStatus, evaluate_milestone
 from wall.state.db import StateDatabaseError, connect, migrations, schema_version
+from wall.state.progress import add_event, list_events
 
 PLAN = load_plan()
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from wall.settings import from_env
+from wall.core.settings import from_env
 from wall.store import store_from_settings
 from wall.store.embedded import EmbeddedStore
 

@@ -3,7 +3,7 @@
 from typer.testing import CliRunner
 
 from wall.cli import app
-from wall.plan import DEFAULT_PLAN_PATH
+from wall.core.plan import DEFAULT_PLAN_PATH
 
 SOURCES = """schema_version: 1
 kind: sources

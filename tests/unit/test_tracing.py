@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from wall import cache, queries
+from wall.read import cache, queries
 from wall.store import Batch, Resolution
 from wall.store.embedded import EmbeddedStore
-from wall.tracing import TracedStore, figure, frame_digest, replay
+from wall.store.tracing import TracedStore, figure, frame_digest, replay
 
 START = datetime(2020, 6, 1, tzinfo=UTC)
 
@@ -73,7 +73,7 @@ def test_the_digest_ignores_row_and_column_order():
 
 
 def test_downtime_counts_each_hour_s_share_down_and_runs_of_such_hours():
-    from wall.evaluation import _downtime
+    from wall.bulletin.evaluation import _downtime
 
     t = pd.date_range("2020-06-01", periods=6, freq="h", tz="UTC")
     hourly = pd.DataFrame(

@@ -1,1 +1,5 @@
-"""The app's state database: progress events now; users, tokens and the audit log later."""
+"""The app's state database (SQLite, or PostgreSQL for several wall hosts): its connection and
+migrations, users, screen tokens, sessions and the audit chain, progress events, the alert log.
+
+May import: wall.core only.
+"""

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from wall.chinatime import now_utc
+from wall.core.chinatime import now_utc
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 PG_LOCK = 741_852  # the advisory lock that serializes writers of the state (like BEGIN IMMEDIATE)
@@ -211,7 +211,7 @@ def connect(target: str | Path) -> StateConnection:
 def _connect_postgresql(url: str) -> StateConnection:
     import psycopg
 
-    from wall.settings import secret_from_env
+    from wall.core.settings import secret_from_env
 
     kwargs = {"autocommit": True, "connect_timeout": 5}
     with suppress(ValueError):  # else trust, a .pgpass, or no password

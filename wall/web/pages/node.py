@@ -1,0 +1,379 @@
+"""The node page: everything an operator needs to find out why a node is amber or red, from
+its state and data age down to the source that stopped answering. Built from the same cached
+query layer as the wall, as of the page's ?asof= (default now)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import plotly.graph_objects as go
+from dash import dcc, html
+
+from wall.core.chinatime import CHINA, format_cn_date
+from wall.core.layouts import Level, Thresholds
+from wall.core.plan.models import STATE_LABEL, TIER_LABEL, Node
+from wall.read import queries
+from wall.read.milestones import MILESTONE_STATUS_LABEL
+from wall.read.wallstate import WallState, months_after
+from wall.web import ids
+from wall.web.pages.routes import RANGES, Route
+from wall.web.panels import gdmap
+from wall.web.panels.ops import SEVERITY_LABEL
+from wall.web.panels.plan import STATE_CLASS, STATUS_CLASS, STATUS_ICON
+
+GRAPH_CONFIG = {"displayModeBar": False, "responsive": True, "locale": "zh-CN"}
+# the charts of a node page: (id, title, measurement, fields with their labels, unit)
+CHARTS = [
+    ("util", "资源利用率", "usage",
+     {"cpu_util": "CPU", "mem_util": "内存", "storage_util": "存储"}, "ratio"),
+    ("net", "网络流量", "usage", {"net_in_mbps": "入", "net_out_mbps": "出"}, "Mbit/s"),
+    ("hosts", "主机与虚拟机", "health",
+     {"hosts_down": "故障主机", "vms_running": "运行虚拟机"}, "count"),
+]  # fmt: skip
+LEVEL_CLASS = {Level.bad: "lvl-bad", Level.warn: "lvl-warn", Level.careful: "lvl-careful",
+               Level.ok: "lvl-ok"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class NodeContext:
+    node: Node
+    state: WallState
+    route: Route
+
+
+def _ago(seconds: float) -> str:
+    return gdmap._age(max(seconds, 0)) + "前"
+
+
+def _when(t: datetime | None) -> str:
+    return f"{t.astimezone(CHINA):%Y-%m-%d %H:%M:%S}" if t else "—"
+
+
+def header(ctx: NodeContext) -> html.Div:
+    node, state = ctx.node, ctx.state
+    view = next(v for v in state.overview.nodes if v.node.id == node.id)
+    h = state.health.get(node.id)
+    if state.replay:
+        health = html.Span("回放 · 健康按当日不可知", className="health health-none")
+    elif h is None:
+        health = html.Span("⚠ 无数据", className="health health-stale")
+    else:
+        label = gdmap.HEALTH_LABEL[h.health]
+        mark = {"ok": "✔", "degraded": "▲", "down": "✖", "stale": "⚠"}.get(h.health, "")
+        health = html.Span(
+            f"{mark} {label} · 数据 {_ago((state.now - h.time).total_seconds())}",
+            className=f"health health-{h.health}",
+            id="node-health",
+        )
+    live = view.live_at.astimezone(CHINA).date() if view.live_at else None
+    facts = [
+        html.Span(TIER_LABEL[node.tier], className="node-tier"),
+        html.Span(
+            STATE_LABEL[view.state] + (" · 逾期" if view.late else ""),
+            className=f"state {STATE_CLASS[view.state]}",
+            id="node-state",
+        ),
+        health,
+        html.Span(f"计划 {format_cn_date(node.deadline)}" if node.deadline else "计划 —"),
+        html.Span(f"上线/对接 {format_cn_date(live)}" if live else "尚未上线"),
+        html.Span(f"服务方 {state.overview.plan.provider(node.provider).name}"),
+    ]
+    return html.Div(
+        [html.H1(f"{node.name}", id="node-title"), html.Div(facts, className="node-facts")],
+        className="page-head",
+    )
+
+
+def range_bar(route: Route) -> html.Div:
+    """The chart range as links (each a URL: shareable, and the back button works)."""
+    w = route.window
+    links = [
+        dcc.Link(
+            label,
+            href=route.href(range=name, **{"from": None, "to": None}),
+            className="range" + (" range-on" if w and w.name == name else ""),
+            id=f"range-{name}",
+        )
+        for name, (label, _, _) in RANGES.items()
+    ]
+    first = w.start.astimezone(CHINA).date().isoformat() if w else ""
+    last = (w.end - timedelta(seconds=1)).astimezone(CHINA).date().isoformat() if w else ""
+    custom = html.Span(
+        [
+            dcc.Input(id=ids.RANGE_FROM, type="date", value=first, className="asof-pick"),
+            html.Span("至"),
+            dcc.Input(id=ids.RANGE_TO, type="date", value=last, className="asof-pick"),
+            html.Button("查看", id=ids.RANGE_APPLY, className="asof-live"),
+        ],
+        className="range-custom" + (" range-on" if w and w.name == "custom" else ""),
+    )
+    return html.Div(
+        [html.Span(f"时间范围：{w.label}" if w else "", className="range-label"), *links, custom],
+        className="range-bar",
+    )
+
+
+def _pct(x: float | None) -> str:
+    return f"{x:.1%}" if x is not None else "—"
+
+
+def capacity(ctx: NodeContext, th: Thresholds) -> html.Div:
+    """Capacity and allocation (latest), utilization against its threshold, hosts and VMs."""
+    h = ctx.state.health.get(ctx.node.id)
+    f = ctx.state.node_figures.get(ctx.node.id)
+    util = f.utilization if f else None
+    judge = th.fields.get("node_utilization")
+    level = judge.level(util) if judge and util is not None else Level.none
+    rows = [html.Tr([html.Th("云资源整体使用率"),
+                     html.Td(_pct(util), className=f"num {LEVEL_CLASS.get(level, '')}",
+                             id="node-utilization")])]  # fmt: skip
+    if h is not None and h.cpu_util is not None:
+        rows.append(
+            html.Tr(
+                [html.Th("CPU 利用率（实测，不计分）"), html.Td(_pct(h.cpu_util), className="num")]
+            )
+        )
+    return html.Div(
+        [html.H2("容量与分配"), html.Table(rows, className="kv", id="node-capacity")],
+        className="card",
+    )
+
+
+def allocation_table(alloc: dict[str, float]) -> html.Table:
+    rows = []
+    for label, used, total, unit in (
+        ("vCPU", "vcpu_allocated", "vcpu_total", "核"),
+        ("内存", "mem_allocated_gib", "mem_total_gib", "GiB"),
+        ("存储", "storage_allocated_tib", "storage_total_tib", "TiB"),
+    ):
+        a, t = alloc.get(used), alloc.get(total)
+        ratio = a / t if a is not None and t else None
+        rows.append(
+            html.Tr(
+                [
+                    html.Th(label),
+                    html.Td(
+                        f"{a:,.0f} / {t:,.0f} {unit}" if ratio is not None else "—", className="num"
+                    ),
+                    html.Td(_pct(ratio), className="num"),
+                ],
+                id=f"alloc-{total}",
+            )
+        )
+    return html.Table(rows, className="kv")
+
+
+def tick_format(span: timedelta) -> str:
+    """Axis dates the Chinese way, as fine as the range needs."""
+    if span <= timedelta(days=1):
+        return "%H:%M"
+    if span <= timedelta(days=31):
+        return "%m月%d日"
+    return "%Y年%m月"
+
+
+def chart(
+    chart_id: str, title: str, frames: dict, labels: dict, unit: str, marks: list, window
+) -> dcc.Graph:
+    """A node's fields over the window; a count next to a much larger one (故障主机 beside
+    运行虚拟机) gets the right-hand axis, so neither flattens the other."""
+    fig = go.Figure()
+    for i, (field, label) in enumerate(labels.items()):
+        frame = frames.get(field)
+        if frame is None or frame.empty:
+            continue
+        fig.add_trace(
+            go.Scatter(x=frame["time"].dt.tz_convert(CHINA).dt.tz_localize(None),
+                       y=frame["value"], mode="lines", name=label, line={"width": 2},
+                       yaxis="y2" if unit == "count" and i == 1 else "y")
+        )  # fmt: skip
+    for when, text in marks:  # milestones and go-live on the chart's own time axis
+        x = when.astimezone(CHINA).replace(tzinfo=None)
+        fig.add_vline(x=x, line={"color": "#f5b942", "dash": "dot", "width": 1})
+        fig.add_annotation(x=x, y=1, yref="paper", text=text, showarrow=False, xanchor="left",
+                           font={"color": "#f5b942", "size": 12})  # fmt: skip
+    fig.update_layout(
+        template="plotly_dark",
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        font={"family": gdmap.FONT, "size": 13},
+        margin={"l": 50, "r": 10, "t": 30, "b": 30},
+        title={"text": title, "font": {"size": 15}},
+        legend={"orientation": "h", "y": 1.12, "x": 1, "xanchor": "right"},
+        yaxis={"tickformat": ".0%"} if unit == "ratio" else {"title": unit},
+        xaxis={"tickformat": tick_format(window.end - window.start),
+               "range": [window.start.astimezone(CHINA).replace(tzinfo=None),
+                         window.end.astimezone(CHINA).replace(tzinfo=None)]},
+    )  # fmt: skip
+    if unit == "count":
+        left, right = labels.values()
+        fig.update_layout(
+            yaxis={"title": left, "rangemode": "tozero"},
+            yaxis2={"title": right, "overlaying": "y", "side": "right",
+                    "showgrid": False, "rangemode": "tozero"},
+            margin={"r": 60},
+        )  # fmt: skip
+    return dcc.Graph(
+        id=f"chart-{chart_id}",
+        figure=fig,
+        config=GRAPH_CONFIG,
+        className="chart",
+        style={"height": "calc(var(--unit) * 22)"},
+    )
+
+
+def migration(ctx: NodeContext, store, th) -> html.Div:
+    """Business systems by department against the city targets, with the year's end."""
+    depts = queries.node_migration(store, ctx.node.id, ctx.state.asof)
+    view = next(v for v in ctx.state.overview.nodes if v.node.id == ctx.node.id)
+    plan = ctx.state.overview.plan
+    rate_t = plan.target("city-migration-rate")
+    if depts.empty:
+        return html.Div([html.H2("业务系统迁移上云"), html.Div("暂无迁移数据", className="panel-empty")],
+                        className="card", id="node-migration")  # fmt: skip
+    planned, migrated = depts["planned"].sum(), depts["migrated"].sum()
+    rate = migrated / planned if planned else None
+    year_end = months_after(view.live_at, 12) if view.live_at else None
+    goal = f"目标 迁移率≥{rate_t.value:.0%}" + (
+        f"，上线满一年 {format_cn_date((year_end - timedelta(seconds=1)).astimezone(CHINA).date())}"
+        if year_end else ""
+    )  # fmt: skip
+    met = rate is not None and rate >= rate_t.value
+    summary = html.Div(
+        [html.Span(f"{migrated:,.0f} / {planned:,.0f} 个系统 · 迁移率 {_pct(rate)}",
+                   className="lvl-ok" if met else "lvl-warn", id="node-migration-rate"),
+         html.Span(goal, className="muted")], className="card-summary")  # fmt: skip
+    rows = [
+        html.Tr([html.Td(r.dept), html.Td(f"{r.planned:,.0f}", className="num"),
+                 html.Td(f"{r.migrated:,.0f}", className="num"),
+                 html.Td(_pct(r.migrated / r.planned if r.planned else None), className="num")])
+        for r in depts.itertuples(index=False)
+    ]  # fmt: skip
+    head = html.Tr([html.Th(h) for h in ("部门", "计划迁移", "已迁移", "迁移率")])
+    return html.Div(
+        [html.H2("业务系统迁移上云（按部门）"), summary,
+         html.Table([html.Thead(head), html.Tbody(rows)], className="grid-table")],
+        className="card", id="node-migration",
+    )  # fmt: skip
+
+
+def security(ctx: NodeContext) -> html.Div:
+    row = next((r for r in ctx.state.security_rows if r.node_id == ctx.node.id), None)
+    sec = ctx.state.security
+    open_by = {}
+    if sec is not None and not sec.open_incidents.empty:
+        mine = sec.open_incidents[sec.open_incidents["node"] == ctx.node.id]
+        open_by = mine.groupby("severity")["open_incidents"].sum().to_dict()
+    cells = [
+        html.Tr([html.Th(SEVERITY_LABEL[s]),
+                 html.Td(f"{(row.events.get(s, 0) if row else 0):,.0f}", className="num"),
+                 html.Td(f"{open_by.get(s, 0):,.0f}", className="num")])
+        for s in SEVERITY_LABEL
+    ]  # fmt: skip
+    platform = "—"
+    if row is not None:
+        if row.platform_at is not None:
+            platform = f"✔ 已部署 {format_cn_date(row.platform_at.astimezone(CHINA).date())}"
+        elif row.due is not None:
+            platform = f"{'✖ 逾期' if row.late else '○ 期限'} {format_cn_date(row.due.astimezone(CHINA).date())}"
+        platform += "（上线6个月内）"
+    head = html.Tr([html.Th("级别"), html.Th("24小时事件"), html.Th("未关闭")])
+    return html.Div(
+        [html.H2("安全运营"), html.Div(f"安全运营平台：{platform}", className="card-summary"),
+         html.Table([html.Thead(head), html.Tbody(cells)], className="grid-table")],
+        className="card", id="security",
+    )  # fmt: skip
+
+
+def sources(ctx: NodeContext, store) -> html.Div:
+    """Each source that collects the node: last attempt, duration, error, last success."""
+    items = queries.node_sources(store, ctx.node.id, ctx.state.now)
+    if not items:
+        body = html.Div("没有采集源的记录（采集器尚未采集过此节点）", className="panel-empty")
+    else:
+        rows = []
+        for s in items:
+            mark = "✔ 正常" if s.ok else "✖ 失败"
+            rows.append(
+                html.Tr(
+                    [
+                        html.Td(s.source),
+                        html.Td(mark, className="lvl-ok" if s.ok else "lvl-bad"),
+                        html.Td(_when(s.last_attempt)),
+                        html.Td(
+                            f"{s.duration_ms:,.0f} ms" if s.duration_ms is not None else "—",
+                            className="num",
+                        ),
+                        html.Td(
+                            _when(s.last_success_hour)[:13] + " 时"
+                            if s.last_success_hour
+                            else "7天内无"
+                        ),
+                        html.Td(s.error or "", className="src-error"),
+                    ],
+                    id=f"source-{s.source}",
+                    className="src-ok" if s.ok else "src-failing",
+                )
+            )
+        head = html.Tr(
+            [html.Th(h) for h in ("采集源", "状态", "最近尝试", "耗时", "最近成功", "错误")]
+        )
+        body = html.Table([html.Thead(head), html.Tbody(rows)], className="grid-table")
+    return html.Div([html.H2("采集源"), body], className="card", id="sources")
+
+
+def milestones(ctx: NodeContext) -> tuple[html.Div, list]:
+    """The plan's milestones that concern the node, and their marks for the charts."""
+    rows, marks = [], []
+    for outcome in ctx.state.overview.milestones:
+        m = outcome.milestone
+        if m.deadline:
+            from wall.core.chinatime import deadline_end
+
+            marks.append((deadline_end(m.deadline) - timedelta(seconds=1), f"里程碑{m.seq}期限"))
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(m.seq),
+                    html.Td(m.title),
+                    html.Td(format_cn_date(m.deadline) if m.deadline else "持续"),
+                    html.Td(
+                        f"{STATUS_ICON[outcome.status]} {MILESTONE_STATUS_LABEL[outcome.status]}",
+                        className=f"ms-status {STATUS_CLASS[outcome.status]}",
+                    ),
+                ],
+                id=f"ms-{m.id}",
+            )
+        )
+    view = next(v for v in ctx.state.overview.nodes if v.node.id == ctx.node.id)
+    if view.live_at:
+        marks.append((view.live_at, "上线"))
+    head = html.Tr([html.Th(h) for h in ("序号", "工作任务", "计划完成", "状态")])
+    table = html.Table([html.Thead(head), html.Tbody(rows)], className="grid-table")
+    return html.Div([html.H2("相关里程碑"), table], className="card", id="node-milestones"), marks
+
+
+def node_body(ctx: NodeContext, store, th: Thresholds) -> list:
+    w = ctx.route.window
+    ms_card, marks = milestones(ctx)
+    inside = [(t, text) for t, text in marks if w.start <= t < w.end]
+    charts = []
+    for chart_id, title, measurement, labels, unit in CHARTS:
+        frames = queries.node_series(
+            store, ctx.node.id, measurement, tuple(labels), w.start, w.end, w.step
+        )
+        charts.append(chart(chart_id, title, frames, labels, unit, inside, w))
+    alloc = queries.node_allocation(store, ctx.node.id, ctx.state.asof)
+    cap = capacity(ctx, th)
+    cap.children.append(allocation_table(alloc))
+    return [
+        header(ctx),
+        range_bar(ctx.route),
+        html.Div(
+            [html.Div([cap, security(ctx), ms_card], className="col-side"),
+             html.Div([html.Div(charts, className="charts"), sources(ctx, store),
+                       migration(ctx, store, th)], className="col-main")],
+            className="node-grid-page",
+        ),
+    ]  # fmt: skip

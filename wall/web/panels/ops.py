@@ -1,0 +1,118 @@
+"""Operations panels: security operations over the last day, and the alert ticker."""
+
+from __future__ import annotations
+
+from dash import html
+
+from wall.core.chinatime import CHINA, format_cn_date
+from wall.core.layouts import Level, Thresholds
+from wall.read.queries import SEVERITIES
+from wall.read.wallstate import Alert, WallState
+from wall.web.pages.routes import node_href
+
+SEVERITY_LABEL = {"high": "高危", "medium": "中危", "low": "低危"}
+ALERT_ICON = {Level.bad: "✖", Level.warn: "▲"}
+
+
+def _day(when) -> str:
+    return format_cn_date(when.astimezone(CHINA).date())
+
+
+def security(state: WallState, th: Thresholds) -> html.Div:
+    """Events by severity and node over the last 24 h, open incidents, and each node's
+    security platform against its six-months-after-going-live deadline."""
+    rows = state.security_rows
+    if state.security is None:
+        return html.Div("暂无安全运营数据", className="panel-empty")
+    totals = state.security.events_by("severity")
+    deployed = sum(1 for r in rows if r.platform_at is not None)
+    late = sum(1 for r in rows if r.late)
+    head = html.Div(
+        [
+            *(
+                html.Span(f"{SEVERITY_LABEL[s]} {totals.get(s, 0):,.0f}", className=f"sev sev-{s}")
+                for s in SEVERITIES
+            ),
+            html.Span(f"未关闭事件 {state.security.open_total}", className="sev"),
+            html.Span(f"安全平台已部署 {deployed}/{len(rows)}", className="sev"),
+            html.Span(f"✖ 逾期 {late}", className="sev late") if late else None,
+        ],
+        className="sec-summary",
+    )
+    high_t = th.fields.get("high_events_24h")
+    body = []
+    for r in sorted(rows, key=lambda r: (-r.events.get("high", 0), -r.open_incidents, r.node_id)):
+        high = r.events.get("high", 0)
+        level = high_t.level(high) if high_t else Level.none
+        if r.platform_at is not None:
+            platform = f"✔ {_day(r.platform_at)}" + (" 逾期" if r.late else "")
+        elif r.due is None:
+            platform = "— 未上线"
+        else:
+            platform = f"{'✖ 逾期' if r.late else '○ 期限'} {_day(r.due)}"
+        body.append(
+            html.Tr(
+                [
+                    html.Td(
+                        html.A(r.name, href=node_href(r.node_id, state.replay_day) + "#security")
+                    ),
+                    *(
+                        html.Td(
+                            f"{r.events.get(s, 0):,.0f}",
+                            className=f"num sev-{s}" + (f" lvl-{level}" if s == "high" else ""),
+                        )
+                        for s in SEVERITIES
+                    ),
+                    html.Td(str(r.open_incidents), className="num"),
+                    html.Td(platform, className="late" if r.late else ""),
+                ],
+                id=f"sec-{r.node_id}",
+            )
+        )
+    head_row = html.Tr(
+        [html.Th(h) for h in ("节点", "高危", "中危", "低危", "未关闭", "安全平台（上线6个月内）")]
+    )
+    return html.Div(
+        [head, html.Table([html.Thead(head_row), html.Tbody(body)], className="sec-table")]
+    )
+
+
+NODE_ALERTS = {"down", "stale", "degraded", "node_utilization", "cpu_util", "security"}
+
+
+def alert_item(alert: Alert, replay_day=None, episode=None) -> html.Li:
+    """One alert; a node's alert links to the node page that explains it. With its episode:
+    since when it holds, and whether someone has acknowledged it."""
+    text = (
+        html.A(alert.text, href=node_href(alert.subject, replay_day), className="alert-link")
+        if alert.kind in NODE_ALERTS
+        else html.Span(alert.text)
+    )
+    extra = []
+    if episode is not None:
+        extra.append(html.Span(f"自 {episode.first_seen.astimezone(CHINA):%m-%d %H:%M}",
+                               className="alert-since"))  # fmt: skip
+        if episode.acked_by:
+            extra.append(html.Span(f"✔ {episode.acked_by} 已确认", className="alert-acked"))
+    return html.Li(
+        [html.Span(ALERT_ICON[alert.level], className="alert-icon"), text, *extra],
+        className=f"alert alert-{alert.level} alert-{alert.kind}",
+    )
+
+
+def alerts(state: WallState, limit: int) -> html.Div:
+    """What needs attention now, most severe first; the rest counted."""
+    items = state.alerts
+    if not items:
+        return html.Div("✔ 当前无告警", className="panel-empty ok")
+    shown = [
+        alert_item(a, state.replay_day, state.episodes.get(f"{a.kind}:{a.subject}"))
+        for a in items[:limit]
+    ]
+    more = len(items) - limit
+    return html.Div(
+        [
+            html.Ul(shown, className="alerts"),
+            html.Div(f"另有 {more} 条", className="alerts-more") if more > 0 else None,
+        ]
+    )
