@@ -9,20 +9,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from wall.core.configfile import ConfigError, Problem, YamlDocument, load_yaml, parse_model
 from wall.core.plan.models import NodeId, Plan
 
 SourceName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
-SOURCE_TYPES = ("prometheus", "exposition", "http_json", "inventory", "simulator")
+# the source types a sources file may name: the built-in ones, and those registered at run time
+# (collectors.registry.register adds to it)
+SOURCE_TYPES: set[str] = {"prometheus", "exposition", "http_json", "inventory", "simulator"}
 
 
 class Source(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: SourceName
-    type: Literal["prometheus", "exposition", "http_json", "inventory", "simulator"]
+    type: str = Field(description="A source type: prometheus, exposition, http_json, …")
     url: str | None = None
     mapping: str | None = None
     nodes: list[NodeId] = Field(min_length=1)
@@ -39,6 +41,15 @@ class Source(BaseModel):
         description="CA bundle (PEM) that signs the source's certificate, for https URLs; "
         "without it the system's bundle. Certificates are always verified.",
     )
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        if value not in SOURCE_TYPES:
+            raise ValueError(
+                f"unknown source type {value!r} (known: {', '.join(sorted(SOURCE_TYPES))})"
+            )
+        return value
 
 
 class SourcesFile(BaseModel):

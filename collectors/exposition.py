@@ -14,7 +14,6 @@ from prometheus_client.parser import text_string_to_metric_families
 from collectors.base import CollectError, ErrorKind, http_client, http_get
 from collectors.config import Source
 from collectors.mapping import Counters, Samples, evaluate, load_mapping
-from collectors.registry import register
 from wall.store import Sample
 
 
@@ -68,6 +67,3 @@ class ExpositionCollector:
         if not out and not seen:
             raise CollectError(ErrorKind.mapping, "the endpoint exposes none of the mapped metrics")
         return out
-
-
-register("exposition")(ExpositionCollector)

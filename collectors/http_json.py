@@ -19,7 +19,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from collectors.base import CollectError, ErrorKind, http_client, http_get
 from collectors.config import Source
 from collectors.mapping import MAPPINGS_DIR
-from collectors.registry import register
 from wall.core.configfile import load_yaml, parse_model
 from wall.store import Sample
 from wall.store.schema import numeric_target
@@ -149,6 +148,3 @@ class HttpJsonCollector:
                 raise CollectError(ErrorKind.malformed, f"{url}: not JSON") from None
             out += samples_from_json(self.mapping, document, node, now)
         return out
-
-
-register("http_json")(HttpJsonCollector)

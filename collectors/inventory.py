@@ -24,7 +24,6 @@ from pydantic import BaseModel, ConfigDict
 
 from collectors.base import CollectError, ErrorKind
 from collectors.config import Source
-from collectors.registry import register
 from geo.cities import city_by_name
 from wall.core.chinatime import CHINA
 from wall.core.configfile import load_yaml, parse_model
@@ -273,6 +272,3 @@ class InventoryCollector:
         result = import_file(self.source.url or "")
         allowed = set(self.source.nodes)
         return [s for s in result.samples if s.tags["node"] in allowed]
-
-
-register("inventory")(InventoryCollector)

@@ -14,7 +14,6 @@ from urllib3.util.retry import Retry
 from collectors.base import CollectError, ErrorKind, auth_headers
 from collectors.config import Source
 from collectors.mapping import load_mapping, promql_for
-from collectors.registry import register
 from wall.store import Sample
 
 
@@ -102,6 +101,3 @@ def samples_from_results(queries, results: dict[str, list], nodes, now: datetime
         Sample.make(name, {"node": node}, fields, now)
         for (name, node), fields in sorted(values.items())
     ]
-
-
-register("prometheus")(PrometheusCollector)

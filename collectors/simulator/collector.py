@@ -10,7 +10,6 @@ import numpy as np
 
 from collectors.base import CollectError, ErrorKind
 from collectors.config import Source
-from collectors.registry import register
 from collectors.simulator.model import Province
 from wall.core.plan.loader import cached_plan
 from wall.store import Sample
@@ -37,6 +36,3 @@ class SimulatorCollector:
                     )
                 )
         return out
-
-
-register("simulator")(SimulatorCollector)
