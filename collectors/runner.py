@@ -222,7 +222,9 @@ class Runner:
         self._stop.set()
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """Stop: attempts under way finish (each within its source's timeout) and everything
+        they produced is written or spooled; nothing printed as collected is lost."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
         with self._write_lock:
             try:
                 self.writer.flush()
