@@ -3,7 +3,7 @@
 make.py, the one way the command line, the web page and the scheduler (schedule.py) produce a
 bulletin.
 
-Layer: above the read layer (it reads through wall.read and a traced wall.store), below the web.
+May import: wall.read, wall.store (a traced store), wall.state, wall.core; never the web.
 """
 
 from wall.bulletin.content import FORMATS, Bulletin, BulletinError, build

@@ -20,6 +20,7 @@ from wall.bulletin.evaluation import (
     score_cities,
     service_quality,
 )
+from wall.bulletin.sections import SECTIONS, SectionInputs
 from wall.core.chinatime import CHINA, format_cn_date
 from wall.core.plan.models import STATE_LABEL, Plan, Tier
 from wall.core.progress import Progress
@@ -56,6 +57,7 @@ class Bulletin:
     quality: list = field(default_factory=list)  # ServiceQuality per provider
     reads: dict = field(default_factory=dict)  # TracedStore.record(): reads and trace
     inputs_sha256: str = ""
+    sections: list = field(default_factory=list)  # (id, title, head, rows) of registered ones
 
     def figures(self) -> dict:
         """Every number of the bulletin, plain (for the JSON record and its hash)."""
@@ -80,6 +82,8 @@ class Bulletin:
                  "outages": q.outages, "open_high": q.open_high}
                 for q in self.quality
             ],
+            **({"sections": {sid: [list(r) for r in rows] for sid, _, _, rows in self.sections}}
+               if self.sections else {}),
         }  # fmt: skip
 
 
@@ -124,18 +128,23 @@ def build(
     ]
     masthead = Masthead(**config.masthead.model_dump())
     quality = service_quality(store, plan, progress, period)
+    inputs = SectionInputs(store, plan, progress, period, end)
+    sections = []
+    for s in SECTIONS.values():
+        with figure(f"sections/{s.id}"):
+            sections.append((s.id, s.title, list(s.head), [tuple(r) for r in s.rows(inputs)]))
     rules = {"period": [period.first.isoformat(), period.last.isoformat()],
              "weights": weights.model_dump(), "formulas": FORMULAS, "plan": plan.cache_name,
              "progress": progress.digest(end)}  # fmt: skip
     return Bulletin(period, weights, cities, milestones, prd, datetime.now(CHINA), province,
-                    masthead, quality, store.record(), store.inputs_hash(rules))  # fmt: skip
+                    masthead, quality, store.record(), store.inputs_hash(rules), sections)  # fmt: skip
 
 
 def province_rows(store: Store, plan: Plan, end: datetime) -> list[tuple[str, str, str, str, str]]:
     """The provincial targets as of the period's end: the figure, and when it was first met
     (on time or late) or not yet."""
     from wall.core.chinatime import deadline_end
-    from wall.web.panels.plan import format_cn_number
+    from wall.core.formats import format_cn_number
 
     rows = []
     for t in plan.targets:

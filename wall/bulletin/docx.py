@@ -27,7 +27,7 @@ BODY_PT = 16  # 三号
 TITLE_PT = 22  # 二号
 TABLE_PT = 10.5  # 五号: tables of figures
 LINE_PT = 28.9  # 225 mm ÷ 22 lines
-CN_NUM = "一二三四五六七八九十"
+CN_NUM = [*"一二三四五六七八九十", *(f"十{d}" for d in "一二三四五六七八九")]
 
 
 @dataclass(frozen=True)
@@ -293,11 +293,17 @@ def write_docx(b, path, masthead: Masthead | None = None, issued: date | None = 
           _num(q.open_high), _num(q.events.get("high", 0))] for q in b.quality],
         [50, 20, 20, 18, 14, 16, 18],
     )  # fmt: skip
-    heading(7, "问题与建议")
-    for n, (title, found, ask) in enumerate(problems(b), start=1):
-        subheading(n, title)
+    n = 6
+    for _, title, head, rows in b.sections:  # registered sections, each its own heading
+        n += 1
+        heading(n, title)
+        _table(doc, head, [["" if x is None else str(x) for x in r] for r in rows],
+               [156 // max(len(head), 1)] * len(head))  # fmt: skip
+    heading(n + 1, "问题与建议")
+    for k, (title, found, ask) in enumerate(problems(b), start=1):
+        subheading(k, title)
         _para(doc, f"{found}{ask}")
-    heading(8, "计算方法")
+    heading(n + 2, "计算方法")
     from wall.bulletin.evaluation import FORMULAS
 
     for n, (name, formula) in enumerate(FORMULAS, start=1):

@@ -97,6 +97,7 @@ def write_html(b, path) -> None:
         ("珠三角自建云对接情况", "prd", ["自建云", "对接阶段", "计划对接"], b.prd),
         ("服务质量（结算依据；无数据时段不计为不可用）", "quality",
          QUALITY_HEAD, quality),
+        *((title, f"section-{sid}", head, rows) for sid, title, head, rows in b.sections),
         ("计算方法", "formulas", ["指标", "计算方法"], FORMULAS),
     ]  # fmt: skip
     tables = "\n".join(

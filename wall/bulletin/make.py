@@ -16,29 +16,35 @@ from wall.bulletin.evaluation import Period, load_bulletin_config
 from wall.bulletin.html import write_html
 from wall.bulletin.pdf import docx_to_pdf
 from wall.bulletin.xlsx import write_xlsx
-from wall.core.plan.models import Plan
+from wall.core.plan.loader import cached_plan
 from wall.core.progress import Progress
+from wall.core.settings import Settings
+from wall.state import StateDB
+from wall.state.progress import list_events
 from wall.store import Store
 
 
 def make(
+    settings: Settings,
     store: Store,
-    plan: Plan,
-    progress: Progress,
     period: Period,
     formats: list[str],
-    out_dir: Path,
-    config_path: Path | None = None,
+    out_dir: Path | None = None,
 ) -> list[Path]:
-    """Build the bulletin of a period and write it in each format into out_dir; returns the
-    files written (the JSON record last)."""
+    """Build the bulletin of a period (the plan, the progress events and the bulletin
+    configuration the settings name) and write it in each format into out_dir (default the
+    archive); returns the files written, the JSON record last."""
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
         raise BulletinError(
             f"不支持的格式：{'、'.join(unknown) or '（空）'}（可用 {'、'.join(FORMATS)}）"
         )
-    bulletin = build(store, plan, progress, period, load_bulletin_config(config_path))
-    return write(bulletin, formats, out_dir)
+    plan = cached_plan(settings.plan_path)
+    with StateDB.shared(settings.state_db_path).connection() as conn:
+        progress = Progress(plan, list_events(conn))
+    config = load_bulletin_config(settings.bulletin_config)
+    built = build(store, plan, progress, period, config)
+    return write(built, formats, out_dir or settings.bulletin_path)
 
 
 def write(b: Bulletin, formats: list[str], out_dir: Path) -> list[Path]:

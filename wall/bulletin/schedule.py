@@ -6,18 +6,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from contextlib import closing
 from datetime import date, timedelta
 from pathlib import Path
 
-from wall import bulletin
-from wall.bulletin.evaluation import load_bulletin_config, parse_period
+from wall.bulletin.content import BulletinError
+from wall.bulletin.evaluation import parse_period
+from wall.bulletin.make import make
 from wall.core.chinatime import CHINA, now_utc
-from wall.core.plan.loader import cached_plan
-from wall.core.progress import Progress
 from wall.core.settings import Settings
-from wall.state.db import connect
-from wall.state.progress import list_events
 from wall.store import Store
 
 log = logging.getLogger(__name__)
@@ -44,18 +40,13 @@ def run_due(settings: Settings, store: Store, today: date | None = None) -> list
     today = today or now_utc().astimezone(CHINA).date()
     archive = settings.bulletin_path
     formats = SCHEDULED_FORMATS + (["pdf"] if shutil.which("soffice") else [])
-    plan = cached_plan(settings.plan_path)
     written: list[Path] = []
     for label in finished_periods(today):
         if archived(archive, label):
             continue
-        with closing(connect(settings.state_db_path)) as conn:
-            progress = Progress(plan, list_events(conn))
         try:
-            config = load_bulletin_config(settings.bulletin_config)
-            b = bulletin.build(store, plan, progress, parse_period(label, today), config)
-            written += bulletin.write(b, formats, archive)
-        except bulletin.BulletinError as exc:  # e.g. no data for that period: say so, go on
+            written += make(settings, store, parse_period(label, today), formats, archive)
+        except BulletinError as exc:  # e.g. no data for that period: say so, go on
             log.warning("scheduled bulletin %s not written: %s", label, exc)
     return written
 

@@ -45,8 +45,9 @@ def write_xlsx(b: Bulletin, path: Path) -> None:
         ("计算方法", ["指标", "计算方法"], FORMULAS),
         ("权重", ["项目", "权重"], [("迁移率", b.weights.migration), ("云资源整体使用率", b.weights.utilization),
                                   ("可用率", b.weights.availability), ("安全运营平台", b.weights.security)]),
+        *((title, head, rows) for _, title, head, rows in b.sections),
     ):  # fmt: skip
-        sheet = wb.create_sheet(sheet_title)
+        sheet = wb.create_sheet(sheet_title[:31])
         sheet.append(head)
         for row in rows:
             sheet.append(list(row))
