@@ -1,1 +1,4 @@
-"""Guangdong's geography: its 21 prefecture-level cities, their codes and (later) boundaries."""
+"""Guangdong's geography: its 21 prefecture-level cities, their codes, committed boundaries and
+centroids.
+
+May import: nothing of the wall or the collectors."""

@@ -12,6 +12,7 @@ cd "$ROOT"
 echo "== lint"
 "$VENV/bin/ruff" check .
 "$VENV/bin/ruff" format --check .
+"$VENV/bin/lint-imports"  # the layers' import contracts ([tool.importlinter] in pyproject.toml)
 
 RUN="$(mktemp -d -t gdwall-test-XXXXXX)"
 stop_servers() {

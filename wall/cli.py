@@ -141,11 +141,10 @@ def progress_add(
     from wall.core.chinatime import parse_instant
     from wall.core.plan.models import NodeState
     from wall.core.progress import EventKind, ProgressError, ProgressEvent
-    from wall.state.db import StateDatabaseError, connect
+    from wall.state.db import StateDatabaseError
     from wall.state.progress import add_event
 
     loaded = _load_plan(plan)
-    settings = _settings(data_dir=data_dir)
     try:
         event = ProgressEvent(
             kind=EventKind(kind),
@@ -155,8 +154,8 @@ def progress_add(
             recorded_by=by,
             stage=NodeState(stage) if stage else None,
         )
-        conn = connect(settings.state_db_path)
-        added = add_event(conn, loaded, event)
+        with _state(data_dir) as conn:
+            added = add_event(conn, loaded, event)
     except (ValueError, ProgressError, StateDatabaseError) as exc:
         _fail(f"refused: {exc}")
     typer.echo("recorded" if added else "already recorded: nothing changed")
@@ -169,15 +168,15 @@ def progress_list(
 ) -> None:
     """List recorded progress events in time order (times shown in China time)."""
     from wall.core.chinatime import CHINA
-    from wall.state.db import StateDatabaseError, connect
+    from wall.state.db import StateDatabaseError
     from wall.state.progress import list_events
 
-    settings = _settings(data_dir=data_dir)
     try:
-        conn = connect(settings.state_db_path)
+        with _state(data_dir) as conn:
+            events = list_events(conn, subject)
     except StateDatabaseError as exc:
         _fail(str(exc))
-    for e in list_events(conn, subject):
+    for e in events:
         when = e.occurred_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
         stage = f" {e.stage}" if e.stage else ""
         typer.echo(f"{when}  {e.kind}{stage}  {e.subject}  {e.evidence}  ({e.recorded_by})")
@@ -253,32 +252,16 @@ def bulletin_cmd(
 ) -> None:
     """Score every city node against the plan over a period and write the bulletin (with a
     JSON record of every figure, the rules and a hash of the inputs beside it)."""
-    from contextlib import closing
-
     from wall import bulletin
-    from wall.bulletin.evaluation import PeriodError, load_bulletin_config, parse_period
+    from wall.bulletin.evaluation import PeriodError, parse_period
     from wall.core.chinatime import CHINA
-    from wall.core.configfile import ConfigError
-    from wall.core.progress import Progress
-    from wall.state.db import connect
-    from wall.state.progress import list_events
     from wall.store import StoreError
 
-    settings = _settings(data_dir=data_dir, store_url=store)
-    the_plan = _load_plan(plan)
+    settings = _settings(data_dir=data_dir, store_url=store, plan_path=plan)
     formats = [f.strip().lower() for f in format.split(",") if f.strip()]
     try:
-        unknown = [f for f in formats if f not in bulletin.FORMATS]
-        if unknown or not formats:
-            raise bulletin.BulletinError(
-                f"不支持的格式：{'、'.join(unknown) or '（空）'}（可用 {'、'.join(bulletin.FORMATS)}）"
-            )
         the_period = parse_period(period, datetime.now(CHINA).date())
-        with closing(connect(settings.state_db_path)) as conn:
-            progress = Progress(the_plan, list_events(conn))
-        config = load_bulletin_config(settings.bulletin_config)
-        b = bulletin.build(_store(settings), the_plan, progress, the_period, config)
-        paths = bulletin.write(b, formats, out)
+        paths = bulletin.make(settings, _store(settings), the_period, formats, out)
     except (PeriodError, bulletin.BulletinError, StoreError, ConfigError) as exc:
         _fail(f"bulletin: {exc}")
     for path in paths:
@@ -641,6 +624,7 @@ def _cli_actor() -> str:
 
 
 def _state(data_dir: Path | None):
+    """The state database for one command (the CLI's only way to it)."""
     from contextlib import closing
 
     from wall.state.db import connect

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.conftest import TEST_PASSWORD, TEST_SECRET, sign_in_client
+from wall.core.alerts import Alert
 from wall.core.layouts import Level
 from wall.core.plan import load_plan
 from wall.core.progress import EventKind, ProgressEvent
-from wall.read.wallstate import Alert
 from wall.state import alertlog, auth
 from wall.state.db import StateDatabaseError, connect, migrations
 from wall.state.progress import add_event, list_events

@@ -72,33 +72,33 @@ def callback_body(app, name: str) -> dict:
                            {"id": ids.SCREEN, "property": "data", "value": "overview"},
                            {"id": ids.URL, "property": "search", "value": ""}],
                 "changedPropIds": [f"{ids.TRIGGER}.data"], "state": []}  # fmt: skip
-    if name.startswith("page_body"):
-        path = name.split(":", 1)[1]
-        return {"output": key, "outputs": {"id": ids.PAGE_BODY, "property": "children"},
+    if name.split(":")[0].endswith("_body"):
+        page, path = name.split(":", 1)[0].removesuffix("_body"), name.split(":", 1)[1]
+        return {"output": key, "outputs": {"id": ids.page_body(page), "property": "children"},
                 "inputs": [{"id": ids.URL, "property": "pathname", "value": path},
                            {"id": ids.URL, "property": "search", "value": ""}],
                 "changedPropIds": [f"{ids.URL}.pathname"], "state": []}  # fmt: skip
     if name == "acknowledge":
-        return {"output": key, "outputs": {"id": ids.PAGE_BODY, "property": "children"},
+        return {"output": key, "outputs": {"id": ids.page_body("alerts"), "property": "children"},
                 "inputs": [[{"id": {"type": "ack", "id": "1"}, "property": "n_clicks", "value": None}]],
                 "changedPropIds": [], "state": [[], [], {"id": ids.URL, "property": "search", "value": ""}]}  # fmt: skip
     if name == "make_bulletin":
-        return {"output": key, "outputs": {"id": ids.PAGE_BODY, "property": "children"},
+        return {"output": key, "outputs": {"id": ids.page_body("bulletins"), "property": "children"},
                 "inputs": [{"id": "bulletin-make", "property": "n_clicks", "value": None}],
                 "changedPropIds": [], "state": [{"id": "bulletin-period", "property": "value", "value": "2020-06"},
                                                {"id": "bulletin-formats", "property": "value", "value": ["xlsx"]}]}  # fmt: skip
     if name == "admin_users":
-        return {"output": key, "outputs": {"id": ids.PAGE_BODY, "property": "children"},
+        return {"output": key, "outputs": {"id": ids.page_body("admin"), "property": "children"},
                 "inputs": [{"id": "admin-user-add", "property": "n_clicks", "value": None}, []],
                 "changedPropIds": [], "state": [{"id": "admin-user-name", "property": "value", "value": None},
                                                {"id": "admin-user-role", "property": "value", "value": "operator"},
                                                {"id": "admin-user-password", "property": "value", "value": None}]}  # fmt: skip
     if name == "admin_tokens":
-        return {"output": key, "outputs": {"id": ids.PAGE_BODY, "property": "children"},
+        return {"output": key, "outputs": {"id": ids.page_body("admin"), "property": "children"},
                 "inputs": [{"id": "admin-token-add", "property": "n_clicks", "value": None}, []],
                 "changedPropIds": [], "state": [{"id": "admin-token-label", "property": "value", "value": None}]}  # fmt: skip
     if name == "admin_thresholds":
-        return {"output": key, "outputs": {"id": ids.PAGE_BODY, "property": "children"},
+        return {"output": key, "outputs": {"id": ids.page_body("admin"), "property": "children"},
                 "inputs": [{"id": "admin-thresholds-save", "property": "n_clicks", "value": None}],
                 "changedPropIds": [], "state": [{"id": "admin-thresholds", "property": "value", "value": ""}]}  # fmt: skip
     raise AssertionError(name)
@@ -130,9 +130,13 @@ CASES = [
     ),
     ("/_dash-dependencies", "GET", "/_dash-dependencies", {}, EVERYONE),
     ("/_dash-update-component", "POST", "refresh", {}, EVERYONE),
-    ("/_dash-update-component", "POST", "page_body:/node/city-meizhou", {}, READERS),
-    ("/_dash-update-component", "POST", "page_body:/alerts", {}, READERS),
-    ("/_dash-update-component", "POST", "page_body:/bulletins", {}, EVALUATORS),
+    ("/_dash-update-component", "POST", "node_body:/node/city-meizhou", {}, READERS),
+    ("/_dash-update-component", "POST", "province_body:/province", {}, READERS),
+    ("/_dash-update-component", "POST", "prd_body:/prd", {}, READERS),
+    ("/_dash-update-component", "POST", "compare_body:/compare", {}, READERS),
+    ("/_dash-update-component", "POST", "alerts_body:/alerts", {}, READERS),
+    ("/_dash-update-component", "POST", "bulletins_body:/bulletins", {}, EVALUATORS),
+    ("/_dash-update-component", "POST", "admin_body:/admin", {}, ADMINS),
     ("/_dash-update-component", "POST", "acknowledge", {}, ACKERS),
     ("/_dash-update-component", "POST", "make_bulletin", {}, EVALUATORS),
     ("/_dash-update-component", "POST", "admin_users", {}, ADMINS),
@@ -158,7 +162,13 @@ PUBLIC = [
 ]  # fmt: skip
 CALLBACKS = {
     "refresh",
-    "page_body",
+    "node_body",
+    "province_body",
+    "prd_body",
+    "compare_body",
+    "alerts_body",
+    "bulletins_body",
+    "admin_body",
     "acknowledge",
     "make_bulletin",
     "admin_users",
@@ -169,17 +179,46 @@ CALLBACKS = {
 
 def test_every_route_and_callback_has_a_rule_and_a_case_here(wall):
     app, _, _ = wall
+    rules = app.server.extensions["gdwall.access"]  # derived from the pages' declarations
     endpoints = {r.endpoint for r in app.server.url_map.iter_rules()}
-    assert endpoints <= set(access.ROUTE_RULES), (
-        f"routes without a rule: {endpoints - set(access.ROUTE_RULES)}"
-    )
+    assert endpoints <= set(rules.routes), f"routes without a rule: {endpoints - set(rules.routes)}"
     covered = {e for e, *_ in CASES} | {e for e, _ in PUBLIC}
     assert endpoints <= covered, f"routes without a case in this test: {endpoints - covered}"
     names = {cb["callback"].__name__ for cb in app.callback_map.values() if "callback" in cb}
-    assert names <= set(access.CALLBACK_RULES), (
-        f"callbacks without a rule: {names - set(access.CALLBACK_RULES)}"
+    assert names <= set(rules.callbacks), (
+        f"callbacks without a rule: {names - set(rules.callbacks)}"
     )
     assert names <= CALLBACKS, f"callbacks without a case in this test: {names - CALLBACKS}"
+
+
+def test_every_page_declares_a_capability_and_its_callbacks_take_it(wall):
+    """Walk the page registry: a page without a known capability fails; a page's body
+    callback and downloads have its capability (or a stronger one), never a guess."""
+    from wall.web.registry import ACTIONS, CAPABILITIES, PAGES, Page, add_page
+
+    app, _, _ = wall
+    rules = app.server.extensions["gdwall.access"]
+    assert set(PAGES) >= {
+        "wall",
+        "node",
+        "province",
+        "prd",
+        "compare",
+        "alerts",
+        "bulletins",
+        "admin",
+    }
+    for page in PAGES.values():
+        assert page.capability in CAPABILITIES and page.capability in access.CAN, page.name
+        if not page.whole:
+            assert rules.callbacks[f"{page.name}_body"] == page.capability
+    for action in ACTIONS.values():
+        assert rules.callbacks[action.name] == action.capability
+        if action.page is not None:  # an action needs at least its page's capability
+            assert access.CAN[action.capability] <= access.CAN[PAGES[action.page].capability]
+    with pytest.raises(ValueError, match="unknown capability"):
+        add_page(Page("toy", "/toy", "玩具", "everyone", body=lambda ctx: []))
+    assert "toy" not in PAGES
 
 
 def _request(wall, c, method, path, extra):

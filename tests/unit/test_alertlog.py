@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from wall.core.alerts import Alert
 from wall.core.layouts import Level
-from wall.read.wallstate import Alert
 from wall.state import alertlog
 from wall.state.db import connect
 

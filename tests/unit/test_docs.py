@@ -37,3 +37,23 @@ def test_every_settings_variable_is_documented():
         if name == "demo":
             continue  # set by `gdwall demo`, not by the environment
         assert f"`{ENV_PREFIX}{name.upper()}`" in readme, name
+
+
+PACKAGES = ["wall.core", "wall.store", "wall.state", "wall.read", "wall.bulletin", "wall.web",
+            "wall.web.pages", "wall.web.panels", "collectors", "geo"]  # fmt: skip
+
+
+def test_every_package_says_what_it_owns_and_may_import():
+    import importlib
+
+    for name in PACKAGES:
+        doc = importlib.import_module(name).__doc__ or ""
+        assert "May import" in doc and len(doc.split()) > 12, f"{name}: {doc[:80]!r}"
+
+
+def test_the_recipes_name_files_that_exist():
+    text = (ROOT / "docs" / "extending.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`((?:wall|collectors|tests|layouts)/[\w/.]+\.(?:py|yaml))`", text))
+    assert len(named) >= 8
+    missing = [n for n in named if not (ROOT / n).exists()]
+    assert missing == [], missing

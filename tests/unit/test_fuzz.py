@@ -71,15 +71,18 @@ def test_pages_and_layouts(admin, path, query):
     _sane(client.get("/_dash-layout", headers={"Referer": f"http://localhost{url}"}))
 
 
+PAGE_BODIES = ["node", "province", "prd", "compare", "alerts", "bulletins", "admin"]
+
+
 @FUZZ
-@given(path=paths, query=queries)
-def test_page_callback_inputs(admin, path, query):
+@given(page=st.sampled_from(PAGE_BODIES), path=paths, query=queries)
+def test_page_callback_inputs(admin, page, path, query):
     app, client = admin
-    body = {"outputs": {"id": ids.PAGE_BODY, "property": "children"},
+    body = {"outputs": {"id": ids.page_body(page), "property": "children"},
             "inputs": [{"id": ids.URL, "property": "pathname", "value": path},
                        {"id": ids.URL, "property": "search", "value": "?" + query}],
             "changedPropIds": [f"{ids.URL}.pathname"], "state": []}  # fmt: skip
-    _post(app, client, "page_body", body)
+    _post(app, client, f"{page}_body", body)
 
 
 @FUZZ
@@ -101,7 +104,7 @@ def test_refresh_callback_inputs(admin, screen, search, trigger):
 )
 def test_bulletin_form(admin, period, formats):
     app, client = admin
-    body = {"outputs": {"id": ids.PAGE_BODY, "property": "children"},
+    body = {"outputs": {"id": ids.page_body("bulletins"), "property": "children"},
             "inputs": [{"id": "bulletin-make", "property": "n_clicks", "value": 1}], "changedPropIds": ["bulletin-make.n_clicks"],
             "state": [{"id": "bulletin-period", "property": "value", "value": period},
                       {"id": "bulletin-formats", "property": "value", "value": formats}]}  # fmt: skip
@@ -133,14 +136,14 @@ def test_sign_in_form_and_token(admin, name, password, token):
 def test_admin_forms(admin, name, role, password, label):
     app, client = admin
     _post(app, client, "admin_users", {
-        "outputs": {"id": ids.PAGE_BODY, "property": "children"},
+        "outputs": {"id": ids.page_body("admin"), "property": "children"},
         "inputs": [{"id": "admin-user-add", "property": "n_clicks", "value": 1}, []],
         "changedPropIds": ["admin-user-add.n_clicks"],
         "state": [{"id": "admin-user-name", "property": "value", "value": name},
                   {"id": "admin-user-role", "property": "value", "value": role},
                   {"id": "admin-user-password", "property": "value", "value": password}]})  # fmt: skip
     _post(app, client, "admin_tokens", {
-        "outputs": {"id": ids.PAGE_BODY, "property": "children"},
+        "outputs": {"id": ids.page_body("admin"), "property": "children"},
         "inputs": [{"id": "admin-token-add", "property": "n_clicks", "value": None},
                    [{"id": {"type": "token-revoke", "id": label[:5] or "x"}, "property": "n_clicks", "value": 1}]],
         "changedPropIds": [f'{{"id":"{label[:5] or "x"}","type":"token-revoke"}}.n_clicks'],
@@ -149,8 +152,8 @@ def test_admin_forms(admin, name, role, password, label):
 
 def _page_body(app) -> dict:
     key = next(k for k, cb in app.callback_map.items()
-               if cb.get("callback") and cb["callback"].__name__ == "page_body")  # fmt: skip
-    return {"output": key, "outputs": {"id": ids.PAGE_BODY, "property": "children"},
+               if cb.get("callback") and cb["callback"].__name__ == "alerts_body")  # fmt: skip
+    return {"output": key, "outputs": {"id": ids.page_body("alerts"), "property": "children"},
             "inputs": [{"id": ids.URL, "property": "pathname", "value": "/alerts"},
                        {"id": ids.URL, "property": "search", "value": ""}],
             "changedPropIds": [f"{ids.URL}.pathname"], "state": []}  # fmt: skip
@@ -163,7 +166,7 @@ MALFORMED = {
     "an input too many": lambda b: {**b, "inputs": [*b["inputs"], b["inputs"][0]]},
     "inputs swapped": lambda b: {**b, "inputs": b["inputs"][::-1]},
     "an input relabelled": lambda b: {**b, "inputs": [{**b["inputs"][0], "property": "href"}, b["inputs"][1]]},
-    "an unknown output": lambda b: {**b, "output": "page-body.children@nothing"},
+    "an unknown output": lambda b: {**b, "output": "page-body-alerts.children@nothing"},
     "a changed input it does not have": lambda b: {**b, "changedPropIds": ["admin-user-add.n_clicks"]},
     "a state it does not have": lambda b: {**b, "state": [{"id": "x", "property": "y", "value": 1}]},
     "inputs not a list": lambda b: {**b, "inputs": {"0": b["inputs"][0]}},

@@ -73,7 +73,7 @@ def test_the_map_labels_utilization_by_its_threshold_and_trouble_in_words():
     views = gdmap.city_views(PLAN, states, health, NOW, thresholds=thresholds)
     assert view(views, 441400).label == "梅州<br>61%" and view(views, 441400).level == Level.ok
     assert view(views, 440800).label == "湛江<br>✖93%"
-    assert view(views, 440800).label_color == gdmap.LABEL_COLOR[Level.bad]
+    assert gdmap.label_color(view(views, 440800)) == gdmap.LABEL_COLOR[Level.bad]
     assert view(views, 440900).label == "茂名<br>▲84%" and view(views, 440900).level == Level.warn
     # a stale node's last utilization is not shown as current: it says the data stopped
     assert view(views, 441600).label == "河源<br>⚠数据中断"

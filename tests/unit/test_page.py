@@ -15,7 +15,8 @@ from wall.core.settings import Settings
 from wall.state.db import connect
 from wall.state.progress import add_event
 from wall.web import ids
-from wall.web.app import active_screen, create_app
+from wall.web.app import create_app
+from wall.web.pages.wall import active_screen
 
 CHROME = {"Accept-Encoding": "gzip, deflate, br, zstd"}
 
@@ -133,7 +134,7 @@ def test_the_opening_screen_follows_the_address_then_the_carousel_clock():
 
 def test_the_layout_json_is_plain_json():
     # numpy rings travel as lists: a browser gets ordinary GeoJSON
-    from wall.web.app import initial_map
+    from wall.web.pages.wall import initial_map
 
     figure = initial_map(load_plan(), None)
     from plotly.io.json import to_json_plotly

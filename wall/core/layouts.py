@@ -102,12 +102,18 @@ class Thresholds(Strict):
 
 
 class PanelKind(StrEnum):
+    """The panels the wall draws out of the box; the web's panel registry may add more."""
+
     tiles = "tiles"
     map = "map"
     milestones = "milestones"
     nodes = "nodes"
     security = "security"
     alerts = "alerts"
+
+
+# every panel kind a layout may name: the built-in ones, and those the panel registry adds
+PANEL_KINDS: set[str] = {k.value for k in PanelKind}
 
 
 TILE_KINDS = ("cities", "prd", "industry", "vcpu", "migrated", "utilization", "city_targets",
@@ -124,7 +130,7 @@ class Area(Strict):
 
 
 class Panel(Strict):
-    panel: PanelKind
+    panel: Slug  # one of PANEL_KINDS (checked with the file's line)
     title: str | None = None
     area: Area
     wide: Area | None = None  # the area on a wall at least three times wider than high
@@ -186,6 +192,9 @@ def load_screen(path: Path, thresholds: Thresholds) -> Screen:
     problems: list[Problem] = []
     g = screen.grid
     for i, p in enumerate(screen.panels):
+        if p.panel not in PANEL_KINDS:
+            problems.append(doc.problem(("panels", i, "panel"),
+                                        f"no panel kind {p.panel!r} (known: {', '.join(sorted(PANEL_KINDS))})"))  # fmt: skip
         if not _fits(p.area, g.columns, g.rows):
             problems.append(
                 doc.problem(("panels", i, "area"), f"outside the {g.columns}×{g.rows} grid")

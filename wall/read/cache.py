@@ -131,11 +131,21 @@ class QueryCache:
             log.warning("query cache not cleared: %s", exc)
 
 
-def _count(outcome: str) -> None:
-    from wall.web.health import count_cache
+# who counts lookups (the web's /metrics sets it): called with hit, miss or error
+_observer: Callable[[str], None] | None = None
 
+
+def observe(counter: Callable[[str], None] | None) -> None:
+    """Have every lookup's outcome (hit, miss, error) passed to counter."""
+    global _observer
+    _observer = counter
+
+
+def _count(outcome: str) -> None:
+    if _observer is None:
+        return
     try:
-        count_cache(outcome)
+        _observer(outcome)
     except Exception:  # counting must never cost a query its answer
         log.exception("cache lookup not counted")
 

@@ -6,34 +6,20 @@ alerts that follow from them. Pure data: panels draw it, tests check it.
 from __future__ import annotations
 
 import dataclasses
-from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from wall.core.chinatime import CHINA, add_months, deadline_end, now_utc
+from wall.core.alerts import Alert
+from wall.core.chinatime import CHINA, add_months, deadline_end
 from wall.core.layouts import Level, Thresholds
-from wall.core.plan.loader import cached_plan
-from wall.core.plan.models import Node, NodeState, Tier
+from wall.core.plan.models import Node, NodeState, Plan, Tier
 from wall.core.progress import Progress
-from wall.core.settings import Settings
-from wall.read import cache, queries
+from wall.read import cache, mapview, queries
 from wall.read.milestones import MilestoneStatus
 from wall.read.overview import Overview, build_overview, concerns
-from wall.state.db import connect
-from wall.state.progress import list_events
 from wall.store import Store, StoreError
-from wall.web.panels import gdmap
 
-REPLAY_AFTER_S = 60  # an as-of more than this in the past is a replay, not the live view
 SEVERITY_RANK = {Level.bad: 0, Level.warn: 1}
-
-
-@dataclass(frozen=True)
-class Alert:
-    level: Level  # bad or warn
-    kind: str  # down, stale, utilization, cpu, overdue, security
-    subject: str  # a node or milestone id
-    text: str
 
 
 @dataclass(frozen=True)
@@ -52,7 +38,7 @@ class WallState:
     asof: datetime
     now: datetime
     overview: Overview
-    views: list[gdmap.CityView]
+    views: list[mapview.CityView]
     health: dict[str, queries.NodeHealth]
     node_figures: dict[str, queries.NodeFigures]
     security: queries.SecuritySummary | None
@@ -121,32 +107,25 @@ def months_after(when: datetime, months: int) -> datetime:
     return deadline_end(add_months(when.astimezone(CHINA).date(), months))
 
 
-def settings_now(settings: Settings) -> datetime:
-    """Now, floored to the cache's time bucket: every screen refreshing within one bucket asks
-    the same questions and shares the answers."""
-    return cache.bucket(now_utc(), settings.cache_bucket_s)
-
-
 # the last live overview read in this process: shown (stale, with a banner) while the store
 # is away, so the wall never goes blank because a server hiccuped
 _LAST_GOOD: dict = {}
 
 
 def wall_state(
-    settings: Settings,
     store: Store,
+    plan: Plan,
+    progress: Progress,
+    now: datetime,
     asof: datetime,
+    replay: bool,
     thresholds: Thresholds,
+    stale_after_s: float,
     scope: Node | None = None,
 ) -> WallState:
-    """The wall's state as of asof; with a scope (a node page), only what that node's page
-    shows: no provincial figures or trends, and only the milestones that concern the node."""
-    plan = cached_plan(settings.plan_path)
-    with closing(connect(settings.state_db_path)) as conn:
-        progress = Progress(plan, list_events(conn))
-    now = settings_now(settings)
-    replay = (now - asof).total_seconds() > REPLAY_AFTER_S
-    asof = min(asof, now) if not replay else asof
+    """The wall's state as of asof (a request's view gives now, asof and whether it is a
+    replay); with a scope (a node page), only what that node's page shows: no provincial
+    figures or trends, and only the milestones that concern the node."""
     error = None
     figures, health, node_figs, node_figs_before, security, reached = {}, {}, {}, {}, None, None
     try:
@@ -156,7 +135,7 @@ def wall_state(
             }
             before = asof - timedelta(days=queries.TREND_DAYS)
             node_figs_before = queries.node_figures_past(store, cache.bucket(before, 3600))
-        health = {} if replay else queries.node_health(store, settings.stale_after_s, now)
+        health = {} if replay else queries.node_health(store, stale_after_s, now)
         node_figs = queries.node_figures(store, asof)
         security = queries.security_summary(store, asof)
 
@@ -178,7 +157,7 @@ def wall_state(
     wanted = (lambda m: concerns(m, scope, plan)) if scope is not None else None
     ov = build_overview(plan, progress, asof, figures, reached, wanted)
     states = {v.node.id: v.state for v in ov.nodes}
-    views = gdmap.city_views(plan, states, health, now, replay=replay, thresholds=thresholds)
+    views = mapview.city_views(plan, states, health, now, replay=replay, thresholds=thresholds)
     rows = security_rows(ov, progress, security, asof)
     state = WallState(
         asof, now, ov, views, health, node_figs, security, rows, replay, error, thresholds,
@@ -264,18 +243,3 @@ def alerts(state: WallState) -> list[Alert]:
                 )
     order = {"down": 0, "stale": 1, "overdue": 2, "security": 3}
     return sorted(out, key=lambda a: (SEVERITY_RANK[a.level], order.get(a.kind, 9), a.subject))
-
-
-def asof_for_search(search: str | None) -> datetime:
-    """Read ?asof=YYYY-MM-DD (the end of that China day); anything else means now."""
-    from urllib.parse import parse_qs
-
-    values = parse_qs((search or "").lstrip("?")).get("asof")
-    if values:
-        try:
-            day = datetime.strptime(values[0], "%Y-%m-%d").date()
-        except ValueError:
-            return now_utc()
-        # the last instant of that day in China: events of the day count, the next day's not
-        return min(deadline_end(day) - timedelta(microseconds=1), now_utc())
-    return now_utc()

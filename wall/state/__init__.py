@@ -3,3 +3,7 @@ migrations, users, screen tokens, sessions and the audit chain, progress events,
 
 May import: wall.core only.
 """
+
+from wall.state.db import StateDatabaseError, StateDB, connect
+
+__all__ = ["StateDB", "StateDatabaseError", "connect"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from wall.read.wallstate import Alert
+from wall.core.alerts import Alert
 from wall.state.db import StateConnection
 
 MAX_NAME = 40

@@ -18,29 +18,21 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Protocol
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from wall.core.chinatime import now_utc
+from wall.core.roles import (  # noqa: F401 - the roles and words live in the core; kept here too
+    ACTION_LABEL,
+    AUDIT_COLUMNS,
+    MIN_PASSWORD,
+    ROLE_LABEL,
+    Role,
+    User,
+)
 from wall.state.db import StateConnection, StateIntegrityError
 
-
-class Role(StrEnum):
-    screen = "screen"
-    operator = "operator"
-    evaluator = "evaluator"
-    admin = "admin"
-
-
-ROLE_LABEL = {
-    Role.screen: "大屏",
-    Role.operator: "运维",
-    Role.evaluator: "评估",
-    Role.admin: "管理员",
-}
-MIN_PASSWORD = 10
 WEAK = {"password", "admin", "123456", "12345678", "qwerty", "gdwall", "changeme", "abc123"}
 MAX_FAILURES = 5  # failed sign-ins of one name from one address …
 FAILURE_WINDOW = timedelta(minutes=15)  # … within this window (doubling as failures go on)
@@ -49,14 +41,6 @@ MAX_ADDRESS_FAILURES = 20  # failed sign-ins from one address, whatever the name
 
 class AuthError(ValueError):
     """A user or token operation refused; the message says why (in the wall's language)."""
-
-
-@dataclass(frozen=True)
-class User:
-    name: str
-    role: Role
-    kind: str = "user"  # "user", or "token" for a kiosk screen signed in by its token
-    id: int = 0
 
 
 def check_password(password: str, name: str = "") -> None:
@@ -318,18 +302,6 @@ def settle_attempt(conn: StateConnection, attempt: int, ok: bool, name: str, rem
 
 
 # -- the audit trail
-
-
-AUDIT_COLUMNS = ("时间", "用户", "角色", "操作", "对象", "详情", "来源地址")
-ACTION_LABEL = {
-    "login": "登录", "login_failed": "登录失败", "login_throttled": "登录受限", "logout": "退出",
-    "token_login": "大屏令牌登录", "token_refused": "令牌无效", "export": "导出排名",
-    "bulletin_download": "下载通报", "bulletin_make": "生成通报", "alert_ack": "确认告警",
-    "user_add": "新增用户", "user_password": "修改密码", "user_disable": "停用用户",
-    "token_add": "新增大屏令牌", "token_revoke": "吊销大屏令牌", "audit_export": "导出审计日志",
-    "config_change": "配置变更", "thresholds_edit": "修改告警阈值",
-    "access_denied": "拒绝访问", "csrf_failed": "CSRF 校验失败",
-}  # fmt: skip
 
 
 def audit(

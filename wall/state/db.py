@@ -18,6 +18,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import ClassVar
 
 from wall.core.chinatime import now_utc
 
@@ -225,18 +226,35 @@ def _connect_postgresql(url: str) -> StateConnection:
     return conn
 
 
-class ThreadConnections:
-    """One open connection to the state database per thread, kept for the thread's next
-    request (the wall checks every request's session against the database: opening and
-    migrating a connection each time would cost more than the check), opened again after an
-    error."""
+class StateDB:
+    """The state database as the wall's processes use it: one open connection per thread, kept
+    for the thread's next request (every request's session is checked against the database:
+    opening and migrating a connection each time would cost more than the check), opened
+    again after an error. The one way the web and read layers reach the state."""
+
+    _shared: ClassVar[dict[str, StateDB]] = {}
 
     def __init__(self, target: str | Path):
         self.target = target
         self._local = threading.local()
 
+    @classmethod
+    def shared(cls, target: str | Path) -> StateDB:
+        """This process's StateDB for a target (so every part of the app keeps one set of
+        connections, not one per module)."""
+        key = str(target)
+        if key not in cls._shared:
+            cls._shared[key] = cls(target)
+        return cls._shared[key]
+
+    @property
+    def cache_name(self) -> str:
+        """Names this database in query-cache keys."""
+        return f"state:{self.target}"
+
     @contextmanager
     def connection(self) -> Iterator[StateConnection]:
+        """This thread's connection (a transaction is the caller's: `with conn:`)."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._local.conn = connect(self.target)

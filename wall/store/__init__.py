@@ -1,4 +1,8 @@
-"""The metric store: one contract (base.Store), InfluxDB in production, SQLite embedded."""
+"""The metric store: one contract (base.Store), InfluxDB in production, SQLite embedded; the
+canonical schema and samples; the spool that keeps batches while the store is away; the traced
+store a bulletin reads through.
+
+May import: wall.core only."""
 
 from __future__ import annotations
 

@@ -1,14 +1,16 @@
 """Who may do what, enforced on the server for every route and callback.
 
-Every Flask endpoint has a rule in ROUTE_RULES and every server callback one in
-CALLBACK_RULES; one without a rule is refused (and fails tests/unit/test_access.py).
-A rule is a capability (CAN says which roles hold it), "public", "signed_in", or "page"
-(the capability of the page the path names, decided by the router's own parse).
+The rules are derived from the pages' declarations (wall/web/registry.py): a page needs its
+declared capability, and so do its body callback, its actions and its downloads; the sign-in
+and Dash's own routes are INFRA_ROUTES. What has no rule is refused (and fails
+tests/unit/test_access.py). A rule is a capability (CAN says which roles hold it), "public",
+"signed_in", or "page" (the capability of the page the path names, by the registry's strict
+resolution, the same the layout uses).
 
 A callback request is checked against the callback's registration before anything reads it:
-its inputs and state must be the registered ones, in the registered order, so that what the
-guard reads is what Dash will hand the callback (Dash passes inputs by position, whatever they
-are labelled). A page callback's page is the path at its registered pathname position.
+its inputs and state must be the registered ones, in the registered order (Dash passes inputs
+by position, whatever they are labelled). Its capability is its declaration's: a page's body
+callback draws only its own page, whatever path a request sends it.
 
 Sessions are server-side: the signed cookie carries a random session id whose hash is in the
 state database, checked on every request, so signing out, a password change, disabling a user
@@ -47,8 +49,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from wall.core.settings import Settings
 from wall.state import auth
 from wall.state.auth import Role, User
-from wall.state.db import StateDatabaseError, ThreadConnections
-from wall.web.pages.routes import page_of
+from wall.state.db import StateDatabaseError, StateDB
+from wall.web.registry import resolve
 
 log = logging.getLogger(__name__)
 
@@ -61,46 +63,42 @@ CAN: dict[str, frozenset[Role]] = {
     "export": frozenset({R.evaluator, R.admin}),
     "admin": frozenset({R.admin}),
 }
-ROUTE_RULES: dict[str, str] = {
+# the routes every Dash app and the sign-in have; the pages' own routes (exports, downloads)
+# and every callback get their rules from their declarations (wall/web/registry.py)
+INFRA_ROUTES: dict[str, str] = {
     "static": "public",
     "_dash_assets.static": "public",  # the app's own CSS, JS and fonts: no data
     "/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>": "public",
     "/_favicon.ico": "public",
     "/_dash-layout": "layout",  # the capability of the page asking (its Referer)
     "/_dash-dependencies": "signed_in",
-    "/_dash-update-component": "callback",
+    "/_dash-update-component": "callback",  # the capability its callback was declared with
     "/_reload-hash": "admin",  # debug mode only
     "/": "page",
     "/<path:path>": "page",
-    "download_bulletin": "bulletins",
-    "export_ranking": "export",
     "login": "public",
     "login_token": "public",
     "logout": "signed_in",
-    "audit_csv": "admin",
     "healthz": "public",
     "readyz": "public",
     "metrics": "public",  # operational counters only, for Prometheus to scrape
 }
-CALLBACK_RULES: dict[str, str] = {
-    "refresh": "wall",
-    "page_body": "page",  # the capability of the page in its pathname input
-    "acknowledge": "ack",
-    "make_bulletin": "bulletins",
-    "admin_users": "admin",
-    "admin_tokens": "admin",
-    "admin_thresholds": "admin",
-}
-PAGE_CAPABILITY = {
-    "wall": "wall",
-    "node": "pages",
-    "province": "pages",
-    "prd": "pages",
-    "compare": "pages",
-    "alerts": "pages",
-    "bulletins": "bulletins",
-    "admin": "admin",
-}
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Every route's and every callback's rule; what has none is refused."""
+
+    routes: dict[str, str]  # Flask endpoint → capability, "public", "signed_in", "page"…
+    callbacks: dict[str, str]  # callback function name → capability
+
+    @classmethod
+    def derive(cls, actions, downloads) -> Rules:
+        """From the pages' declarations: their actions and downloads."""
+        routes = {**INFRA_ROUTES, **{d.endpoint: d.capability for d in downloads}}
+        return cls(routes, {a.name: a.capability for a in actions})
+
+
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 USER_SESSION = timedelta(hours=12)
 SCREEN_SESSION = timedelta(days=30)
@@ -117,9 +115,11 @@ class InsecureConfig(RuntimeError):
 
 
 def page_capability(path: str | None) -> str:
-    """The capability the page a path names needs, by the router's own strict parse: a path
-    that names no page renders "not found" and needs no more than being signed in."""
-    return PAGE_CAPABILITY.get(page_of(path) or "", "signed_in")
+    """The capability of the page a path names, by the registry's own strict resolution (the
+    one the layout uses): a path that names no page renders "not found" and needs no more
+    than being signed in."""
+    found = resolve(path)
+    return found[0].capability if found else "signed_in"
 
 
 def secret_bits(key: str) -> float:
@@ -204,15 +204,9 @@ def remote_addr() -> str:
     return request.remote_addr or ""
 
 
-_connections: dict[str, ThreadConnections] = {}
-
-
-def state(settings: Settings) -> ThreadConnections:
+def state(settings: Settings) -> StateDB:
     """This process's kept connections to the state database (one per thread)."""
-    key = str(settings.state_db_path)
-    if key not in _connections:
-        _connections[key] = ThreadConnections(settings.state_db_path)
-    return _connections[key]
+    return StateDB.shared(settings.state_db_path)
 
 
 def _audit(settings: Settings, action: str, who=None, target=None, detail=None) -> None:
@@ -279,11 +273,6 @@ class Callback:
     state: tuple[dict, ...]
     outputs: int  # how many outputs (1 for a single one)
     multi: bool
-
-    @property
-    def pathname_at(self) -> int | None:
-        """Where its pathname input is (a page callback reads its page there)."""
-        return next((i for i, x in enumerate(self.inputs) if x["property"] == "pathname"), None)
 
     def accepts(self, body: dict) -> bool:
         """Whether a request is shaped as dash-renderer sends it for this callback."""
@@ -433,8 +422,11 @@ def trusted_networks(text: str | None) -> list:
     return networks
 
 
-def install(server: Flask, settings: Settings, callbacks: dict[str, Callback]) -> None:
+def install(
+    server: Flask, settings: Settings, callbacks: dict[str, Callback], rules: Rules
+) -> None:
     """Sign-in, sessions, CSRF and the policy, on the wall's Flask server."""
+    server.extensions["gdwall.access"] = rules
     server.secret_key = secret_key(settings)
     server.session_interface = _SessionInterface(settings.cookie_secure)
     server.config.update(
@@ -489,8 +481,9 @@ def install(server: Flask, settings: Settings, callbacks: dict[str, Callback]) -
         return Response(f"无权访问（{role}）", status=403, mimetype="text/plain")
 
     def callback_capability() -> tuple[str | None, str] | Response:
-        """What a callback request needs, from its registration; 400 unless it is shaped as
-        its registration says (what the guard reads is then what the callback gets)."""
+        """What a callback request needs: the capability its callback was declared with; 400
+        unless it is shaped as its registration says (what the guard reads is then what the
+        callback gets)."""
         bad = Response("请求格式无效", status=400, mimetype="text/plain")
         try:
             body = json.loads(request.get_data(cache=True))  # 413 beyond MAX_CONTENT_LENGTH
@@ -503,14 +496,7 @@ def install(server: Flask, settings: Settings, callbacks: dict[str, Callback]) -
         )
         if callback is None or not callback.accepts(body):
             return bad
-        rule = CALLBACK_RULES.get(callback.name)
-        if rule != "page":
-            return rule, f"callback {callback.name}"
-        at = callback.pathname_at
-        path = body["inputs"][at].get("value") if at is not None else None
-        if path is not None and not isinstance(path, str):
-            return bad
-        return page_capability(path), f"callback {callback.name} {path}"
+        return rules.callbacks.get(callback.name), f"callback {callback.name}"
 
     @server.before_request
     def guard():
@@ -518,7 +504,7 @@ def install(server: Flask, settings: Settings, callbacks: dict[str, Callback]) -
         if settings.demo:
             g.user = DEMO_USER
             return None
-        rule = ROUTE_RULES.get(request.endpoint or "", "unknown") if request.endpoint else None
+        rule = rules.routes.get(request.endpoint or "", "unknown") if request.endpoint else None
         if rule is None:  # no such route: Flask answers 404
             return None
         if rule == "public":  # assets, sign-in, health: no session to look up
@@ -628,14 +614,6 @@ def install(server: Flask, settings: Settings, callbacks: dict[str, Callback]) -
             _audit(settings, "logout", g.user)
         session.clear()
         return redirect("/login")
-
-    @server.route("/admin/audit.csv", endpoint="audit_csv")
-    def audit_csv():
-        with db.connection() as conn:
-            body = auth.audit_csv(conn)
-            auth.audit(conn, "audit_export", g.user, None, None, remote_addr())
-        return Response(body, mimetype="text/csv",
-                        headers={"Content-Disposition": "attachment; filename=audit.csv"})  # fmt: skip
 
 
 def security_headers(server: Flask, script_hashes: list[str]) -> None:

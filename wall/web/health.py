@@ -13,7 +13,6 @@ import logging
 import os
 import threading
 import time
-from contextlib import closing
 
 from flask import Flask, Response, g, request
 from prometheus_client import (
@@ -26,9 +25,8 @@ from prometheus_client import (
 )
 from prometheus_client import REGISTRY as DEFAULT_REGISTRY
 
-from wall.core.settings import Settings
 from wall.read import cache
-from wall.state.db import connect
+from wall.state import StateDB
 from wall.store import Store
 
 log = logging.getLogger(__name__)
@@ -95,7 +93,9 @@ def _registry() -> CollectorRegistry:
     return DEFAULT_REGISTRY
 
 
-def install(server: Flask, settings: Settings, store: Store) -> None:
+def install(server: Flask, state: StateDB, store: Store) -> None:
+    cache.observe(count_cache)
+
     @server.after_request
     def counted(response: Response) -> Response:
         if "request_started" in g:  # set by wall/logs.py with the request id
@@ -117,7 +117,7 @@ def install(server: Flask, settings: Settings, store: Store) -> None:
         cache_ok = cache_answers()
         checks = {"store": store.ping()}
         try:
-            with closing(connect(settings.state_db_path)) as conn:
+            with state.connection() as conn:
                 conn.execute("SELECT 1").fetchone()
             checks["state"] = True
         except Exception:

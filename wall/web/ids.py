@@ -13,7 +13,6 @@ ASOF = "wall-asof"
 ASOF_PICK = "asof-pick"  # the date the wall is viewed as of (empty: now)
 ASOF_LIVE = "asof-live"  # back to now
 NAV = "wall-nav"  # written by the map's click handler as it leaves for a node page
-PAGE_BODY = "page-body"  # an operator page's content, redrawn when the address changes
 RANGE_FROM = "range-from"  # a node page's custom range
 RANGE_TO = "range-to"
 RANGE_APPLY = "range-apply"
@@ -31,3 +30,8 @@ def map_graph(screen: str) -> dict:
 
 def screen(screen_id: str) -> dict:
     return {"type": "screen", "id": screen_id}
+
+
+def page_body(page: str) -> str:
+    """An operator page's content: its own id, so only its page's callback redraws it."""
+    return f"page-body-{page}"

@@ -1,18 +1,21 @@
-"""The administrators' page: users (add, disable), the screens' tokens (create, revoke), and
-the audit trail (newest first, the whole of it as CSV). The same is on the command line
-(`gdwall users` / `gdwall tokens`); every change from either is in the trail."""
+"""The administrators' page (/admin): users (add, disable), the screens' tokens (create,
+revoke), the alert thresholds, and the audit trail (newest first, the whole of it as CSV).
+The same is on the command line (`gdwall users` / `gdwall tokens`); every change from either
+is in the trail."""
 
 from __future__ import annotations
 
-from contextlib import closing
 from datetime import datetime
-from pathlib import Path
 
-from dash import dcc, html
+import dash
+from dash import ALL, Input, Output, State, dcc, html
 
+from wall.core import roles as auth
 from wall.core.chinatime import CHINA
-from wall.state import auth
-from wall.state.db import StateDatabaseError, connect
+from wall.read.reader import Reader, StateUnavailable
+from wall.web import actions, ids
+from wall.web.registry import action, download, page
+from wall.web.services import PageContext
 
 SHOWN = 200
 
@@ -35,10 +38,7 @@ def _table(table_id: str, head: list[str], rows: list[list]) -> html.Table:
     )  # fmt: skip
 
 
-def thresholds_card(layouts_dir: Path) -> html.Div:
-    from wall.core.layouts import THRESHOLDS_FILE
-
-    text = (Path(layouts_dir) / THRESHOLDS_FILE).read_text(encoding="utf-8")
+def thresholds_card(text: str) -> html.Div:
     return html.Div(
         [
             html.H2("告警阈值（thresholds.yaml）"),
@@ -51,15 +51,16 @@ def thresholds_card(layouts_dir: Path) -> html.Div:
     )  # fmt: skip
 
 
-def admin_body(state_db: Path | str, message: str | None = None, error: bool = False,
-               layouts_dir: Path | None = None) -> list:  # fmt: skip
-    with closing(connect(state_db)) as conn:
-        try:
-            users = auth.list_users(conn)
-            tokens = auth.list_tokens(conn)
-            entries = auth.audit_entries(conn, limit=SHOWN)
-        except StateDatabaseError as exc:
-            return [html.Div(f"⚠ 状态数据库不可用：{exc}", className="alert-banner")]
+@page("admin", "/admin", "系统管理", "admin", order=60)
+def admin_page(ctx: PageContext) -> list:
+    return admin_body(ctx.read)
+
+
+def admin_body(read: Reader, message: str | None = None, error: bool = False) -> list:
+    try:
+        users, tokens, entries = read.users(), read.tokens(), read.audit_entries(SHOWN)
+    except StateUnavailable as exc:
+        return [html.Div(f"⚠ 状态数据库不可用：{exc}", className="alert-banner")]
     role = {str(k): v for k, v in auth.ROLE_LABEL.items()}
 
     def disable(name: str, disabled: str | None):
@@ -125,10 +126,96 @@ def admin_body(state_db: Path | str, message: str | None = None, error: bool = F
              _table("admin-tokens", ["编号", "大屏", "创建人", "创建于", "最近使用", "状态"], token_rows)],
             className="card",
         ),
-        thresholds_card(layouts_dir) if layouts_dir is not None else None,
+        thresholds_card(text) if (text := read.thresholds_text()) is not None else None,
         html.Div(
             [html.H2([f"审计日志（最近 {SHOWN} 条） ", export]),
              _table("admin-audit", list(auth.AUDIT_COLUMNS), audit_rows)],
             className="card",
         ),
     ]  # fmt: skip
+
+
+def _admin_view(services, message: str, error: bool = False) -> list:
+    _, view = services.view("/admin", "")
+    return admin_body(services.reader(view), message, error)
+
+
+@action(
+    Output(ids.page_body("admin"), "children", allow_duplicate=True),
+    Input("admin-thresholds-save", "n_clicks"),
+    State("admin-thresholds", "value"),
+    capability="admin",
+    page="admin",
+    prevent_initial_call=True,
+)
+def admin_thresholds(services, clicks, text):
+    """Replace thresholds.yaml from the administrators' page (checked first, audited)."""
+    if not clicks:
+        return dash.no_update
+    try:
+        actions.save_thresholds(services, text or "")
+    except actions.ActionRefused as exc:
+        return _admin_view(services, f"⚠ 阈值未保存：{exc}", error=True)
+    return _admin_view(services, "✔ 阈值已保存，各大屏下次刷新时采用")
+
+
+@action(
+    Output(ids.page_body("admin"), "children", allow_duplicate=True),
+    Input("admin-user-add", "n_clicks"),
+    Input({"type": "user-disable", "id": ALL}, "n_clicks"),
+    State("admin-user-name", "value"),
+    State("admin-user-role", "value"),
+    State("admin-user-password", "value"),
+    capability="admin",
+    page="admin",
+    prevent_initial_call=True,
+)
+def admin_users(services, add, disables, name, role, password):
+    """Add a user, or disable one, from the administrators' page (audited)."""
+    trigger = dash.ctx.triggered_id
+    if not trigger or not (add or any(disables or [])):
+        return dash.no_update
+    try:
+        if trigger == "admin-user-add":
+            target, said = actions.add_user(services, name, role, password), "已新增用户"
+        else:
+            target, said = trigger["id"], "已停用用户"
+            actions.disable_user(services, target)
+    except actions.ActionRefused as exc:
+        return _admin_view(services, f"⚠ {exc}", error=True)
+    return _admin_view(services, f"✔ {said}：{target}")
+
+
+@action(
+    Output(ids.page_body("admin"), "children", allow_duplicate=True),
+    Input("admin-token-add", "n_clicks"),
+    Input({"type": "token-revoke", "id": ALL}, "n_clicks"),
+    State("admin-token-label", "value"),
+    capability="admin",
+    page="admin",
+    prevent_initial_call=True,
+)
+def admin_tokens(services, add, revokes, label):
+    """Create a screen's token (its sign-in address shown once), or revoke one (audited)."""
+    trigger = dash.ctx.triggered_id
+    if not trigger or not (add or any(revokes or [])):
+        return dash.no_update
+    try:
+        if trigger == "admin-token-add":
+            address = actions.create_token(services, label)
+            return _admin_view(services, f"✔ 令牌已创建，请在大屏上打开（只显示这一次）：{address}")
+        token_id = int(trigger["id"])
+        revoked = actions.revoke_token(services, token_id)
+    except (actions.ActionRefused, ValueError) as exc:
+        return _admin_view(services, f"⚠ {exc}", error=True)
+    return _admin_view(services, f"✔ 已吊销令牌 {token_id}（{revoked}）")
+
+
+@download("/admin/audit.csv", capability="admin")
+def audit_csv(services):
+    """The whole audit log as CSV (no cell a formula), itself audited."""
+    from flask import Response
+
+    body = actions.audit_csv(services)
+    return Response(body, mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=audit.csv"})  # fmt: skip

@@ -1,19 +1,30 @@
-"""The alert list: what needs attention, most severe first, since when, and acknowledgement
-(by whom, when, with a note), kept in the app's state database."""
+"""The alert list (/alerts): what needs attention, most severe first, since when, and
+acknowledgement (by whom, when, with a note), kept in the app's state database."""
 
 from __future__ import annotations
 
-from dash import dcc, html
+import dash
+from dash import ALL, Input, Output, State, dcc, html
 
 from wall.core.chinatime import CHINA
+from wall.core.formats import age_text
+from wall.read.view import ViewError
 from wall.read.wallstate import WallState
-from wall.web.pages.routes import node_href
-from wall.web.panels.gdmap import _age
-from wall.web.panels.ops import ALERT_ICON, NODE_ALERTS
+from wall.web import actions, frame, ids
+from wall.web.registry import action, page
+from wall.web.services import PageContext
+from wall.web.urls import node_href
+from wall.web.widgets import ALERT_ICON, NODE_ALERTS
 
 KIND_LABEL = {"down": "节点中断", "stale": "数据中断", "degraded": "主机故障",
               "node_utilization": "资源使用率", "cpu_util": "CPU 利用率",
               "overdue": "里程碑逾期", "security": "安全事件"}  # fmt: skip
+
+
+@page("alerts", "/alerts", "告警", "pages", order=40)
+def alerts_page(ctx: PageContext) -> list:
+    state = ctx.read.wall_state(ctx.layouts.thresholds, episodes=True)
+    return alerts_body(state, ctx.viewer.name, ctx.viewer.may("ack"))
 
 
 def alerts_body(state: WallState, signed_in: str | None = None, may_ack: bool = True) -> list:
@@ -23,7 +34,7 @@ def alerts_body(state: WallState, signed_in: str | None = None, may_ack: bool = 
     for a in state.alerts:
         ep = state.episodes.get(f"{a.kind}:{a.subject}")
         since = ep.first_seen if ep else None
-        what = (dcc.Link(a.text, href=node_href(a.subject, state.replay_day))
+        what = (dcc.Link(a.text, href=node_href(a.subject, state.replay_day), refresh=True)
                 if a.kind in NODE_ALERTS else a.text)  # fmt: skip
         if ep is None:
             ack = html.Span("—", className="muted")
@@ -53,7 +64,9 @@ def alerts_body(state: WallState, signed_in: str | None = None, may_ack: bool = 
                     html.Td(KIND_LABEL.get(a.kind, a.kind)),
                     html.Td(what),
                     html.Td(f"{since.astimezone(CHINA):%Y-%m-%d %H:%M}" if since else "—"),
-                    html.Td(_age(max((state.now - since).total_seconds(), 0)) if since else "—"),
+                    html.Td(
+                        age_text(max((state.now - since).total_seconds(), 0)) if since else "—"
+                    ),
                     html.Td(ack),
                 ],
                 id=f"alert-{a.kind}-{a.subject}",
@@ -71,3 +84,35 @@ def alerts_body(state: WallState, signed_in: str | None = None, may_ack: bool = 
                   html.Div(note, className="card-summary")], className="page-head"),
         html.Div(table, className="card"),
     ]  # fmt: skip
+
+
+@action(
+    Output(ids.page_body("alerts"), "children", allow_duplicate=True),
+    Input({"type": "ack", "id": ALL}, "n_clicks"),
+    State({"type": "ack-by", "id": ALL}, "value"),
+    State({"type": "ack-note", "id": ALL}, "value"),
+    State(ids.URL, "search"),
+    capability="ack",
+    page="alerts",
+    prevent_initial_call=True,
+)
+def acknowledge(services, clicks, names, notes, search):
+    """Acknowledge the alert whose button was pressed, then redraw the alert list."""
+    trigger = dash.ctx.triggered_id
+    if not trigger or not any(clicks):
+        return dash.no_update
+    ids_in_order = [item["id"]["id"] for item in dash.ctx.inputs_list[0]]
+    index = ids_in_order.index(trigger["id"])
+    message = None
+    try:
+        actions.acknowledge(services, int(trigger["id"]), names[index], notes[index])
+    except actions.ActionRefused as exc:
+        message = str(exc)
+    try:
+        page, view = services.view("/alerts", search or "")
+        body = page.body(services.context(page, view))
+    except ViewError as exc:
+        body = frame.not_found(exc)
+    return (
+        [html.Div(f"⚠ {message}", className="alert-banner", id="ack-error")] if message else []
+    ) + body

@@ -1,42 +1,42 @@
-"""The evaluators' page: produce a bulletin for any period in any formats, and the archive of
-every bulletin written (scheduled or asked for), each file a download."""
+"""The evaluators' page (/bulletins): produce a bulletin for any period in any formats, and the
+archive of every bulletin written (scheduled or asked for), each file a download."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
 
-from dash import dcc, html
+import dash
+from dash import Input, Output, State, dcc, html
 
 from wall.bulletin import FORMATS
-from wall.core.chinatime import CHINA
+from wall.web import actions, ids
+from wall.web.registry import action, download, page
+from wall.web.services import PageContext
 
 FORMAT_LABEL = {"docx": "Word", "pdf": "PDF", "xlsx": "Excel", "html": "HTML", "json": "数据记录"}
 
 
-def archive_rows(archive: Path) -> list:
+def archive_rows(archive: list[tuple[str, datetime, list[Path]]]) -> list:
     """Each period in the archive with its files, newest first."""
-    if not archive.exists():
-        return []
-    periods: dict[str, list[Path]] = {}
-    for path in archive.glob("bulletin-*.*"):
-        periods.setdefault(path.stem.removeprefix("bulletin-"), []).append(path)
     rows = []
-    for label, files in sorted(
-        periods.items(), key=lambda kv: -max(f.stat().st_mtime for f in kv[1])
-    ):
-        when = datetime.fromtimestamp(max(f.stat().st_mtime for f in files), CHINA)
+    for label, when, files in archive:
         links = [
             html.A(FORMAT_LABEL.get(f.suffix[1:], f.suffix[1:]), href=f"/bulletins/download/{f.name}",
                    className="range", id=f"download-{f.name}")
-            for f in sorted(files, key=lambda f: f.suffix)
+            for f in files
         ]  # fmt: skip
         rows.append(html.Tr([html.Td(label), html.Td(f"{when:%Y-%m-%d %H:%M}"), html.Td(links)],
                             id=f"archived-{label}"))  # fmt: skip
     return rows
 
 
-def bulletins_body(archive: Path, message: str | None = None, error: bool = False) -> list:
+@page("bulletins", "/bulletins", "评估通报", "bulletins", order=50)
+def bulletins_page(ctx: PageContext) -> list:
+    return bulletins_body(ctx.read.bulletin_archive())
+
+
+def bulletins_body(archive: list, message: str | None = None, error: bool = False) -> list:
     form = html.Div(
         [
             html.Span("评估期：", className="range-label"),
@@ -67,3 +67,36 @@ def bulletins_body(archive: Path, message: str | None = None, error: bool = Fals
         html.Div([form, note], className="card"),
         html.Div([html.H2("通报归档"), table], className="card"),
     ]  # fmt: skip
+
+
+@action(
+    Output(ids.page_body("bulletins"), "children", allow_duplicate=True),
+    Input("bulletin-make", "n_clicks"),
+    State("bulletin-period", "value"),
+    State("bulletin-formats", "value"),
+    capability="bulletins",
+    page="bulletins",
+    prevent_initial_call=True,
+)
+def make_bulletin(services, clicks, period, formats):
+    """Produce a bulletin into the archive from the evaluators' page."""
+    if not clicks:
+        return dash.no_update
+    archive = services.reader(services.view("/bulletins", "")[1]).bulletin_archive
+    try:
+        label = actions.make_bulletin(services, period or "", list(formats or []))
+    except actions.ActionRefused as exc:
+        return bulletins_body(archive(), f"⚠ {exc}", error=True)
+    return bulletins_body(archive(), f"✔ 已生成 {label} 的通报，见下方归档")
+
+
+@download("/bulletins/download/<name>", capability="bulletins")
+def download_bulletin(services, name: str):
+    """A file of the bulletin archive, as an attachment (names only: no path escapes)."""
+    from flask import abort, send_from_directory
+
+    if "/" in name or "\\" in name or name.startswith(".") or not name.startswith("bulletin-"):
+        abort(404)
+    response = send_from_directory(services.bulletin_dir, name, as_attachment=True)
+    services.audit("bulletin_download", name)
+    return response

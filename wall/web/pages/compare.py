@@ -1,88 +1,33 @@
-"""Compare: several nodes side by side on one field over one range, and a ranking of every
-node by any field, sortable in the page and exportable as CSV or Excel with the same numbers."""
+"""Compare (/compare): several nodes side by side on one field over one range, and a ranking of
+every node by any field (wall.read.ranking), sortable in the page and exportable as CSV or
+Excel with the same numbers."""
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote
 
 import pandas as pd
 import plotly.graph_objects as go
-from dash import dash_table, dcc, html
+from dash import ClientsideFunction, Input, Output, State, dash_table, dcc, html
 
 from wall.core.chinatime import CHINA
-from wall.core.plan.models import TIER_LABEL, Plan
-from wall.read import queries
-from wall.store import Store
+from wall.read.ranking import DEFAULT_FIELD, RANK_FIELDS
+from wall.read.reader import DataUnavailable, Reader
+from wall.read.view import RANGES, ViewError
 from wall.web import ids
-from wall.web.pages.node import GRAPH_CONFIG, tick_format
-from wall.web.pages.routes import RANGES, NotFound, Route, node_href
-from wall.web.panels import gdmap
-
-
-@dataclass(frozen=True)
-class RankField:
-    label: str
-    unit: str  # ratio (shown as %), or the stored unit
-    measurement: str | None  # None: a figure the query layer derives (utilization, rate)
-
-
-RANK_FIELDS: dict[str, RankField] = {
-    "utilization": RankField("云资源整体使用率", "ratio", None),
-    "migration_rate": RankField("业务系统迁移率", "ratio", None),
-    "cpu_util": RankField("CPU 利用率", "ratio", "usage"),
-    "mem_util": RankField("内存利用率", "ratio", "usage"),
-    "storage_util": RankField("存储利用率", "ratio", "usage"),
-    "net_in_mbps": RankField("入流量", "Mbit/s", "usage"),
-    "net_out_mbps": RankField("出流量", "Mbit/s", "usage"),
-    "vcpu_total": RankField("vCPU 总量", "vCPU", "capacity"),
-    "vcpu_allocated": RankField("已分配 vCPU", "vCPU", "capacity"),
-    "vms_running": RankField("运行虚拟机", "VMs", "health"),
-    "hosts_down": RankField("故障主机", "hosts", "health"),
-    "api_latency_ms": RankField("云平台 API 响应时间", "ms", "health"),
-}
-DEFAULT_FIELD = "utilization"
-COMPARE_FIELDS = [k for k, f in RANK_FIELDS.items() if f.measurement is not None]
+from wall.web.registry import clientside, download, page
+from wall.web.services import PageContext
+from wall.web.urls import node_href
+from wall.web.widgets import FONT, GRAPH_CONFIG, tick_format
 
 
 def rank_field(params: dict[str, str]) -> str:
     field = params.get("field") or DEFAULT_FIELD
     if field not in RANK_FIELDS:
-        raise NotFound(f"参数 field={field} 无效（可选 {'、'.join(RANK_FIELDS)}）")
+        raise ViewError(f"参数 field={field} 无效（可选 {'、'.join(RANK_FIELDS)}）")
     return field
-
-
-def ranking(store: Store, plan: Plan, field: str, asof: datetime) -> pd.DataFrame:
-    """Every node of the plan with a value of the field, best first: rank, node, name, tier,
-    value, unit, time (of the data). Live fields are the newest samples; derived ones (资源
-    使用率, 迁移率) are as of asof."""
-    spec = RANK_FIELDS[field]
-    names = {n.id: n for n in plan.nodes}
-    rows = []
-    if spec.measurement is None:
-        figures = queries.node_figures(store, asof)
-        for node_id, f in figures.items():
-            value = f.utilization if field == "utilization" else f.migration_rate
-            if node_id in names and value is not None:
-                rows.append((node_id, value, asof))
-    else:
-        latest = store.latest(spec.measurement, [field])
-        for r in latest.itertuples(index=False):
-            if r.node in names:
-                rows.append((r.node, float(r.value), r.time.to_pydatetime()))
-    frame = pd.DataFrame(rows, columns=["node", "value", "time"])
-    frame = frame.sort_values(["value", "node"], ascending=[False, True]).reset_index(drop=True)
-    frame.insert(0, "rank", range(1, len(frame) + 1))
-    frame.insert(2, "name", [names[n].name for n in frame["node"]])
-    frame.insert(3, "tier", [TIER_LABEL[names[n].tier] for n in frame["node"]])
-    frame["unit"] = "%" if spec.unit == "ratio" else spec.unit
-    if spec.unit == "ratio":
-        frame["value"] = (frame["value"] * 100).round(2)  # percent, as shown
-    else:
-        frame["value"] = frame["value"].round(2)
-    frame["time"] = [t.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S") for t in frame["time"]]
-    return frame
 
 
 EXPORT_COLUMNS = {"rank": "排名", "node": "节点编号", "name": "节点", "tier": "类别",
@@ -104,7 +49,7 @@ def export(frame: pd.DataFrame, field: str, fmt: str) -> tuple[bytes, str]:
             keep_text(writer.book)  # a name is shown as typed, never run as a formula
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         return buf.getvalue(), mime
-    raise NotFound(f"导出格式 {fmt} 无效（可选 csv、xlsx）")
+    raise ViewError(f"导出格式 {fmt} 无效（可选 csv、xlsx）")
 
 
 def ranking_table(frame: pd.DataFrame, field: str) -> dash_table.DataTable:
@@ -133,7 +78,7 @@ def ranking_table(frame: pd.DataFrame, field: str) -> dash_table.DataTable:
             "backgroundColor": "#07121f",
             "color": "#e6f0ff",
             "border": "1px solid #14304f",
-            "fontFamily": gdmap.FONT,
+            "fontFamily": FONT,
             "fontSize": "15px",
             "textAlign": "left",
         },
@@ -144,24 +89,20 @@ def ranking_table(frame: pd.DataFrame, field: str) -> dash_table.DataTable:
     )
 
 
-def compare_chart(
-    store: Store, route: Route, field: str, nodes: list[str], plan: Plan
-) -> dcc.Graph:
+def compare_chart(read: Reader, field: str, nodes: list[str]) -> dcc.Graph:
     spec = RANK_FIELDS[field]
-    w = route.window
+    w = read.view.window
     fig = go.Figure()
-    names = {n.id: n.name for n in plan.nodes}
+    names = {n.id: n.name for n in read.plan.nodes}
     for node in nodes:
-        frame = queries.node_series(
-            store, node, spec.measurement, (field,), w.start, w.end, w.step
-        )[field]
+        frame = read.node_series(node, spec.measurement, (field,))[field]
         if frame.empty:
             continue
         fig.add_trace(go.Scatter(x=frame["time"].dt.tz_convert(CHINA).dt.tz_localize(None),
                                  y=frame["value"], mode="lines", name=names[node]))  # fmt: skip
     fig.update_layout(
         template="plotly_dark", paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
-        font={"family": gdmap.FONT, "size": 13}, margin={"l": 50, "r": 10, "t": 30, "b": 30},
+        font={"family": FONT, "size": 13}, margin={"l": 50, "r": 10, "t": 30, "b": 30},
         title={"text": f"{spec.label} · {w.label}", "font": {"size": 15}},
         yaxis={"tickformat": ".0%"} if spec.unit == "ratio" else {"title": spec.unit},
         xaxis={"tickformat": tick_format(w.end - w.start)},
@@ -171,14 +112,16 @@ def compare_chart(
                      style={"height": "calc(var(--unit) * 26)"})  # fmt: skip
 
 
-def compare_body(store: Store, plan: Plan, route: Route, asof: datetime) -> list:
+@page("compare", "/compare", "对比与排名", "pages", charts=True, order=30)
+def compare_body(ctx: PageContext) -> list:
+    read, route, plan = ctx.read, ctx.view, ctx.read.plan
     field = rank_field(route.params)
     known = {n.id for n in plan.nodes}
     nodes = [n for n in (route.params.get("nodes") or "").split(",") if n]
     unknown = [n for n in nodes if n not in known]
     if unknown:
-        raise NotFound(f"没有编号为 {'、'.join(unknown)} 的节点")
-    frame = ranking(store, plan, field, asof)
+        raise ViewError(f"没有编号为 {'、'.join(unknown)} 的节点")
+    frame = read.ranking(field)
     if not nodes:  # by default, the top five of the ranking
         nodes = list(frame["node"][:5])
     fields = html.Div(
@@ -202,7 +145,7 @@ def compare_body(store: Store, plan: Plan, route: Route, asof: datetime) -> list
         className="range-bar",
     )  # fmt: skip
     chart = (
-        compare_chart(store, route, field, nodes, plan)
+        compare_chart(read, field, nodes)
         if RANK_FIELDS[field].measurement is not None
         else html.Div("此指标按日计算，见排名表", className="panel-empty")
     )
@@ -224,3 +167,32 @@ def compare_body(store: Store, plan: Plan, route: Route, asof: datetime) -> list
             className="col-main",
         ),
     ]  # fmt: skip
+
+
+@download("/export/ranking.<fmt>", capability="export")
+def export_ranking(services, fmt: str):
+    """The ranking as a file, with the same numbers as the page (as of its ?asof=)."""
+    from flask import Response, request
+
+    try:
+        _, view = services.view("/compare", request.query_string.decode())
+        field = rank_field(view.params)
+        body, mime = export(services.reader(view).ranking(field), field, fmt)
+    except ViewError as exc:
+        return Response(str(exc), status=404, mimetype="text/plain")
+    except DataUnavailable as exc:
+        return Response(f"数据存储不可用：{exc}", status=503, mimetype="text/plain")
+    services.audit("export", f"ranking.{fmt}", field)
+    day = datetime.now(CHINA).strftime("%Y%m%d")
+    name = quote(f"节点排名-{RANK_FIELDS[field].label}-{day}.{fmt}")
+    return Response(body, mimetype=mime,
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})  # fmt: skip
+
+
+clientside(  # the nodes side by side are in the address (shareable)
+    ClientsideFunction("wall", "compareNodes"),
+    Output(ids.URL, "search", allow_duplicate=True),
+    Input(ids.COMPARE_NODES, "value"),
+    State(ids.URL, "search"),
+    prevent_initial_call=True,
+)

@@ -1,6 +1,6 @@
-"""The node page: everything an operator needs to find out why a node is amber or red, from
-its state and data age down to the source that stopped answering. Built from the same cached
-query layer as the wall, as of the page's ?asof= (default now)."""
+"""The node page (/node/<node_id>): everything an operator needs to find out why a node is
+amber or red, from its state and data age down to the source that stopped answering. Read
+through the request's Reader, as of its view (?asof=, ?range=)."""
 
 from __future__ import annotations
 
@@ -8,21 +8,30 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import plotly.graph_objects as go
-from dash import dcc, html
+from dash import ClientsideFunction, Input, Output, State, dcc, html
 
 from wall.core.chinatime import CHINA, format_cn_date
+from wall.core.formats import age_text, percent
 from wall.core.layouts import Level, Thresholds
 from wall.core.plan.models import STATE_LABEL, TIER_LABEL, Node
-from wall.read import queries
+from wall.read.mapview import HEALTH_LABEL
 from wall.read.milestones import MILESTONE_STATUS_LABEL
+from wall.read.reader import Reader
+from wall.read.view import RANGES, View
 from wall.read.wallstate import WallState, months_after
 from wall.web import ids
-from wall.web.pages.routes import RANGES, Route
 from wall.web.panels import gdmap
-from wall.web.panels.ops import SEVERITY_LABEL
-from wall.web.panels.plan import STATE_CLASS, STATUS_CLASS, STATUS_ICON
+from wall.web.registry import clientside, page
+from wall.web.services import PageContext
+from wall.web.widgets import (
+    GRAPH_CONFIG,
+    SEVERITY_LABEL,
+    STATE_CLASS,
+    STATUS_CLASS,
+    STATUS_ICON,
+    tick_format,
+)
 
-GRAPH_CONFIG = {"displayModeBar": False, "responsive": True, "locale": "zh-CN"}
 # the charts of a node page: (id, title, measurement, fields with their labels, unit)
 CHARTS = [
     ("util", "资源利用率", "usage",
@@ -39,11 +48,12 @@ LEVEL_CLASS = {Level.bad: "lvl-bad", Level.warn: "lvl-warn", Level.careful: "lvl
 class NodeContext:
     node: Node
     state: WallState
-    route: Route
+    view: View
+    read: Reader
 
 
 def _ago(seconds: float) -> str:
-    return gdmap._age(max(seconds, 0)) + "前"
+    return age_text(max(seconds, 0)) + "前"
 
 
 def _when(t: datetime | None) -> str:
@@ -59,7 +69,7 @@ def header(ctx: NodeContext) -> html.Div:
     elif h is None:
         health = html.Span("⚠ 无数据", className="health health-stale")
     else:
-        label = gdmap.HEALTH_LABEL[h.health]
+        label = HEALTH_LABEL[h.health]
         mark = {"ok": "✔", "degraded": "▲", "down": "✖", "stale": "⚠"}.get(h.health, "")
         health = html.Span(
             f"{mark} {label} · 数据 {_ago((state.now - h.time).total_seconds())}",
@@ -85,13 +95,13 @@ def header(ctx: NodeContext) -> html.Div:
     )
 
 
-def range_bar(route: Route) -> html.Div:
+def range_bar(view: View) -> html.Div:
     """The chart range as links (each a URL: shareable, and the back button works)."""
-    w = route.window
+    w = view.window
     links = [
         dcc.Link(
             label,
-            href=route.href(range=name, **{"from": None, "to": None}),
+            href=view.href(range=name, **{"from": None, "to": None}),
             className="range" + (" range-on" if w and w.name == name else ""),
             id=f"range-{name}",
         )
@@ -114,10 +124,6 @@ def range_bar(route: Route) -> html.Div:
     )
 
 
-def _pct(x: float | None) -> str:
-    return f"{x:.1%}" if x is not None else "—"
-
-
 def capacity(ctx: NodeContext, th: Thresholds) -> html.Div:
     """Capacity and allocation (latest), utilization against its threshold, hosts and VMs."""
     h = ctx.state.health.get(ctx.node.id)
@@ -126,12 +132,15 @@ def capacity(ctx: NodeContext, th: Thresholds) -> html.Div:
     judge = th.fields.get("node_utilization")
     level = judge.level(util) if judge and util is not None else Level.none
     rows = [html.Tr([html.Th("云资源整体使用率"),
-                     html.Td(_pct(util), className=f"num {LEVEL_CLASS.get(level, '')}",
+                     html.Td(percent(util), className=f"num {LEVEL_CLASS.get(level, '')}",
                              id="node-utilization")])]  # fmt: skip
     if h is not None and h.cpu_util is not None:
         rows.append(
             html.Tr(
-                [html.Th("CPU 利用率（实测，不计分）"), html.Td(_pct(h.cpu_util), className="num")]
+                [
+                    html.Th("CPU 利用率（实测，不计分）"),
+                    html.Td(percent(h.cpu_util), className="num"),
+                ]
             )
         )
     return html.Div(
@@ -156,21 +165,12 @@ def allocation_table(alloc: dict[str, float]) -> html.Table:
                     html.Td(
                         f"{a:,.0f} / {t:,.0f} {unit}" if ratio is not None else "—", className="num"
                     ),
-                    html.Td(_pct(ratio), className="num"),
+                    html.Td(percent(ratio), className="num"),
                 ],
                 id=f"alloc-{total}",
             )
         )
     return html.Table(rows, className="kv")
-
-
-def tick_format(span: timedelta) -> str:
-    """Axis dates the Chinese way, as fine as the range needs."""
-    if span <= timedelta(days=1):
-        return "%H:%M"
-    if span <= timedelta(days=31):
-        return "%m月%d日"
-    return "%Y年%m月"
 
 
 def chart(
@@ -223,9 +223,9 @@ def chart(
     )
 
 
-def migration(ctx: NodeContext, store, th) -> html.Div:
+def migration(ctx: NodeContext, th) -> html.Div:
     """Business systems by department against the city targets, with the year's end."""
-    depts = queries.node_migration(store, ctx.node.id, ctx.state.asof)
+    depts = ctx.read.node_migration(ctx.node.id)
     view = next(v for v in ctx.state.overview.nodes if v.node.id == ctx.node.id)
     plan = ctx.state.overview.plan
     rate_t = plan.target("city-migration-rate")
@@ -241,13 +241,13 @@ def migration(ctx: NodeContext, store, th) -> html.Div:
     )  # fmt: skip
     met = rate is not None and rate >= rate_t.value
     summary = html.Div(
-        [html.Span(f"{migrated:,.0f} / {planned:,.0f} 个系统 · 迁移率 {_pct(rate)}",
+        [html.Span(f"{migrated:,.0f} / {planned:,.0f} 个系统 · 迁移率 {percent(rate)}",
                    className="lvl-ok" if met else "lvl-warn", id="node-migration-rate"),
          html.Span(goal, className="muted")], className="card-summary")  # fmt: skip
     rows = [
         html.Tr([html.Td(r.dept), html.Td(f"{r.planned:,.0f}", className="num"),
                  html.Td(f"{r.migrated:,.0f}", className="num"),
-                 html.Td(_pct(r.migrated / r.planned if r.planned else None), className="num")])
+                 html.Td(percent(r.migrated / r.planned if r.planned else None), className="num")])
         for r in depts.itertuples(index=False)
     ]  # fmt: skip
     head = html.Tr([html.Th(h) for h in ("部门", "计划迁移", "已迁移", "迁移率")])
@@ -286,9 +286,9 @@ def security(ctx: NodeContext) -> html.Div:
     )  # fmt: skip
 
 
-def sources(ctx: NodeContext, store) -> html.Div:
+def sources(ctx: NodeContext) -> html.Div:
     """Each source that collects the node: last attempt, duration, error, last success."""
-    items = queries.node_sources(store, ctx.node.id, ctx.state.now)
+    items = ctx.read.node_sources(ctx.node.id)
     if not items:
         body = html.Div("没有采集源的记录（采集器尚未采集过此节点）", className="panel-empty")
     else:
@@ -354,26 +354,40 @@ def milestones(ctx: NodeContext) -> tuple[html.Div, list]:
     return html.Div([html.H2("相关里程碑"), table], className="card", id="node-milestones"), marks
 
 
-def node_body(ctx: NodeContext, store, th: Thresholds) -> list:
-    w = ctx.route.window
+@page("node", "/node/<node_id>", "节点", "pages", nav=False, charts=True)
+def node_body(page_ctx: PageContext) -> list:
+    th = page_ctx.layouts.thresholds
+    node = page_ctx.read.plan.node(page_ctx.view.node_id)
+    state = page_ctx.read.wall_state(th, scope=node)
+    ctx = NodeContext(node, state, page_ctx.view, page_ctx.read)
+    w = ctx.view.window
     ms_card, marks = milestones(ctx)
     inside = [(t, text) for t, text in marks if w.start <= t < w.end]
     charts = []
     for chart_id, title, measurement, labels, unit in CHARTS:
-        frames = queries.node_series(
-            store, ctx.node.id, measurement, tuple(labels), w.start, w.end, w.step
-        )
+        frames = ctx.read.node_series(ctx.node.id, measurement, tuple(labels))
         charts.append(chart(chart_id, title, frames, labels, unit, inside, w))
-    alloc = queries.node_allocation(store, ctx.node.id, ctx.state.asof)
+    alloc = ctx.read.node_allocation(ctx.node.id)
     cap = capacity(ctx, th)
     cap.children.append(allocation_table(alloc))
     return [
         header(ctx),
-        range_bar(ctx.route),
+        range_bar(ctx.view),
         html.Div(
             [html.Div([cap, security(ctx), ms_card], className="col-side"),
-             html.Div([html.Div(charts, className="charts"), sources(ctx, store),
-                       migration(ctx, store, th)], className="col-main")],
+             html.Div([html.Div(charts, className="charts"), sources(ctx),
+                       migration(ctx, th)], className="col-main")],
             className="node-grid-page",
         ),
     ]  # fmt: skip
+
+
+clientside(  # a custom range: the page's address carries it (shareable, the back button works)
+    ClientsideFunction("wall", "customRange"),
+    Output(ids.URL, "search", allow_duplicate=True),
+    Input(ids.RANGE_APPLY, "n_clicks"),
+    State(ids.RANGE_FROM, "value"),
+    State(ids.RANGE_TO, "value"),
+    State(ids.URL, "search"),
+    prevent_initial_call=True,
+)

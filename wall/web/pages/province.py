@@ -1,59 +1,45 @@
-"""The provincial platform ("两地三中心": 名美 and 东涌) and the Pearl River Delta clouds."""
+"""The provincial platform (/province): "两地三中心", its 名美 and 东涌 data centres, their health
+and disaster-recovery status, the departments' systems by centre, and the provincial figures
+since 2019 against their targets."""
 
 from __future__ import annotations
-
-from datetime import datetime, timedelta
 
 import plotly.graph_objects as go
 from dash import dcc, html
 
 from wall.core.chinatime import CHINA, day_start, format_cn_date
-from wall.core.plan.models import STATE_LABEL, NodeState, Tier
-from wall.read import queries
-from wall.read.wallstate import WallState
-from wall.web.pages.node import GRAPH_CONFIG, _pct
-from wall.web.pages.routes import Route, node_href
-from wall.web.panels import gdmap
-from wall.web.panels.plan import STATE_CLASS, format_cn_number
+from wall.core.formats import format_cn_number, percent
+from wall.core.plan.models import Tier
+from wall.read.reader import Reader
+from wall.web.registry import page
+from wall.web.services import PageContext
+from wall.web.urls import node_href
+from wall.web.widgets import FONT, GRAPH_CONFIG, health_cell
 
 
-def _health_cell(state: WallState, node_id: str) -> html.Td:
-    h = state.health.get(node_id)
-    if state.replay:
-        return html.Td("回放", className="muted")
-    if h is None:
-        return html.Td("⚠ 无数据", className="health health-stale")
-    mark = {"ok": "✔", "degraded": "▲", "down": "✖", "stale": "⚠"}.get(h.health, "")
-    age = gdmap._age(max((state.now - h.time).total_seconds(), 0))
-    return html.Td(
-        f"{mark} {gdmap.HEALTH_LABEL[h.health]} · {age}前", className=f"health health-{h.health}"
-    )
-
-
-def _day(t: datetime | None) -> str:
-    return format_cn_date(t.astimezone(CHINA).date()) if t else "—"
-
-
-def province_body(state: WallState, store, route: Route) -> list:
+@page("province", "/province", "省级平台", "pages", order=10)
+def province_body(ctx: PageContext) -> list:
+    read = ctx.read
+    state = read.wall_state(ctx.layouts.thresholds)
     plan = state.overview.plan
     centres = plan.nodes_of(Tier.province)
     ids = [n.id for n in centres]
-    live = store.latest("health", ["vms_running", "hosts_total", "hosts_down", "up"], nodes=ids)
+    live = read.latest("health", ["vms_running", "hosts_total", "hosts_down", "up"], nodes=ids)
     by = {(r.node, r.field): r.value for r in live.itertuples(index=False)}
     rows = []
     for n in centres:
-        alloc = queries.node_allocation(store, n.id, state.asof)
+        alloc = read.node_allocation(n.id)
         f = state.node_figures.get(n.id)
         rows.append(
             html.Tr(
                 [
-                    html.Td(dcc.Link(n.name, href=node_href(n.id, state.replay_day))),
-                    _health_cell(state, n.id),
+                    html.Td(dcc.Link(n.name, href=node_href(n.id, state.replay_day), refresh=True)),
+                    health_cell(state, n.id),
                     html.Td(
                         f"{alloc.get('vcpu_allocated', 0):,.0f} / {alloc.get('vcpu_total', 0):,.0f}",
                         className="num",
                     ),
-                    html.Td(_pct(f.utilization if f else None), className="num"),
+                    html.Td(percent(f.utilization if f else None), className="num"),
                     html.Td(f"{by.get((n.id, 'vms_running'), 0):,.0f}", className="num"),
                     html.Td(
                         f"{by.get((n.id, 'hosts_down'), 0):,.0f} / {by.get((n.id, 'hosts_total'), 0):,.0f}",
@@ -91,7 +77,7 @@ def province_body(state: WallState, store, route: Route) -> list:
     else:
         dr = html.Div("✖ 两中心均无正常数据", className="lvl-bad", id="dr-status")
     # which departments' systems run where: the migration register of each centre
-    per = {n.id: queries.node_migration(store, n.id, state.asof) for n in centres}
+    per = {n.id: read.node_migration(n.id) for n in centres}
     depts = sorted({d for frame in per.values() for d in frame["dept"]})
     service_rows = [
         html.Tr([html.Td(d)] + [
@@ -120,8 +106,8 @@ def province_body(state: WallState, store, route: Route) -> list:
                                 className="card", id="centres"),
                        html.Div([html.H2("业务系统分布（按部门）"), services], className="card", id="services")],
                       className="col-side"),
-             html.Div([province_chart(store, plan, state, "vcpu_total", "省级 vCPU 总量", [("prov-vcpu", "9万")]),
-                       province_chart(store, plan, state, "systems_migrated", "省级业务系统迁移上云",
+             html.Div([province_chart(read, plan, "vcpu_total", "省级 vCPU 总量", [("prov-vcpu", "9万")]),
+                       province_chart(read, plan, "systems_migrated", "省级业务系统迁移上云",
                                       [("prov-migrated-2019", "400"), ("prov-migrated-2020", "1000")])],
                       className="col-main")],
             className="node-grid-page",
@@ -129,12 +115,9 @@ def province_body(state: WallState, store, route: Route) -> list:
     ]  # fmt: skip
 
 
-def province_chart(
-    store, plan, state: WallState, metric: str, title: str, targets: list
-) -> dcc.Graph:
+def province_chart(read: Reader, plan, metric: str, title: str, targets: list) -> dcc.Graph:
     """A provincial figure per day since the plan began, with its targets as lines."""
-    start = day_start(plan.period.start)
-    daily = queries.province_daily(store, plan, metric, start, state.asof + timedelta(seconds=1))
+    daily = read.province_daily(metric, day_start(plan.period.start))
     fig = go.Figure()
     if not daily.empty:
         fig.add_trace(go.Scatter(x=daily.index.tz_convert(CHINA).tz_localize(None), y=daily.values,
@@ -149,55 +132,9 @@ def province_chart(
                       annotation_font_color="#f5b942")  # fmt: skip
     fig.update_layout(
         template="plotly_dark", paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
-        font={"family": gdmap.FONT, "size": 13}, margin={"l": 60, "r": 10, "t": 30, "b": 30},
+        font={"family": FONT, "size": 13}, margin={"l": 60, "r": 10, "t": 30, "b": 30},
         title={"text": title, "font": {"size": 15}}, showlegend=False,
         xaxis={"tickformat": "%Y年%m月"}, yaxis={"tickformat": ",d"},
     )  # fmt: skip
     return dcc.Graph(id=f"province-{metric}", figure=fig, config=GRAPH_CONFIG, className="chart",
                      style={"height": "calc(var(--unit) * 24)"})  # fmt: skip
-
-
-def prd_body(state: WallState, store, route: Route) -> list:
-    """The seven Pearl River Delta clouds: docking stage and dates against the deadline, and
-    the figures each shares with the province."""
-    plan = state.overview.plan
-    progress = state.progress  # the dates each reached a stage: the recorded events
-    views = {v.node.id: v for v in state.overview.nodes}
-    rows = []
-    for n in plan.nodes_of(Tier.prd):
-        v = views[n.id]
-        f = state.node_figures.get(n.id)
-        h = state.health.get(n.id)
-        late = (
-            "✖ 逾期"
-            if v.late and not v.done
-            else ("◔ 逾期完成" if v.late else "✔ 按期" if v.done else "○ 进行中")
-        )
-        rows.append(
-            html.Tr(
-                [
-                    html.Td(dcc.Link(n.name, href=node_href(n.id, state.replay_day))),
-                    html.Td(STATE_LABEL[v.state], className=f"state {STATE_CLASS[v.state]}"),
-                    html.Td(_day(progress.reached_at(n, NodeState.displayed, state.asof))),
-                    html.Td(_day(progress.reached_at(n, NodeState.interop, state.asof))),
-                    html.Td(format_cn_date(n.deadline) if n.deadline else "—"),
-                    html.Td(late, className="lvl-bad" if v.late and not v.done else ""),
-                    _health_cell(state, n.id),
-                    html.Td(_pct(f.utilization if f else None), className="num"),
-                    html.Td(_pct(h.cpu_util if h else None), className="num"),
-                ],
-                id=f"prd-{n.id}",
-            )
-        )
-    head = html.Tr([html.Th(h) for h in ("自建云", "对接阶段", "展示对接", "资源互通", "计划对接", "进度",
-                                         "健康", "资源使用率", "CPU 利用率")])  # fmt: skip
-    docked = sum(
-        1 for v in views.values() if v.node.tier == Tier.prd and v.state != NodeState.not_docked
-    )
-    return [
-        html.Div([html.H1("珠三角自建云对接", id="prd-title"),
-                  html.Div(f"已对接 {docked}/7 · 展示对接→资源互通", className="card-summary")],
-                 className="page-head"),
-        html.Div([html.Table([html.Thead(head), html.Tbody(rows)], className="grid-table")],
-                 className="card", id="prd-table"),
-    ]  # fmt: skip

@@ -5,138 +5,33 @@ geometry goes to the browser once, refreshes patch only colours and texts."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import plotly.graph_objects as go
 from dash import Patch
 
-from geo.cities import CITIES
 from geo.geometry import centroids, load_geojson
-from wall.core.layouts import Level, Thresholds
-from wall.core.plan.models import STATE_LABEL, NodeState, Plan, Tier
-from wall.read.queries import NodeHealth
+from wall.core.layouts import Level
+from wall.read.mapview import CATEGORY_LABELS, HEALTH_LABEL, CityView, city_views
+from wall.web.panels.registry import panel
+from wall.web.widgets import FONT
+
+__all__ = ["HEALTH_LABEL", "CityView", "city_views"]  # the map's data, as the panel draws it
 
 # category → (label shown, colour); the order is the colour scale's
-CATEGORIES = [
-    ("未建成/未对接", "#34465e"),
-    ("建设中", "#8a6d1f"),
-    ("正常", "#1f9d55"),
-    ("降级", "#f5b942"),
-    ("中断", "#ff4d4f"),
-    ("数据中断", "#7b8494"),
-]
-HEALTH_LABEL = {
-    "ok": "正常",
-    "degraded": "降级",
-    "down": "中断",
-    "stale": "数据中断",
-    "none": "无数据",
-}
+CATEGORIES = list(
+    zip(
+        CATEGORY_LABELS,
+        ["#34465e", "#8a6d1f", "#1f9d55", "#f5b942", "#ff4d4f", "#7b8494"],
+        strict=True,
+    )
+)
 GUANGZHOU = 440100
 CENTRES_LAT = 21.75  # the sea south of Zhuhai and Zhongshan
-FONT = '"GD Wall Sans", "GD Wall Symbols", "Noto Sans CJK SC", sans-serif'
 LABEL_COLOR = {Level.bad: "#ff6b6b", Level.warn: "#ffc53d", Level.careful: "#8fd0ff"}  # else white
 
 
-@dataclass(frozen=True)
-class CityView:
-    adcode: int
-    name: str
-    node_id: str | None
-    category: int
-    hover: str
-    flowing: bool  # fresh data from this node reaches the province
-    label: str = ""  # on the map: the city's name and its node's utilization or trouble
-    level: Level = Level.none  # of the utilization against its threshold
-
-    @property
-    def label_color(self) -> str:
-        return LABEL_COLOR.get(self.level, "#ffffff")
-
-
-def city_views(
-    plan: Plan,
-    states: dict[str, NodeState],
-    health: dict[str, NodeHealth],
-    now,
-    replay: bool = False,
-    thresholds: Thresholds | None = None,
-) -> list[CityView]:
-    """One view per city: the node the plan has there (city node or PRD cloud). In a replay of
-    a past date, health is not known: live nodes are shown by their state alone. The label
-    under each name gives the node's utilization (coloured by the `node_utilization`
-    threshold) or, when there is none to show, what is wrong, in words."""
-    judge = (
-        thresholds["node_utilization"]
-        if thresholds and "node_utilization" in thresholds.fields
-        else None
-    )
-    by_adcode = {n.adcode: n for n in plan.nodes if n.tier in (Tier.city, Tier.prd)}
-    out = []
-    for city in CITIES:
-        node = by_adcode.get(city.adcode)
-        if node is None:
-            out.append(
-                CityView(city.adcode, city.name, None, 0, f"<b>{city.name}</b>", False, city.name)
-            )
-            continue
-        state = states.get(node.id)
-        h = health.get(node.id)
-        live = state in (NodeState.online, NodeState.displayed, NodeState.interop)
-        if not live:
-            category = 1 if state == NodeState.building else 0
-        elif replay:
-            category = 2
-        else:
-            category = {"ok": 2, "degraded": 3, "down": 4}.get(h.health if h else "none", 5)
-        lines = [f"<b>{city.name}</b> · {node.name}", f"状态：{STATE_LABEL.get(state, '—')}"]
-        if h is not None:
-            age = max((now - h.time).total_seconds(), 0)
-            lines.append(f"健康：{HEALTH_LABEL[h.health]} · 数据 {_age(age)}前")
-            if h.utilization is not None:
-                lines.append(f"云资源整体使用率：{h.utilization:.0%}")
-            if h.cpu_util is not None:
-                lines.append(f"CPU 利用率：{h.cpu_util:.0%}")
-        elif live and replay:
-            lines.append("回放：按进度事件显示")
-        elif live:
-            lines.append("健康：无数据")
-        if category == 5 and not replay:
-            lines.append(
-                f"数据中断 · 最后更新 {h.time.astimezone(_china()):%H:%M}" if h else "数据中断"
-            )
-        flowing = live and h is not None and h.health in ("ok", "degraded", "down")
-        second, level = "", Level.none
-        if category == 5 and not replay:
-            second = "⚠数据中断" if h else "⚠无数据"
-        elif category == 4:
-            second = "✖中断"
-        elif flowing and h.utilization is not None:
-            level = judge.level(h.utilization) if judge else Level.none
-            mark = {Level.bad: "✖", Level.warn: "▲", Level.careful: "●"}.get(level, "")
-            second = f"{mark}{h.utilization:.0%}"
-        label = f"{city.name}<br>{second}" if second else city.name
-        out.append(
-            CityView(city.adcode, city.name, node.id, category, "<br>".join(lines), flowing,
-                     label, level)
-        )  # fmt: skip
-    return out
-
-
-def _china():
-    from wall.core.chinatime import CHINA
-
-    return CHINA
-
-
-def _age(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f} 秒"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} 分钟"
-    if seconds < 172800:
-        return f"{seconds / 3600:.0f} 小时"
-    return f"{seconds / 86400:.0f} 天"
+def label_color(view: CityView) -> str:
+    """A city label's colour: its level's, white when nothing needs saying."""
+    return LABEL_COLOR.get(view.level, "#ffffff")
 
 
 def _colorscale() -> list:
@@ -194,7 +89,7 @@ def figure(views: list[CityView], geometry_path=None) -> go.Figure:
             mode="text",
             hoverinfo="skip",
             showlegend=False,
-            textfont={"color": [v.label_color for v in views], "size": 15},
+            textfont={"color": [label_color(v) for v in views], "size": 15},
             name="names",
         )
     )
@@ -279,7 +174,7 @@ def updates(views: list[CityView]) -> list[tuple[tuple, object]]:
         out.append((("data", i, "line", "color"), _link_color(v)))
         i += 1
     out.append((("data", i, "text"), [v.label for v in views]))  # the names with utilization
-    out.append((("data", i, "textfont", "color"), [v.label_color for v in views]))
+    out.append((("data", i, "textfont", "color"), [label_color(v) for v in views]))
     return out
 
 
@@ -318,3 +213,9 @@ def legend() -> list:
         )
         for label, color in CATEGORIES
     ]
+
+
+@panel("map")
+def map_panel(spec, state, layouts) -> None:
+    """The map is drawn once with the page and patched on refresh (see patch), not redrawn."""
+    return None

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dash import html
 
+from wall.core.alerts import Alert
 from wall.core.chinatime import CHINA, format_cn_date
-from wall.core.layouts import Level, Thresholds
+from wall.core.layouts import Layouts, Level, Panel, Thresholds
 from wall.read.queries import SEVERITIES
-from wall.read.wallstate import Alert, WallState
-from wall.web.pages.routes import node_href
-
-SEVERITY_LABEL = {"high": "高危", "medium": "中危", "low": "低危"}
-ALERT_ICON = {Level.bad: "✖", Level.warn: "▲"}
+from wall.read.wallstate import WallState
+from wall.web.panels.registry import panel
+from wall.web.urls import node_href
+from wall.web.widgets import ALERT_ICON, NODE_ALERTS, SEVERITY_LABEL
 
 
 def _day(when) -> str:
@@ -77,9 +77,6 @@ def security(state: WallState, th: Thresholds) -> html.Div:
     )
 
 
-NODE_ALERTS = {"down", "stale", "degraded", "node_utilization", "cpu_util", "security"}
-
-
 def alert_item(alert: Alert, replay_day=None, episode=None) -> html.Li:
     """One alert; a node's alert links to the node page that explains it. With its episode:
     since when it holds, and whether someone has acknowledged it."""
@@ -116,3 +113,13 @@ def alerts(state: WallState, limit: int) -> html.Div:
             html.Div(f"另有 {more} 条", className="alerts-more") if more > 0 else None,
         ]
     )
+
+
+@panel("security")
+def security_panel(spec: Panel, state: WallState, layouts: Layouts) -> html.Div:
+    return security(state, layouts.thresholds)
+
+
+@panel("alerts")
+def alerts_panel(spec: Panel, state: WallState, layouts: Layouts) -> html.Div:
+    return alerts(state, spec.limit)

@@ -5,35 +5,14 @@ from __future__ import annotations
 from dash import html
 
 from wall.core.chinatime import CHINA, format_cn_date
-from wall.core.plan.models import STATE_LABEL, TIER_LABEL, NodeState, Tier
-from wall.read.milestones import MILESTONE_STATUS_LABEL, MilestoneStatus
+from wall.core.layouts import Layouts, Panel
+from wall.core.plan.models import STATE_LABEL, TIER_LABEL, Tier
+from wall.read.milestones import MILESTONE_STATUS_LABEL
 from wall.read.overview import NodeView, Overview
-from wall.web.pages.routes import node_href
-
-STATE_CLASS = {
-    NodeState.planned: "state-planned",
-    NodeState.building: "state-building",
-    NodeState.online: "state-online",
-    NodeState.not_docked: "state-planned",
-    NodeState.displayed: "state-building",
-    NodeState.interop: "state-online",
-}
-STATUS_CLASS = {
-    MilestoneStatus.done_on_time: "ms-ok",
-    MilestoneStatus.done_late: "ms-late",
-    MilestoneStatus.overdue: "ms-overdue",
-    MilestoneStatus.open: "ms-open",
-    MilestoneStatus.ongoing: "ms-open",
-    MilestoneStatus.unknown: "ms-unknown",
-}
-STATUS_ICON = {
-    MilestoneStatus.done_on_time: "✔",
-    MilestoneStatus.done_late: "◔",
-    MilestoneStatus.overdue: "✖",
-    MilestoneStatus.open: "○",
-    MilestoneStatus.ongoing: "∞",
-    MilestoneStatus.unknown: "？",
-}
+from wall.read.wallstate import WallState
+from wall.web.panels.registry import panel
+from wall.web.urls import node_href
+from wall.web.widgets import STATE_CLASS, STATUS_CLASS, STATUS_ICON
 
 
 def next_target(ov: Overview, metric: str):
@@ -53,15 +32,6 @@ def next_target(ov: Overview, metric: str):
         if ov.asof < deadline_end(target.deadline):
             return target
     return targets[-1]
-
-
-def format_cn_number(value: float) -> str:
-    """Large figures the Chinese way: 92,848 → 9.28万; 350,000,000 → 3.5亿."""
-    if abs(value) >= 1e8:
-        return f"{value / 1e8:.3g}亿"
-    if abs(value) >= 1e4:
-        return f"{value / 1e4:.3g}万"
-    return f"{value:,.0f}"
 
 
 def node_card(view: NodeView, replay_day=None) -> html.A:
@@ -136,3 +106,13 @@ def milestone_table(ov: Overview) -> html.Table:
         [html.Col(className=f"c-{c}") for c in ("seq", "title", "deadline", "status", "done")]
     )
     return html.Table([cols, html.Thead(head), html.Tbody(rows)], className="milestones")
+
+
+@panel("milestones")
+def milestones_panel(spec: Panel, state: WallState, layouts: Layouts) -> html.Table:
+    return milestone_table(state.overview)
+
+
+@panel("nodes")
+def nodes_panel(spec: Panel, state: WallState, layouts: Layouts) -> html.Div:
+    return nodes_by_tier(state.overview, state.replay_day)

@@ -9,10 +9,12 @@ from datetime import datetime
 from dash import html
 
 from wall.core.chinatime import CHINA, deadline_end, format_cn_date
-from wall.core.layouts import Level, Thresholds
+from wall.core.formats import format_cn_number
+from wall.core.layouts import TILE_KINDS, Layouts, Level, Panel, Thresholds
 from wall.core.plan.models import NodeState, Tier
 from wall.read.wallstate import WallState
-from wall.web.panels.plan import format_cn_number, next_target
+from wall.web.panels.plan import next_target
+from wall.web.panels.registry import panel
 
 LEVEL_MARK = {Level.ok: "✔ 达标", Level.careful: "● 留意", Level.warn: "▲ 关注",
               Level.bad: "✖ 落后", Level.none: "— 无数据"}  # fmt: skip
@@ -231,3 +233,8 @@ def tiles(state: WallState, kinds: list[str], th: Thresholds) -> html.Div:
         "incidents": lambda: incidents_tile(state, th),
     }  # fmt: skip
     return html.Div([builders[k]() for k in kinds], className="tiles")
+
+
+@panel("tiles")
+def tiles_panel(spec: Panel, state: WallState, layouts: Layouts) -> html.Div:
+    return tiles(state, spec.tiles or list(TILE_KINDS), layouts.thresholds)

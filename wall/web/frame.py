@@ -1,0 +1,107 @@
+"""The frame around every page: the header (navigation to the pages the user may open, the
+as-of control, the demo banner, who is signed in), the body a page's callback redraws, and the
+page for an address that names nothing. Also what a layout request says of the page asking."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from dash import dcc, html
+
+from wall.core.chinatime import CHINA
+from wall.core.plan.models import Plan
+from wall.web import access, ids
+from wall.web.registry import PAGES
+
+
+def not_found(error: Exception) -> list:
+    """A clear page for an address that names nothing (never a traceback)."""
+    return [
+        html.Div(
+            [
+                html.H1("未找到", id="not-found"),
+                html.P(str(error), className="not-found-reason"),
+                html.P([dcc.Link("← 返回总览大屏", href="/", refresh=True)]),
+            ],
+            className="page-head not-found",
+        )
+    ]
+
+
+def asof_control(plan: Plan, label: str | None) -> html.Div:
+    """The date the page is viewed as of (empty: now), and the way back to now."""
+    return html.Div(
+        [
+            html.Label("查看日期", htmlFor=ids.ASOF_PICK),
+            dcc.Input(
+                id=ids.ASOF_PICK,
+                type="date",
+                min=plan.period.start.isoformat(),
+                max=datetime.now(CHINA).date().isoformat(),
+                className="asof-pick",
+            ),
+            html.Button("实时", id=ids.ASOF_LIVE, className="asof-live"),
+            html.Div(label, id=ids.ASOF, className="asof"),
+        ],
+        className="asof-control",
+    )
+
+
+def demo_banner(demo: bool) -> html.Div | None:
+    if not demo:
+        return None
+    return html.Div("演示模式 · 未启用登录 · 数据为模拟", className="demo-banner", id="demo-banner")
+
+
+def page_header(plan: Plan, demo: bool) -> html.Header:
+    """The navigation offers only the pages the user may open."""
+    links = [(p.path, p.title) for p in sorted(PAGES.values(), key=lambda p: p.order)
+             if p.nav and access.may(p.capability)]  # fmt: skip
+    return html.Header(
+        [
+            html.Div(
+                [
+                    dcc.Link(label, href=href, className="nav-link", refresh=True)
+                    for href, label in links
+                ],
+                className="nav",
+            ),
+            asof_control(plan, None),
+            demo_banner(demo),
+            access.user_badge(),
+        ],
+        className="page-header",
+    )
+
+
+def page(plan: Plan, demo: bool, page_name: str | None, body: list, validation: bool = False):
+    """An operator page: its address (the Location), the header, and the body under the id
+    its own callback redraws."""
+    location = dcc.Location(
+        id=ids.URL, refresh="callback-nav", **({} if validation else page_location())
+    )
+    body_id = ids.page_body(page_name) if page_name else "page-body-none"
+    return html.Div(
+        [location, page_header(plan, demo), html.Div(body, id=body_id, className="page-body")],
+        className="page",
+    )
+
+
+def page_location() -> dict:
+    """The address of the page asking for its layout (the Referer of that request)."""
+    from flask import has_request_context, request
+
+    if not has_request_context() or not request.referrer:
+        return {}
+    url = urlsplit(request.referrer)
+    search = f"?{url.query}" if url.query else ""
+    return {"pathname": url.path, "search": search, "hash": "", "href": request.referrer}
+
+
+def for_a_page() -> bool:
+    """Whether a browser is asking for its page's layout (not Dash checking the layout at
+    start-up or rendering its index): only then is the store read for it."""
+    from flask import has_request_context, request
+
+    return has_request_context() and request.path.endswith("/_dash-layout")

@@ -1,0 +1,327 @@
+"""The wall: the command centre's screens (layouts/*.yaml), their panels on the layout's grid,
+the carousel and the refresh. The page arrives drawn (its first state computed with the page);
+the map's geometry is sent once and every refresh patches its colours and texts. The browser
+paces the refreshes (assets/wall.js): it asks for the next one only when the last has landed,
+so a slow store never piles requests up and never freezes the clock.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from urllib.parse import parse_qs
+
+import dash
+import numpy as np
+from dash import ALL, ClientsideFunction, Input, Output, State, dcc, html
+
+from wall.core.chinatime import CHINA, format_cn_date, now_utc
+from wall.core.layouts import Layouts, PanelKind, Screen
+from wall.read.view import View, ViewError
+from wall.read.wallstate import WallState
+from wall.web import access, frame, ids, panels
+from wall.web.panels import gdmap
+from wall.web.registry import Page as PageSpec
+from wall.web.registry import action, add_page, clientside
+
+log = logging.getLogger(__name__)
+MAP_CONFIG = {
+    "topojsonURL": "/assets/topojson/",
+    "displayModeBar": False,
+    "scrollZoom": False,
+    "responsive": True,
+    "locale": "zh-CN",
+}
+REFRESH_TIMEOUT_S = 60  # a refresh not landed after this is given up and asked again
+
+
+def banner(state: WallState, layout_error: Exception | None):
+    """A banner when something is wrong: the store is away, every node's data is stale, or a
+    layout file changed on disk and was refused."""
+    items = []
+    if state.store_error:
+        shown = [h.time for h in state.health.values() if h.time is not None]
+        last = f" · 显示 {max(shown).astimezone(CHINA):%m-%d %H:%M} 的数据" if shown else ""
+        items.append(f"⚠ 数据存储不可用{last}：{state.store_error[:120]}")
+    elif (
+        not state.replay
+        and state.health
+        and all(h.health == "stale" for h in state.health.values())
+    ):
+        newest = max(h.time for h in state.health.values()).astimezone(CHINA)
+        items.append(f"⚠ 采集中断 · 最后更新 {newest:%m-%d %H:%M}")
+    if layout_error is not None:
+        first = str(layout_error).splitlines()[0]
+        items.append(f"⚠ 布局文件有误，仍用上一版：{first}")
+    return [html.Div(t, className="alert-banner") for t in items] or None
+
+
+def _area(a) -> str:
+    return f"{a.row} / {a.col} / span {a.height} / span {a.width}"
+
+
+_MAPS: dict[tuple, dict] = {}
+
+
+def initial_map(plan, geometry_path) -> dict:
+    """The map as first sent (geometry, names, no health yet), built once per process: a
+    plotly figure of 21 boundaries takes longer to build than the rest of the page."""
+    key = (plan.cache_name, str(geometry_path))
+    if key not in _MAPS:
+        views = gdmap.city_views(plan, {}, {}, now_utc())
+        figure = gdmap.figure(views, geometry_path).to_plotly_json()
+        for feature in figure["data"][0]["geojson"]["features"]:
+            # rings as arrays: the JSON encoder passes arrays whole instead of walking
+            # 60,000 coordinate pairs one by one on every page load
+            geom = feature["geometry"]
+            polygons = geom["coordinates"]
+            if geom["type"] == "Polygon":
+                polygons = [polygons]
+            arrays = [[np.asarray(ring, dtype=float) for ring in poly] for poly in polygons]
+            geom["coordinates"] = arrays if geom["type"] == "MultiPolygon" else arrays[0]
+        _MAPS[key] = figure
+    return _MAPS[key]
+
+
+def screen_div(
+    screen: Screen, services, layouts: Layouts, state: WallState | None, with_map: bool = True
+) -> html.Div:
+    """One screen: its panels on the grid the layout file gives (and its wide variant), drawn
+    with the state given (the page arrives complete; refreshes replace the panels) or empty
+    until its first refresh; the callbacks' validation layout leaves out the map's figure."""
+    g = screen.grid
+    sections = []
+    for i, p in enumerate(screen.panels):
+        style = {"--area": _area(p.area), "--area-wide": _area(p.wide or p.area)}
+        first = panels.draw(p, state, layouts) if state is not None else None
+        body = html.Div(first, id=ids.panel(screen.id, i), className="panel-body")
+        if p.panel == PanelKind.map:
+            figure = (
+                initial_map(services.plan, services.settings.geometry_path) if with_map else None
+            )
+            if figure is not None and state is not None:
+                figure = gdmap.with_views(figure, state.views)
+            body = html.Div(
+                [
+                    dcc.Graph(
+                        id=ids.map_graph(screen.id),
+                        figure=figure,
+                        config=MAP_CONFIG,
+                        className="map-graph",
+                        style={"height": "100%", "width": "100%"},
+                    ),
+                    html.Div(
+                        [
+                            html.Div(gdmap.legend(), className="legend"),
+                            html.Div("点击城市查看节点详情", className="summary-hint"),
+                        ],
+                        className="map-side",
+                    ),
+                    html.Div(id=ids.panel(screen.id, i), className="panel-hidden"),
+                ],
+                className="panel-body map-body",
+            )
+        children = [html.H2(p.title)] if p.title else []
+        sections.append(
+            html.Section([*children, body], className=f"panel panel-{p.panel}", style=style)
+        )
+    style = {
+        "--cols": str(g.columns),
+        "--rows": str(g.rows),
+        "--wide-cols": str(g.wide_columns or g.columns),
+        "--wide-rows": str(g.wide_rows or g.rows),
+    }
+    return html.Div(sections, id=ids.screen(screen.id), className="screen", style=style)
+
+
+def active_screen(layouts: Layouts, search: str, now_ms: int) -> str:
+    """The screen on show: ?screen= if it names one, else the carousel's position by the wall
+    clock (the same rule as assets/wall.js, so the page opens on the screen the browser keeps)."""
+    wanted = parse_qs(search).get("screen", [""])[0]
+    names = [s.id for s in layouts.screens]
+    if wanted in names:
+        return wanted
+    rotating = [s for s in layouts.screens if s.dwell_s > 0]
+    if not rotating:
+        return names[0]
+    t = now_ms % sum(int(s.dwell_s * 1000) for s in rotating)
+    for s in rotating:
+        if t < int(s.dwell_s * 1000):
+            return s.id
+        t -= int(s.dwell_s * 1000)
+    return rotating[-1].id
+
+
+def page_config(layouts: Layouts) -> dict:
+    reloads = [s.reload_s for s in layouts.screens if s.reload_s > 0]
+    return {
+        "screens": [
+            {
+                "id": s.id,
+                "title": s.title,
+                "dwell_ms": int(s.dwell_s * 1000),
+                "refresh_ms": int(s.refresh_s * 1000),
+            }
+            for s in layouts.screens
+        ],
+        "reload_ms": int(min(reloads) * 1000) if reloads else 0,
+        "timeout_ms": REFRESH_TIMEOUT_S * 1000,
+        "version": layouts.version,
+    }
+
+
+def asof_label(state: WallState | None) -> str | None:
+    if state is None:
+        return None
+    if state.replay:
+        return f"回放 · 截至 {format_cn_date(state.asof.astimezone(CHINA).date())}"
+    return f"实时 · 更新于 {datetime.now(CHINA):%H:%M:%S}"
+
+
+def landed(state: WallState | None, layouts: Layouts) -> dict | None:
+    """What the refresh callback answers in DONE; a page drawn with a state counts as one."""
+    return None if state is None else {"t": state.now.timestamp(), "version": layouts.version}
+
+
+def first_state(services, layouts: Layouts, view: View | None) -> WallState | None:
+    """The state the page opens with, as of its view, from the cache the refreshes share
+    (only for a browser asking for its page, not Dash's own checks)."""
+    if view is None or not frame.for_a_page():
+        return None
+    try:
+        return services.reader(view).wall_state(layouts.thresholds, episodes=True)
+    except Exception:  # the first refresh will say what is wrong, in its banner
+        log.exception("first paint of the wall failed")
+        return None
+
+
+def wall_layout(services, view: View | None, validation: bool = False) -> html.Div:
+    """The wall's page: every screen (only the one on show drawn now; the others when the
+    carousel reaches them), the header and the stores the browser's pacing reads."""
+    layouts = services.layouts.get()
+    location = {} if validation else frame.page_location()
+    search = location.get("search", "").lstrip("?")
+    state = None if validation else first_state(services, layouts, view)
+    active = active_screen(layouts, search, int(now_utc().timestamp() * 1000))
+    screens = [
+        screen_div(s, services, layouts, state if s.id == active else None, not validation)
+        for s in layouts.screens
+    ]
+    if not validation:
+        for div in screens:
+            if div.id == ids.screen(active):
+                div.className = "screen active"
+    return html.Div(
+        [
+            # given the page's own address, so that mounting it changes no property and
+            # triggers no refresh of a page that arrived drawn
+            dcc.Location(id=ids.URL, refresh="callback-nav", **location),
+            dcc.Interval(id=ids.TICK, interval=1000),
+            dcc.Store(id=ids.CONFIG, data=page_config(layouts)),
+            dcc.Store(id=ids.TRIGGER),
+            dcc.Store(id=ids.NAV),
+            dcc.Store(id=ids.DONE, data=landed(state, layouts)),
+            dcc.Store(id=ids.SCREEN, data=None if validation else active),
+            html.Header(
+                [
+                    html.H1("广东“数字政府”政务云 · 全省一片云"),
+                    html.Div(id=ids.SCREEN_TITLE, className="screen-title"),
+                    html.Div(services.plan.document, className="doc-no"),
+                    frame.asof_control(services.plan, asof_label(state)),
+                    html.Div(id=ids.STATUS, className="refresh-status"),
+                    frame.demo_banner(services.settings.demo),
+                    access.user_badge(),
+                    html.Div(id=ids.CLOCK, className="clock"),
+                ],
+                className="wall-header",
+            ),
+            html.Div(
+                banner(state, services.layouts.error) if state else None,
+                id=ids.BANNER,
+                className="banners",
+            ),
+            html.Div(screens, className="screens"),
+        ],
+        className="wall",
+    )
+
+
+PAGE = add_page(PageSpec("wall", "/", "总览大屏", "wall", body=wall_layout, whole=True, order=0))
+
+
+@action(
+    Output(ids.panel(ALL, ALL), "children"),
+    Output(ids.map_graph(ALL), "figure"),
+    Output(ids.BANNER, "children"),
+    Output(ids.ASOF, "children"),
+    Output(ids.DONE, "data"),
+    Input(ids.TRIGGER, "data"),
+    Input(ids.SCREEN, "data"),
+    Input(ids.URL, "search"),
+    capability="wall",
+    page="wall",
+    prevent_initial_call=True,
+)
+def refresh(services, _trigger, screen_id, search):
+    """The screen on show, redrawn as of the view (its panels, the map's patch, the banner)."""
+    layouts = services.layouts.get()
+    outputs = dash.ctx.outputs_list
+    panel_ids = [o["id"] for o in outputs[0]]
+    map_ids = [o["id"] for o in outputs[1]]
+    done = {"t": now_utc().timestamp(), "version": layouts.version}
+    nu = dash.no_update
+    try:
+        screen = layouts.screen(screen_id)
+    except KeyError:  # before the browser has chosen a screen, or a screen just removed
+        return [nu] * len(panel_ids), [nu] * len(map_ids), nu, nu, done
+    try:
+        _, view = services.view("/", search)
+    except ViewError as exc:  # the page itself says what is wrong with its address
+        note = [html.Div(f"⚠ {exc}", className="alert-banner")]
+        return [nu] * len(panel_ids), [nu] * len(map_ids), note, nu, done
+    state = services.reader(view).wall_state(layouts.thresholds, episodes=True)
+    drawn = []
+    for pid in panel_ids:
+        if pid["screen"] != screen.id or pid["index"] >= len(screen.panels):
+            drawn.append(nu)
+            continue
+        drawn.append(panels.draw(screen.panels[pid["index"]], state, layouts))
+    maps = [gdmap.patch(state.views) if m["screen"] == screen.id else nu for m in map_ids]
+    return drawn, maps, banner(state, services.layouts.error), asof_label(state), done
+
+
+clientside(
+    ClientsideFunction("wall", "schedule"),
+    Output(ids.SCREEN, "data"),
+    Output(ids.screen(ALL), "className"),
+    Output(ids.SCREEN_TITLE, "children"),
+    Input(ids.TICK, "n_intervals"),
+    Input(ids.URL, "search"),
+    State(ids.CONFIG, "data"),
+    State(ids.SCREEN, "data"),
+)
+clientside(  # the date control and ?asof= in the URL follow each other (every page)
+    ClientsideFunction("wall", "asof"),
+    Output(ids.URL, "search"),
+    Output(ids.ASOF_PICK, "value"),
+    Input(ids.URL, "search"),
+    Input(ids.ASOF_PICK, "value"),
+    Input(ids.ASOF_LIVE, "n_clicks"),
+)
+clientside(
+    ClientsideFunction("wall", "pace"),
+    Output(ids.TRIGGER, "data"),
+    Output(ids.STATUS, "children"),
+    Output(ids.CLOCK, "children"),
+    Input(ids.TICK, "n_intervals"),
+    State(ids.CONFIG, "data"),
+    State(ids.SCREEN, "data"),
+    State(ids.DONE, "data"),
+)
+clientside(  # a city clicked on the map opens its node page
+    ClientsideFunction("wall", "openNode"),
+    Output(ids.NAV, "data"),
+    Input(ids.map_graph(ALL), "clickData"),
+    State(ids.URL, "search"),
+    prevent_initial_call=True,
+)

@@ -1,0 +1,93 @@
+"""What the web app works with, made once per process: the settings, the plan, the store, the
+state database, the screen layouts and the read layer's backend; and, per request, its view,
+its reader and who is asking. Pages get a PageContext; actions (callbacks, downloads) get the
+Services and make their own from the inputs they receive."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from wall.core.chinatime import now_utc
+from wall.core.layouts import Layouts, LayoutSource
+from wall.core.plan.models import Plan
+from wall.core.settings import Settings
+from wall.read import cache
+from wall.read.reader import Backend, Reader
+from wall.read.view import View, ViewError, make_view
+from wall.state import StateDB
+from wall.store import Store
+from wall.web import access
+from wall.web.registry import Page, resolve
+
+
+class NotFound(ViewError):
+    """The address names no page (or no such node)."""
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is asking: their name (None in the demo) and what they may do."""
+
+    name: str | None
+    may: Callable[[str], bool]
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What a page's body is drawn from: the request's view, a reader bound to it, who asks,
+    and the screens' layouts and thresholds."""
+
+    page: Page
+    view: View
+    read: Reader
+    viewer: Viewer
+    layouts: Layouts
+
+
+class Services:
+    def __init__(self, settings: Settings, plan: Plan, store: Store, layouts: LayoutSource):
+        self.settings = settings
+        self.plan = plan
+        self.store = store
+        self.state = StateDB.shared(settings.state_db_path)
+        self.layouts = layouts
+        self.backend = Backend(store, self.state, plan, settings.stale_after_s,
+                               settings.bulletin_path, layouts.directory)  # fmt: skip
+
+    @property
+    def bulletin_dir(self) -> Path:
+        return self.settings.bulletin_path
+
+    def now(self):
+        """Now, floored to the cache's time bucket: every request within one bucket asks the
+        same questions and shares the answers."""
+        return cache.bucket(now_utc(), self.settings.cache_bucket_s)
+
+    def view(self, pathname: str | None, search: str | None) -> tuple[Page, View]:
+        """The page an address names and the request's view of it: parsed once, by one rule;
+        NotFound or ViewError (with the reason, in Chinese) otherwise."""
+        found = resolve(pathname)
+        if found is None:
+            raise NotFound(f"没有这个页面：{pathname}")
+        page, params = found
+        node_id = params.get("node_id")
+        if node_id is not None and node_id not in {n.id for n in self.plan.nodes}:
+            raise NotFound(f"没有编号为 {node_id} 的节点")
+        view = make_view(page.name, pathname or "/", search, self.plan, self.now(), node_id,
+                         with_window=page.charts)  # fmt: skip
+        return page, view
+
+    def reader(self, view: View) -> Reader:
+        return Reader(self.backend, view)
+
+    def viewer(self) -> Viewer:
+        user = access.signed_in()
+        return Viewer(user.name if user else None, access.may)
+
+    def context(self, page: Page, view: View) -> PageContext:
+        return PageContext(page, view, self.reader(view), self.viewer(), self.layouts.get())
+
+    def audit(self, action: str, target: str | None = None, detail: str | None = None) -> None:
+        access.audit(self.settings, action, target, detail)
