@@ -75,7 +75,7 @@ def test_missing_field(tmp_path):
         tmp_path, '  - id: m7-xinchuang-pilot\n    seq: "7"\n', "  - id: m7-xinchuang-pilot\n"
     )
     line = path.read_text(encoding="utf-8").splitlines().index("  - id: m7-xinchuang-pilot") + 1
-    assert problems(path) == [f"{path}:{line}: milestones[14].seq: required field is missing"]
+    assert problems(path) == [f"{path}:{line}: milestones[17].seq: required field is missing"]
 
 
 def test_unknown_field_is_refused_not_ignored(tmp_path):

@@ -18,13 +18,46 @@ CITY_NODES = {
 }  # fmt: skip
 PRD_CLOUDS = {"广州": 440100, "深圳": 440300, "珠海": 440400, "佛山": 440600,
               "惠州": 441300, "东莞": 441900, "中山": 442000}  # fmt: skip
+# The attachment's rows by 序号 (附件), then the body's checkpoints by their section, each with
+# its date: copied from the plan text, not from the registry.
 MILESTONE_DEADLINES = {
     "1": date(2019, 12, 31), "2a": date(2019, 9, 30), "2b": date(2019, 12, 31),
     "2c": date(2020, 6, 30), "2d": date(2019, 12, 31), "2e": date(2020, 6, 30), "3": None,
-    "4": date(2020, 12, 31), "5a": date(2019, 12, 31), "5b": date(2020, 12, 31),
+    "4": date(2020, 12, 31), "5": date(2020, 12, 31),
     "6a": date(2019, 12, 31), "6b": date(2020, 12, 31), "6c": None, "6d": date(2020, 12, 31),
     "7": date(2019, 8, 31), "8a": date(2019, 9, 30), "8b": date(2019, 10, 31),
+    "8c": date(2019, 10, 31),
 }  # fmt: skip
+CHECKPOINTS = [
+    ("三（一）", date(2019, 12, 31), ("10个地市节点", "安全运营平台")),
+    ("三（一）", date(2019, 12, 31), ("梅州市县两级政务外网改造",)),
+    ("三（一）", date(2019, 12, 31), ("信息技术应用创新试点测试部署",)),
+    ("三（二）", date(2020, 6, 30), ("14个地市节点", "安全运营平台")),
+    ("一", date(2020, 6, 30), ("7个珠三角地市", "安全运营平台对接")),
+    ("二（一）", None, ("等保2.0",)),
+    ("二（一）", None, ("两地三中心",)),
+    ("二（二）", None, ("广州", "共享共用")),
+]
+# 牵头部门 / 配合部门 of the attachment's rows (row 3, row 6's city part and 8b have no
+# cooperating unit)
+CITIES_14 = "汕头、韶关、河源、梅州、汕尾、江门、阳江、湛江、茂名、肇庆、清远、潮州、揭阳、云浮等地级以上市政务服务数据管理局"
+PRD_7 = "广州、深圳、佛山、珠海、东莞、惠州、中山等地级以上市政务服务数据管理局"
+BUREAU, CENTRE = "省政务服务数据管理局", "数字政府建设运营中心"
+LEAD_COOPERATE = {
+    "1": ([BUREAU], [CENTRE]),
+    "2a": ([CENTRE], [CITIES_14]),
+    "2d": ([PRD_7], [CENTRE]),
+    "3": ([BUREAU, "各相关行业管理部门"], []),
+    "4": ([CENTRE], ["各地级以上市政务服务数据管理局"]),
+    "5": ([BUREAU, "梅州市政务服务数据管理局"], [CENTRE]),
+    "6a": (["省直各部门"], [CENTRE]),
+    "6c": ([CITIES_14], []),
+    "6d": ([BUREAU, "各地级以上市政务服务数据管理局"], [CENTRE]),
+    "7": ([BUREAU, CENTRE], ["各地级以上市政务服务数据管理局"]),
+    "8a": ([BUREAU], [CENTRE]),
+    "8b": ([CENTRE], []),
+    "8c": ([BUREAU], [CITIES_14, CENTRE]),
+}
 
 
 def plan_json() -> dict:
@@ -69,8 +102,38 @@ def test_prd_docking_deadlines():
 
 def test_every_milestone_of_the_attachment_with_its_deadline():
     data = plan_json()
-    got = {m["seq"]: m["deadline"] for m in data["milestones"]}
+    rows = [m for m in data["milestones"] if not m["checkpoint"]]
+    got = {m["seq"]: m["deadline"] for m in rows}
     assert got == {k: v.isoformat() if v else None for k, v in MILESTONE_DEADLINES.items()}
+
+
+def test_the_bodys_checkpoints_with_their_sections_and_dates():
+    data = plan_json()
+    rows = [m for m in data["milestones"] if m["checkpoint"]]
+    assert len(rows) == len(CHECKPOINTS)
+    for seq, due, words in CHECKPOINTS:
+        (row,) = [r for r in rows if r["seq"] == seq and all(w in r["title"] for w in words)]
+        assert row["deadline"] == (due.isoformat() if due else None), row
+        assert seq in row["section"]
+
+
+def test_xinchuang_shows_the_plans_two_dates():
+    # 附件第7项 says 2019-08-31, 三（一） says by the end of 2019: both rows, neither hidden
+    data = plan_json()
+    dates = {
+        (m["section"], m["deadline"])
+        for m in data["milestones"]
+        if "信息技术应用创新" in m["title"]
+    }
+    assert dates == {("附件第7项", "2019-08-31"), ("三（一）", "2019-12-31")}
+
+
+def test_every_row_names_who_leads_and_who_cooperates():
+    data = plan_json()
+    by_seq = {m["seq"]: m for m in data["milestones"] if not m["checkpoint"]}
+    for seq, (lead, cooperate) in LEAD_COOPERATE.items():
+        assert (by_seq[seq]["lead"], by_seq[seq]["cooperate"]) == (lead, cooperate), seq
+    assert all(m["lead"] for m in data["milestones"])
 
 
 def test_ten_cities_by_2019_is_a_count_not_a_list_of_nodes():
@@ -130,16 +193,15 @@ def test_the_migration_tile_compares_with_the_target_due_next():
     from datetime import datetime
 
     from wall.core.chinatime import CHINA
-    from wall.read.overview import Overview
-    from wall.web.panels.plan import next_target
+    from wall.core.progress import Progress
+    from wall.read.judge import Judge, judge_all
 
     plan = load_plan()
 
     def due(y, m, d):
-        return next_target(
-            Overview(plan, datetime(y, m, d, tzinfo=CHINA), [], [], {}), "systems_migrated"
-        ).value
+        verdicts = judge_all(Judge(plan, Progress(plan, []), None, datetime(y, m, d, tzinfo=CHINA)))
+        return verdicts.next_target["systems_migrated"].goal_text
 
-    assert due(2019, 12, 31) == 400
-    assert due(2020, 1, 1) == 1000
-    assert due(2024, 1, 1) == 1000
+    assert due(2019, 12, 31) == "≥400 个"
+    assert due(2020, 1, 1) == "≥1,000 个"
+    assert due(2024, 1, 1) == "≥1,000 个"

@@ -1,7 +1,7 @@
 """Progress events: recorded with evidence, kept apart from the plan, and what they imply."""
 
 import sqlite3
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from typer.testing import CliRunner
@@ -11,7 +11,7 @@ from wall.core.chinatime import CHINA
 from wall.core.plan import load_plan
 from wall.core.plan.models import NodeState
 from wall.core.progress import EventKind, Progress, ProgressError, ProgressEvent
-from wall.read.milestones import MilestoneStatus, evaluate_milestone
+from wall.read.judge import Judge, State
 from wall.state.db import StateDatabaseError, connect, migrations, schema_version
 from wall.state.progress import add_event, list_events
 
@@ -106,43 +106,67 @@ def test_states_follow_events_as_of_a_date():
     assert p.state(PLAN.node("prov-dongyong"), cn(2019, 1, 2)) == NodeState.online
 
 
+def verdict(progress, milestone_id, asof):
+    return Judge(PLAN, progress, None, asof).milestone(PLAN.milestone(milestone_id))
+
+
 def test_event_at_2330_china_time_on_the_deadline_meets_the_milestone():
-    m = PLAN.milestone("m2d-foshan-docked")  # deadline 2019-12-31
+    # m2d: 佛山 docked by 2019-12-31 (附件第2项)
     on_time = Progress(
         PLAN, [ev("docking_stage", "prd-foshan", cn(2019, 12, 31, 23, 30), "displayed")]
     )
     late = Progress(PLAN, [ev("docking_stage", "prd-foshan", cn(2020, 1, 1, 0, 30), "displayed")])
     asof = cn(2020, 3, 1)
-    assert evaluate_milestone(on_time, m, asof).status == MilestoneStatus.done_on_time
-    assert evaluate_milestone(late, m, asof).status == MilestoneStatus.done_late
+    assert verdict(on_time, "m2d-foshan-docked", asof).state == State.met_on_time
+    assert verdict(late, "m2d-foshan-docked", asof).state == State.met_late
 
 
 def test_count_milestone_needs_ten_cities_and_is_overdue_after_its_deadline():
-    m = PLAN.milestone("m2b-ten-cities")
     cities = [n.id for n in PLAN.nodes if n.tier == "city"]
     nine = [ev("node_live", c, cn(2019, 11, i + 1)) for i, c in enumerate(cities[:9])]
     p = Progress(PLAN, nine)
-    assert evaluate_milestone(p, m, cn(2019, 12, 31, 12)).status == MilestoneStatus.open
-    outcome = evaluate_milestone(p, m, cn(2020, 1, 1, 0, 1))
-    assert (outcome.status, outcome.detail) == (MilestoneStatus.overdue, "9/10")
+    # 9 of 10 at noon on the deadline is below the straight line from 2019-01-01 (9.99)
+    before = verdict(p, "m2b-ten-cities", cn(2019, 12, 31, 12))
+    assert (before.state, before.figure_text) == (State.behind, "9/10")
+    after = verdict(p, "m2b-ten-cities", cn(2020, 1, 1, 0, 1))
+    assert (after.state, after.figure_text) == (State.overdue, "9/10")
     p = Progress(PLAN, [*nine, ev("node_live", cities[9], cn(2019, 12, 30))])
-    outcome = evaluate_milestone(p, m, cn(2020, 1, 5))
-    assert outcome.status == MilestoneStatus.done_on_time
-    assert outcome.done_at == cn(2019, 12, 30)
+    done = verdict(p, "m2b-ten-cities", cn(2020, 1, 5))
+    assert done.state == State.met_on_time
+    assert done.met_at == cn(2019, 12, 30)
+
+
+def test_count_milestone_is_on_track_above_the_straight_line():
+    cities = [n.id for n in PLAN.nodes if n.tier == "city"]
+    # on 2019-07-02, 182 of 2019's 365 days gone, the line to 10 by year end stands at 4.99
+    five = [ev("node_live", c, cn(2019, 6, i + 1)) for i, c in enumerate(cities[:5])]
+    four = five[:4]
+    asof = cn(2019, 7, 2)
+    assert verdict(Progress(PLAN, five), "m2b-ten-cities", asof).state == State.on_track
+    assert verdict(Progress(PLAN, four), "m2b-ten-cities", asof).state == State.behind
 
 
 def test_security_platform_is_due_six_months_after_going_live():
-    m = PLAN.milestone("m4-security-platforms")
-    events = [ev("node_live", "city-heyuan", cn(2019, 9, 1))]
-    p = Progress(PLAN, events)
-    assert evaluate_milestone(p, m, cn(2020, 3, 1)).status == MilestoneStatus.open
-    assert evaluate_milestone(p, m, cn(2020, 3, 2)).status == MilestoneStatus.overdue
+    # 附件第4项: within six months of going live (河源 live 2019-09-01 → due 2020-03-01)
+    p = Progress(PLAN, [ev("node_live", "city-heyuan", cn(2019, 9, 1))])
+    heyuan = PLAN.node("city-heyuan")
+    v = Judge(PLAN, p, None, cn(2020, 3, 1)).security(heyuan)
+    assert (v.state, v.due) == (State.not_due, date(2020, 3, 1))
+    assert Judge(PLAN, p, None, cn(2020, 3, 2)).security(heyuan).state == State.overdue
+
+
+def test_security_platform_due_date_is_capped_at_the_end_of_2020():
+    # a node live on 2020-09-01 would be due 2021-03-01, but 附件第4项 wants all by 2020-12-31
+    p = Progress(PLAN, [ev("node_live", "city-heyuan", cn(2020, 9, 1))])
+    v = Judge(PLAN, p, None, cn(2020, 10, 1)).security(PLAN.node("city-heyuan"))
+    assert v.due == date(2020, 12, 31)
+    v = Judge(PLAN, p, None, cn(2021, 1, 1, 0, 1)).security(PLAN.node("city-heyuan"))
+    assert v.state == State.overdue
 
 
 def test_target_milestones_without_metrics_say_so_instead_of_guessing():
-    m = PLAN.milestone("m1-prov-vcpu")
-    outcome = evaluate_milestone(Progress(PLAN, []), m, cn(2020, 1, 1))
-    assert outcome.status == MilestoneStatus.unknown
+    v = verdict(Progress(PLAN, []), "m1-prov-vcpu", cn(2020, 1, 1))
+    assert v.state == State.unknown and v.reason == "无指标数据"
 
 
 def test_cli_records_and_lists_progress(tmp_path):

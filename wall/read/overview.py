@@ -1,7 +1,7 @@
-"""The plan-versus-actual view of the province as of an instant, computed once per refresh.
+"""The plan-versus-actual view of the province as of an instant, computed once per refresh:
+each node's state, and the judge's verdicts on every milestone, target and node.
 
-Pure data: panels draw it, tests check it. Metrics from the store join it in the store issue;
-until then every figure here comes from the plan and the recorded progress events.
+Pure data: panels draw it, tests check it.
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from wall.core.plan.models import Milestone, Node, NodeState, Plan, Tier
-from wall.core.progress import Progress
-from wall.read.milestones import MilestoneOutcome, TargetReached, evaluate_milestone
+from wall.read.judge import Judge, Verdict, Verdicts, judge_all
 from wall.read.queries import Figure
 
 
@@ -21,8 +20,17 @@ class NodeView:
     node: Node
     state: NodeState
     live_at: datetime | None
-    late: bool  # reached the state the plan asks for after its deadline, or not yet and overdue
-    done: bool  # has reached the state the plan asks for
+    built: Verdict  # the node's own deadline (built / docked), from the judge
+
+    @property
+    def late(self) -> bool:
+        """Reached the state the plan asks for after its deadline, or not yet and overdue."""
+        return self.built.state.value in ("met_late", "overdue")
+
+    @property
+    def done(self) -> bool:
+        """Has reached the state the plan asks for."""
+        return self.built.met
 
 
 @dataclass(frozen=True)
@@ -30,8 +38,12 @@ class Overview:
     plan: Plan
     asof: datetime
     nodes: list[NodeView]
-    milestones: list[MilestoneOutcome]
+    verdicts: Verdicts
     figures: dict[str, Figure]  # provincial figures by metric: vcpu_total, systems_migrated
+
+    @property
+    def milestones(self) -> list[Verdict]:
+        return self.verdicts.milestones
 
     def count(self, tier: Tier, *states: NodeState) -> int:
         """How many nodes of a tier are in one of the given states."""
@@ -42,37 +54,22 @@ class Overview:
         return sum(1 for v in self.nodes if v.node.tier == tier)
 
 
-def _done_state(node: Node) -> NodeState:
-    return NodeState.online if node.tier in (Tier.city, Tier.province) else NodeState.displayed
-
-
 def build_overview(
-    plan: Plan,
-    progress: Progress,
-    asof: datetime,
+    judge: Judge,
     figures: dict[str, Figure] | None = None,
-    target_reached: TargetReached | None = None,
     milestones: Callable[[Milestone], bool] | None = None,
+    scope: Node | None = None,
 ) -> Overview:
-    """Evaluate every node's state and every milestone (or those `milestones` keeps) as of an
-    instant (metrics, when the caller has them, decide the milestones that are targets)."""
-    from wall.core.chinatime import deadline_end
-
-    views = []
-    for node in plan.nodes:
-        state = progress.state(node, asof)
-        reached = progress.reached_at(node, _done_state(node), asof)
-        late = node.deadline is not None and (
-            (reached is None and asof >= deadline_end(node.deadline))
-            or (reached is not None and reached >= deadline_end(node.deadline))
-        )
-        views.append(NodeView(node, state, progress.live_at(node, asof), late, reached is not None))
-    outcomes = [
-        evaluate_milestone(progress, m, asof, target_reached)
-        for m in plan.milestones
-        if milestones is None or milestones(m)
-    ]
-    return Overview(plan, asof, views, outcomes, figures or {})
+    """Every node's state and the judge's verdicts (with a scope: that node's, and the
+    milestones `milestones` keeps) as of the judge's instant."""
+    plan, progress, asof = judge.plan, judge.progress, judge.asof
+    verdicts = judge_all(judge, scope, milestones)
+    views = [
+        NodeView(n, progress.state(n, asof), progress.live_at(n, asof),
+                 verdicts.built.get(n.id) or judge.built(n))
+        for n in plan.nodes
+    ]  # fmt: skip
+    return Overview(plan, asof, views, verdicts, figures or {})
 
 
 def concerns(milestone: Milestone, node: Node, plan: Plan) -> bool:
@@ -82,8 +79,12 @@ def concerns(milestone: Milestone, node: Node, plan: Plan) -> bool:
         return node.id in c.nodes
     if c.kind == "count":
         return c.tier == node.tier
-    if c.kind == "per_node":
+    if c.kind in ("per_node", "security_count"):
         return node.tier in c.tiers
+    if c.kind == "city_year":
+        return node.tier == Tier.city
     if c.kind == "target":
-        return node.tier in plan.target(c.target).scope
+        return node.tier in plan.target(c.target).scope and plan.target(c.target).metric not in (
+            "mlps_compliance",
+        )
     return False

@@ -7,14 +7,13 @@ return plain values and tidy frames (and are the place where caching will sit).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 
 from wall.core.chinatime import CHINA, day_start
-from wall.core.plan.models import Plan, Target, Tier
+from wall.core.plan.models import Plan, Tier
 from wall.read.cache import cached
-from wall.read.milestones import NotMeasured
 from wall.store import Resolution, Store
 
 # the plan's provincial targets and the stored field that measures each
@@ -95,43 +94,6 @@ def province_figure(store: Store, plan: Plan, metric: str, asof: datetime) -> Fi
     before = daily[daily.index <= latest - pd.Timedelta(days=TREND_DAYS)]
     previous = float(before.iloc[-1]) if not before.empty else None
     return Figure(float(daily.iloc[-1]), latest.to_pydatetime(), previous)
-
-
-@cached()
-def target_reached_at(store: Store, plan: Plan, target: Target, asof: datetime) -> datetime | None:
-    """When the provincial metric first met the target, by asof (the start of that China day);
-    None if not yet. Raises NotMeasured for targets that no stored metric measures."""
-    if (
-        target.metric not in PROVINCE_METRICS
-        or target.value is None
-        or Tier.province not in target.scope
-    ):
-        raise NotMeasured(f"{target.id} is not measured by a stored metric")
-    start = day_start(target.since or plan.period.start)
-    end = asof + timedelta(seconds=1)
-    today = day_start(end.astimezone(CHINA).date())
-    if start < today:  # met before today is a fact of the past days, read once an hour
-        past = province_daily(store, plan, target.metric, start, today)
-        if not past.empty and (met := _first_reached(past, target, start)) is not None:
-            return met
-    daily = province_daily(store, plan, target.metric, start, end)
-    if daily.empty:
-        raise LookupError("暂无指标数据")
-    return _first_reached(daily, target, start)
-
-
-def _first_reached(daily: pd.Series, target: Target, start: datetime) -> datetime | None:
-    if target.metric == "vcpu_added":  # growth since the start, not a level
-        daily = daily - daily.iloc[0]
-    reached = daily[daily >= target.value]
-    if reached.empty:
-        return None
-    first_data = daily.index[0].to_pydatetime()
-    if reached.index[0] == daily.index[0] and first_data > start + timedelta(days=1):
-        # met on the first day with data, which is later than the period's start: when it
-        # was actually met cannot be told from the data
-        raise LookupError(f"数据始于 {first_data.astimezone(CHINA):%Y-%m-%d}，无法判断达标日期")
-    return reached.index[0].to_pydatetime()
 
 
 @dataclass(frozen=True)
@@ -389,3 +351,41 @@ def node_allocation(store: Store, node: str, asof: datetime) -> dict[str, float]
         return {}
     row = mine.iloc[0]
     return {f: float(row[f]) for pair in ALLOCATION for f in pair if pd.notna(row[f])}
+
+
+@cached(ttl_s=HISTORY_TTL_S)
+def city_year_series(store: Store, node: str, first: date, last: date) -> pd.DataFrame:
+    """A city node's one-year figures per China day from first to last (inclusive): the
+    migration rate (migrated ÷ planned, as of the day's end) and the 30-day mean of 云资源整体
+    使用率 ending that day (each day: the mean of allocated ÷ total for vCPU, memory and
+    storage, from the day's last values). Columns: day, rate, utilization_30d."""
+    start = day_start(first - timedelta(days=29))
+    end = day_start(last + timedelta(days=1))
+    days = pd.date_range(start, end - timedelta(days=1), freq="D")  # China days, in UTC
+    capacity = {}
+    for f in ALLOCATION_FIELDS:
+        roll = store.rollup("capacity", f, start, end, Resolution.daily, nodes=[node],
+                            stats=("last",))  # fmt: skip
+        capacity[f] = roll.set_index("time")["last"] if not roll.empty else pd.Series(dtype=float)
+    frame = pd.DataFrame(capacity).reindex(days)
+    ratios = sum(frame[a] / frame[t] for a, t in ALLOCATION) / len(ALLOCATION)
+    counts = {}
+    for f in MIGRATION_FIELDS:  # per department, each kept until its register changes
+        roll = store.rollup("migration", f, day_start(date(2000, 1, 1)), end, Resolution.daily,
+                            nodes=[node], stats=("last",), by=("node", "dept"))  # fmt: skip
+        if roll.empty:
+            counts[f] = pd.Series(float("nan"), index=days)
+            continue
+        wide = roll.pivot_table(index="time", columns="dept", values="last", aggfunc="last")
+        wide = wide.reindex(wide.index.union(days)).sort_index().ffill().reindex(days)
+        counts[f] = wide.sum(axis=1, min_count=1)
+    planned = counts["systems_planned"].where(counts["systems_planned"] > 0)
+    out = pd.DataFrame(
+        {
+            "day": [t.tz_convert(CHINA).date() for t in days],
+            "rate": (counts["systems_migrated"] / planned).to_numpy(),
+            # the mean of the days with data among the 30 ending on each day
+            "utilization_30d": ratios.rolling(30, min_periods=1).mean().to_numpy(),
+        }
+    )
+    return out[out["day"] >= first].reset_index(drop=True)

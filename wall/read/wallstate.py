@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from wall.core.alerts import Alert
-from wall.core.chinatime import CHINA, add_months, deadline_end
+from wall.core.chinatime import CHINA
 from wall.core.layouts import Level, Thresholds
 from wall.core.plan.models import Node, NodeState, Plan, Tier
 from wall.core.progress import Progress
 from wall.read import cache, mapview, queries
-from wall.read.milestones import MilestoneStatus
+from wall.read.judge import Judge, State, Verdict, Verdicts
 from wall.read.overview import Overview, build_overview, concerns
 from wall.store import Store, StoreError
 
@@ -28,9 +28,15 @@ class SecurityRow:
     name: str
     events: dict[str, float]  # severity → events in the last 24 h
     open_incidents: int
-    platform_at: datetime | None  # when the security platform was deployed
-    due: datetime | None  # six months after going live
-    late: bool
+    verdict: Verdict  # its security platform, as the judge decides it (附件第4项)
+
+    @property
+    def platform_at(self) -> datetime | None:
+        return self.verdict.met_at
+
+    @property
+    def late(self) -> bool:
+        return self.verdict.state in (State.met_late, State.overdue)
 
 
 @dataclass(frozen=True)
@@ -56,11 +62,15 @@ class WallState:
         """The China day replayed (None when live): links from the wall keep it."""
         return self.asof.astimezone(CHINA).date() if self.replay else None
 
+    @property
+    def verdicts(self) -> Verdicts:
+        return self.overview.verdicts
+
     def _utilization(self, figures: dict[str, queries.NodeFigures]) -> float | None:
         values = [
             f.utilization
             for v in self.overview.nodes
-            if v.node.tier in (Tier.city, Tier.province)
+            if v.node.tier == Tier.city
             and v.state == NodeState.online
             and (f := figures.get(v.node.id))
             and f.utilization is not None
@@ -68,8 +78,9 @@ class WallState:
         return sum(values) / len(values) if values else None
 
     @property
-    def province_utilization(self) -> float | None:
-        """Mean utilization of the live city and provincial nodes with data."""
+    def city_utilization(self) -> float | None:
+        """Mean 云资源整体使用率 of the live city nodes with data (the plan sets its floor for
+        them; the provincial platform has none)."""
         return self._utilization(self.node_figures)
 
     @property
@@ -77,34 +88,14 @@ class WallState:
         """The same, TREND_DAYS before (for the tile's trend)."""
         return self._utilization(self.node_figures_before)
 
-    def city_targets(self) -> tuple[int, int, int]:
-        """(cities meeting both one-year targets, cities online a year or more, cities online):
-        migration rate ≥ 50 % and utilization ≥ 60 %."""
-        plan = self.overview.plan
-        rate_t, util_t = plan.target("city-migration-rate"), plan.target("city-utilization")
-        meeting = due = online = 0
-        for v in self.overview.nodes:
-            if v.node.tier != Tier.city or v.state != NodeState.online or v.live_at is None:
-                continue
-            online += 1
-            if months_after(v.live_at, 12) > self.asof:
-                continue
-            due += 1
-            f = self.node_figures.get(v.node.id)
-            if (
-                f
-                and f.migration_rate is not None
-                and f.utilization is not None
-                and f.migration_rate >= rate_t.value
-                and f.utilization >= util_t.value
-            ):
-                meeting += 1
-        return meeting, due, online
-
-
-def months_after(when: datetime, months: int) -> datetime:
-    """The end of the China day `months` after an instant (a deadline counted from it)."""
-    return deadline_end(add_months(when.astimezone(CHINA).date(), months))
+    def city_targets(self) -> tuple[int, int, int, int]:
+        """The judge's one-year verdicts (附件第6项): (met, decided, missed, cities live)."""
+        years = self.verdicts.year.values()
+        met = sum(v.met for v in years)
+        missed = sum(v.state == State.missed for v in years)
+        decided = met + missed
+        live = sum(1 for v in self.overview.nodes if v.node.tier == Tier.city and v.live_at)
+        return met, decided, missed, live
 
 
 # the last live overview read in this process: shown (stale, with a banner) while the store
@@ -127,7 +118,7 @@ def wall_state(
     replay); with a scope (a node page), only what that node's page shows: no provincial
     figures or trends, and only the milestones that concern the node."""
     error = None
-    figures, health, node_figs, node_figs_before, security, reached = {}, {}, {}, {}, None, None
+    figures, health, node_figs, node_figs_before, security = {}, {}, {}, {}, None
     try:
         if scope is None:
             figures = {
@@ -138,9 +129,6 @@ def wall_state(
         health = {} if replay else queries.node_health(store, stale_after_s, now)
         node_figs = queries.node_figures(store, asof)
         security = queries.security_summary(store, asof)
-
-        def reached(target_id: str, when: datetime):
-            return queries.target_reached_at(store, plan, plan.target(target_id), when)
 
         if scope is None and not replay:
             _LAST_GOOD[store.cache_name] = dict(figures=figures, health=health, node_figs=node_figs,
@@ -153,12 +141,12 @@ def wall_state(
             security, node_figs_before = last["security"], last["before"]
             health = {n: dataclasses.replace(h, health="stale") if h.health != "none" else h
                       for n, h in last["health"].items()}  # fmt: skip
-            reached = None
     wanted = (lambda m: concerns(m, scope, plan)) if scope is not None else None
-    ov = build_overview(plan, progress, asof, figures, reached, wanted)
+    judge = Judge(plan, progress, None if error else store, asof)
+    ov = build_overview(judge, figures, wanted, scope)
     states = {v.node.id: v.state for v in ov.nodes}
     views = mapview.city_views(plan, states, health, now, replay=replay, thresholds=thresholds)
-    rows = security_rows(ov, progress, security, asof)
+    rows = security_rows(ov, security)
     state = WallState(
         asof, now, ov, views, health, node_figs, security, rows, replay, error, thresholds,
         node_figs_before,
@@ -166,11 +154,9 @@ def wall_state(
     return dataclasses.replace(state, alerts=alerts(state), progress=progress)
 
 
-def security_rows(
-    ov: Overview, progress: Progress, security: queries.SecuritySummary | None, asof: datetime
-) -> list[SecurityRow]:
-    """One row per city and PRD node: events by severity, open incidents, and whether its
-    security platform came within six months of going live."""
+def security_rows(ov: Overview, security: queries.SecuritySummary | None) -> list[SecurityRow]:
+    """One row per city and PRD node: events by severity, open incidents, and the judge's
+    verdict on its security platform."""
     events: dict[str, dict[str, float]] = {}
     incidents: dict[str, int] = {}
     if security is not None:
@@ -178,27 +164,12 @@ def security_rows(
             events.setdefault(node, {})[sev] = events.get(node, {}).get(sev, 0) + float(n)
         for node, n in security.open_incidents.groupby("node")["open_incidents"].sum().items():
             incidents[node] = int(n)
-    target = ov.plan.target("security-platform")
-    rows = []
-    for v in ov.nodes:
-        if v.node.tier not in target.scope:
-            continue
-        platform = progress.security_platform_at(v.node, asof)
-        months = target.within_months_of_live or 6
-        due = months_after(v.live_at, months) if v.live_at else None
-        late = due is not None and ((platform is None and asof > due) or (platform or asof) > due)
-        rows.append(
-            SecurityRow(
-                v.node.id,
-                v.node.name,
-                events.get(v.node.id, {}),
-                incidents.get(v.node.id, 0),
-                platform,
-                due,
-                late,
-            )
-        )
-    return rows
+    return [
+        SecurityRow(v.node.id, v.node.name, events.get(v.node.id, {}),
+                    incidents.get(v.node.id, 0), ov.verdicts.security[v.node.id])
+        for v in ov.nodes
+        if v.node.id in ov.verdicts.security
+    ]  # fmt: skip
 
 
 def alerts(state: WallState) -> list[Alert]:
@@ -217,17 +188,18 @@ def alerts(state: WallState) -> list[Alert]:
         elif h.health == "degraded":
             out.append(Alert(Level.warn, "degraded", node_id, f"{name} 有主机故障"))
         if h.health != "stale":
-            for key, value, label in (
-                ("node_utilization", h.utilization, "资源使用率"),
+            for key, value, label in (  # capacity pressure: a ceiling, not the plan's floor
+                ("node_utilization", h.utilization, "容量压力 · 资源使用率"),
                 ("cpu_util", h.cpu_util, "CPU 利用率"),
             ):
                 level = th[key].level(value) if key in th.fields else Level.none
                 if level in SEVERITY_RANK:
                     out.append(Alert(level, key, node_id, f"{name} {label} {value:.0%}"))
-    for outcome in state.overview.milestones:
-        if outcome.status == MilestoneStatus.overdue:
-            m = outcome.milestone
-            out.append(Alert(Level.bad, "overdue", m.id, f"里程碑 {m.seq} 逾期：{m.title}"))
+    for v in state.overview.milestones:  # the attachment's rows; its checkpoints do not alert
+        if v.checkpoint or v.state not in (State.overdue, State.missed):
+            continue
+        word = "逾期" if v.state == State.overdue else "未达成"
+        out.append(Alert(Level.bad, "overdue", v.id, f"里程碑 {v.seq} {word}：{v.title}"))
     if "high_events_24h" in th.fields:
         for row in state.security_rows:
             high = row.events.get("high", 0)

@@ -100,6 +100,7 @@ def check_plan(doc: YamlDocument, plan: Plan) -> list[Problem]:
                 )
             city_adcodes.setdefault(node.adcode, node.id)
 
+    milestone_ids = {m.id for m in plan.milestones}
     for i, milestone in enumerate(plan.milestones):
         at = ("milestones", i, "criterion")
         crit = milestone.criterion
@@ -121,7 +122,15 @@ def check_plan(doc: YamlDocument, plan: Plan) -> list[Problem]:
                         at + ("count",), f"{crit.count} exceeds the {have} {crit.tier} nodes"
                     )
                 )
-        if crit.kind not in ("ongoing", "per_node") and milestone.deadline is None:
+        if crit.kind == "event" and crit.of is not None and crit.of not in milestone_ids:
+            problems.append(doc.problem(at + ("of",), f"unknown milestone {crit.of!r}"))
+        if crit.kind == "city_year":
+            for j, target_id in enumerate(crit.targets):
+                if target_id not in target_ids:
+                    problems.append(
+                        doc.problem(at + ("targets", j), f"unknown target {target_id!r}")
+                    )
+        if crit.kind in ("count", "security_count") and milestone.deadline is None:
             problems.append(
                 doc.problem(("milestones", i, "deadline"), "required for this kind of milestone")
             )

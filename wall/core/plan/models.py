@@ -96,6 +96,7 @@ class Node(Strict):
 class Target(Strict):
     id: Slug
     title: Text
+    section: str = Field("", description="Where the plan says it: 二（一）, 附件第1项…")
     metric: Ident = Field(description="What measures it, as named by the query layer.")
     scope: list[Tier] = Field(min_length=1)
     op: Literal[">=", "<=", "=="] = ">="
@@ -132,7 +133,35 @@ class PerNodeCriterion(Strict):
 
 
 class EventCriterion(Strict):
+    """Met when a progress event records it (of: another milestone's event decides it, e.g. a
+    checkpoint of the same task with its own date)."""
+
     kind: Literal["event"]
+    of: Slug | None = None
+
+
+class SecurityCountCriterion(Strict):
+    """At least `count` nodes of the tiers with their security operations platform (docked:
+    and docked to the province's platform too)."""
+
+    kind: Literal["security_count"]
+    tiers: list[Tier] = Field(min_length=1)
+    count: int = Field(ge=1)
+    docked: bool = False
+
+
+class CityYearCriterion(Strict):
+    """Each node of its tier judged on the first anniversary of its going live, against the
+    targets named (all must hold)."""
+
+    kind: Literal["city_year"]
+    targets: list[Slug] = Field(min_length=1)
+
+
+class DisasterRecoveryCriterion(Strict):
+    """两地三中心: every provincial data centre online (and, seen live, answering)."""
+
+    kind: Literal["disaster_recovery"]
 
 
 class OngoingCriterion(Strict):
@@ -145,17 +174,28 @@ Criterion = Annotated[
     | CountCriterion
     | PerNodeCriterion
     | EventCriterion
-    | OngoingCriterion,
+    | OngoingCriterion
+    | SecurityCountCriterion
+    | CityYearCriterion
+    | DisasterRecoveryCriterion,
     Field(discriminator="kind"),
 ]
 
 
 class Milestone(Strict):
     id: Slug
-    seq: Text = Field(description="The row of the plan's attachment, e.g. 2a.")
+    seq: Text = Field(description="The row of the plan's attachment, e.g. 2a, or the step.")
     title: Text
+    section: Text = Field(description="Where the plan says it: 附件第2项, 三（一）, 二（一）…")
     deadline: date | None = None
     criterion: Criterion
+    lead: list[Text] = Field(default_factory=list, description="牵头部门, as the plan names them.")
+    cooperate: list[Text] = Field(default_factory=list, description="配合部门 (none: none named).")
+    checkpoint: bool = Field(
+        False,
+        description="A date of the implementation steps or a requirement of the body: shown, but "
+        "the attachment's row of the same task sets the colour, the alert and the score.",
+    )
     note: str | None = None
 
 
