@@ -92,7 +92,7 @@ def test_a_failing_source_shows_as_failing_with_its_error(plain_wall, page):
     store.close()
     open_page(page, f"{url}/node/city-meizhou")
     failing = page.page.inner_text("#source-meizhou-prom")
-    assert "✖ 失败" in failing and "timeout: no answer within 2 s" in failing
+    assert "✖ 超时" in failing and "timeout: no answer within 2 s" in failing
     assert "src-failing" in page.page.get_attribute("#source-meizhou-prom", "class")
     last_ok = (now - timedelta(hours=3)).astimezone(CHINA)  # the hour of its last success
     assert f"{last_ok:%Y-%m-%d %H} 时" in failing

@@ -18,7 +18,9 @@ def layouts(tmp_path):
 def test_the_packaged_layouts_load_in_carousel_order():
     got = load_layouts()
     assert [s.id for s in got.carousel] == ["overview", "operations"]
-    assert got.thresholds["province_utilization"].level(0.5) == Level.warn
+    assert got.thresholds["open_high_incidents"].level(2) == Level.warn
+    # the plan's targets are the judge's, never a threshold
+    assert not {"plan_pace", "province_utilization", "city_targets"} & set(got.thresholds.fields)
 
 
 def test_threshold_levels_follow_the_direction():
@@ -31,18 +33,18 @@ def test_threshold_levels_follow_the_direction():
         Level.bad,
         Level.none,
     ]
-    pace = th["plan_pace"]  # below is worse: warn 1.0, bad 0.8
-    assert [pace.level(v) for v in (1.2, 0.9, 0.8)] == [Level.ok, Level.warn, Level.bad]
+    incidents = th["open_high_incidents"]  # above is worse: warn 1, bad 3
+    assert [incidents.level(v) for v in (0, 1, 3)] == [Level.ok, Level.warn, Level.bad]
 
 
 @pytest.mark.parametrize(
     ("file", "old", "new", "where"),
     [
-        ("overview.yaml", "panel: alerts", "panel: weather", "overview.yaml:28: panels[3].panel"),
-        ("overview.yaml", "width: 5, height: 3}", "width: 9, height: 3}", "overview.yaml:30: panels[3].area"),
+        ("overview.yaml", "panel: alerts", "panel: weather", "overview.yaml:29: panels[3].panel"),
+        ("overview.yaml", "width: 5, height: 3}", "width: 9, height: 3}", "overview.yaml:31: panels[3].area"),
         ("overview.yaml", "thresholds: [node_utilization]", "thresholds: [rainfall]", "overview.yaml:23: panels[1].thresholds[0]"),
-        ("thresholds.yaml", "    warn: 0.80\n    bad: 0.90", "    warn: 0.80\n    bad: 0.70", "thresholds.yaml:9: fields.node_utilization"),
-        ("thresholds.yaml", "    careful: 0.70\n    warn: 0.80", "    careful: 0.85\n    warn: 0.80", "thresholds.yaml:9: fields.node_utilization"),
+        ("thresholds.yaml", "    warn: 0.80\n    bad: 0.90", "    warn: 0.80\n    bad: 0.70", "thresholds.yaml:11: fields.node_utilization"),
+        ("thresholds.yaml", "    careful: 0.70\n    warn: 0.80", "    careful: 0.85\n    warn: 0.80", "thresholds.yaml:11: fields.node_utilization"),
     ],
 )  # fmt: skip
 def test_a_bad_file_is_refused_with_file_line_and_field(layouts, file, old, new, where):

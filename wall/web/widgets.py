@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 from dash import html
 
 from wall.core.chinatime import CHINA, format_cn_date
-from wall.core.formats import age_text
+from wall.core.formats import age_text, cn_axis
 from wall.core.layouts import Level
 from wall.core.plan.models import NodeState
+from wall.read.judge import State, Verdict
 from wall.read.mapview import HEALTH_LABEL
-from wall.read.milestones import MilestoneStatus
 from wall.read.wallstate import WallState
 
 FONT = '"GD Wall Sans", "GD Wall Symbols", "Noto Sans CJK SC", sans-serif'
@@ -29,22 +29,50 @@ STATE_CLASS = {
     NodeState.displayed: "state-building",
     NodeState.interop: "state-online",
 }
+# the judge's states: the class that colours them and the mark that says them without colour
 STATUS_CLASS = {
-    MilestoneStatus.done_on_time: "ms-ok",
-    MilestoneStatus.done_late: "ms-late",
-    MilestoneStatus.overdue: "ms-overdue",
-    MilestoneStatus.open: "ms-open",
-    MilestoneStatus.ongoing: "ms-open",
-    MilestoneStatus.unknown: "ms-unknown",
+    State.met_on_time: "ms-ok",
+    State.met_late: "ms-late",
+    State.overdue: "ms-overdue",
+    State.missed: "ms-overdue",
+    State.unmet: "ms-overdue",
+    State.behind: "ms-late",
+    State.on_track: "ms-open",
+    State.not_due: "ms-open",
+    State.ongoing: "ms-open",
+    State.unknown: "ms-unknown",
 }
 STATUS_ICON = {
-    MilestoneStatus.done_on_time: "✔",
-    MilestoneStatus.done_late: "◔",
-    MilestoneStatus.overdue: "✖",
-    MilestoneStatus.open: "○",
-    MilestoneStatus.ongoing: "∞",
-    MilestoneStatus.unknown: "？",
+    State.met_on_time: "✔",
+    State.met_late: "◔",
+    State.overdue: "✖",
+    State.missed: "✖",
+    State.unmet: "✖",
+    State.behind: "▲",
+    State.on_track: "○",
+    State.not_due: "○",
+    State.ongoing: "∞",
+    State.unknown: "？",
 }
+
+
+def verdict_attrs(v: Verdict) -> dict:
+    """A verdict on the page as data (state, due date, figure), for whoever reads the page:
+    the agreement test compares them with the bulletin's record."""
+    return {
+        "data-verdict": v.id,
+        "data-state": v.state.value,
+        "data-due": v.due.isoformat() if v.due else "",
+        "data-figure": v.figure_text,
+        "data-met": v.met_at.astimezone(CHINA).date().isoformat() if v.met_at else "",
+    }
+
+
+def verdict_cell(v: Verdict, **kwargs) -> html.Td:
+    """A verdict's state in words, icon and colour, with what decided it as the tooltip."""
+    why = "；".join(x for x in (v.figure_text, v.reason) if x)
+    return html.Td(f"{STATUS_ICON[v.state]} {v.label}", className=f"ms-status {STATUS_CLASS[v.state]}",
+                   title=why or None, **kwargs)  # fmt: skip
 
 
 def tick_format(span: timedelta) -> str:
@@ -72,3 +100,17 @@ def health_cell(state: WallState, node_id: str) -> html.Td:
     return html.Td(
         f"{mark} {HEALTH_LABEL[h.health]} · {age}前", className=f"health health-{h.health}"
     )
+
+
+def cn_yaxis(values, rangemode: str = "tozero", whole: bool = False) -> dict:
+    """A plotly y axis labelled in 万 and 亿 (the wall's one number format), for the values
+    a chart draws (`whole`: counts, ticks on whole numbers only); empty when there is
+    nothing to draw."""
+    import math
+
+    numbers = [float(v) for v in values if v is not None and not math.isnan(float(v))]
+    if not numbers:
+        return {}
+    low = 0.0 if rangemode == "tozero" else min(numbers)
+    high = max(max(numbers), low + 1)
+    return {"tickmode": "array", **cn_axis(low, high, whole=whole), "rangemode": rangemode}

@@ -12,6 +12,7 @@ from wall.web.pages import (  # noqa: F401 - each module registers its pages
     bulletins,
     compare,
     node,
+    plan,
     prd,
     province,
     wall,

@@ -17,7 +17,7 @@ from wall.web.urls import node_href
 from wall.web.widgets import ALERT_ICON, NODE_ALERTS
 
 KIND_LABEL = {"down": "节点中断", "stale": "数据中断", "degraded": "主机故障",
-              "node_utilization": "资源使用率", "cpu_util": "CPU 利用率",
+              "node_utilization": "容量压力", "cpu_util": "CPU 利用率",
               "overdue": "里程碑逾期", "security": "安全事件"}  # fmt: skip
 
 

@@ -10,15 +10,14 @@ from datetime import datetime, timedelta
 import plotly.graph_objects as go
 from dash import ClientsideFunction, Input, Output, State, dcc, html
 
-from wall.core.chinatime import CHINA, format_cn_date
-from wall.core.formats import age_text, percent
+from wall.core.chinatime import CHINA, deadline_end, format_cn_date
+from wall.core.formats import age_text, failure_label, percent, short_unit
 from wall.core.layouts import Level, Thresholds
 from wall.core.plan.models import STATE_LABEL, TIER_LABEL, Node
 from wall.read.mapview import HEALTH_LABEL
-from wall.read.milestones import MILESTONE_STATUS_LABEL
 from wall.read.reader import Reader
 from wall.read.view import RANGES, View
-from wall.read.wallstate import WallState, months_after
+from wall.read.wallstate import WallState
 from wall.web import ids
 from wall.web.panels import gdmap
 from wall.web.registry import clientside, page
@@ -29,7 +28,10 @@ from wall.web.widgets import (
     STATE_CLASS,
     STATUS_CLASS,
     STATUS_ICON,
+    cn_yaxis,
     tick_format,
+    verdict_attrs,
+    verdict_cell,
 )
 
 # the charts of a node page: (id, title, measurement, fields with their labels, unit)
@@ -50,6 +52,11 @@ class NodeContext:
     state: WallState
     view: View
     read: Reader
+
+
+def year_due_text(year) -> str:
+    """When the one-year target falls due, as the node page says it beside the verdict."""
+    return f"上线一周年 {format_cn_date(year.due)}：" if year.due else ""
 
 
 def _ago(seconds: float) -> str:
@@ -85,7 +92,7 @@ def header(ctx: NodeContext) -> html.Div:
             id="node-state",
         ),
         health,
-        html.Span(f"计划 {format_cn_date(node.deadline)}" if node.deadline else "计划 —"),
+        built_span(view.built),
         html.Span(f"上线/对接 {format_cn_date(live)}" if live else "尚未上线"),
         html.Span(f"服务方 {state.overview.plan.provider(node.provider).name}"),
     ]
@@ -93,6 +100,14 @@ def header(ctx: NodeContext) -> html.Div:
         [html.H1(f"{node.name}", id="node-title"), html.Div(facts, className="node-facts")],
         className="page-head",
     )
+
+
+def built_span(v) -> html.Span:
+    """The node's own deadline (附件第2项: built, or docked) and the judge's verdict on it."""
+    if v.due is None:
+        return html.Span("计划 —")
+    return html.Span(f"计划 {format_cn_date(v.due)} · {STATUS_ICON[v.state]} {v.label}",
+                     className=f"ms-status {STATUS_CLASS[v.state]}", id="node-built", **verdict_attrs(v))  # fmt: skip
 
 
 def range_bar(view: View) -> html.Div:
@@ -124,16 +139,39 @@ def range_bar(view: View) -> html.Div:
     )
 
 
+def year_verdict(ctx: NodeContext):
+    """The judge's one-year verdict of a city node (附件第6项), or None for other tiers."""
+    return ctx.state.verdicts.year.get(ctx.node.id)
+
+
 def capacity(ctx: NodeContext, th: Thresholds) -> html.Div:
-    """Capacity and allocation (latest), utilization against its threshold, hosts and VMs."""
+    """Capacity and allocation (latest); 云资源整体使用率 against the plan's floor where the plan
+    sets one (a city node: ≥60% within a year of going live, the judge's verdict), and capacity
+    pressure (the thresholds' ceiling: an operational signal, not a plan target) apart."""
     h = ctx.state.health.get(ctx.node.id)
     f = ctx.state.node_figures.get(ctx.node.id)
     util = f.utilization if f else None
-    judge = th.fields.get("node_utilization")
-    level = judge.level(util) if judge and util is not None else Level.none
-    rows = [html.Tr([html.Th("云资源整体使用率"),
-                     html.Td(percent(util), className=f"num {LEVEL_CLASS.get(level, '')}",
-                             id="node-utilization")])]  # fmt: skip
+    ceiling = th.fields.get("node_utilization")
+    pressure = ceiling.level(util) if ceiling and util is not None else Level.none
+    rows = [
+        html.Tr(
+            [
+                html.Th("云资源整体使用率"),
+                html.Td(percent(util), className="num", id="node-utilization"),
+            ]
+        )
+    ]
+    year = year_verdict(ctx)
+    if year is not None:
+        rows.append(html.Tr([html.Th("上线一年目标（附件第6项）"), verdict_cell(year, id="node-year-verdict", **verdict_attrs(year)),
+                             html.Td(f"{year_due_text(year)}{year.reason or year.figure_text}",
+                                     className="muted")]))  # fmt: skip
+    if pressure in (Level.careful, Level.warn, Level.bad):
+        words = {Level.careful: "● 留意", Level.warn: "▲ 容量紧张", Level.bad: "✖ 容量告急"}[
+            pressure
+        ]
+        rows.append(html.Tr([html.Th("容量压力"), html.Td(words, className=f"num {LEVEL_CLASS[pressure]}",
+                                                      id="node-pressure")]))  # fmt: skip
     if h is not None and h.cpu_util is not None:
         rows.append(
             html.Tr(
@@ -179,6 +217,7 @@ def chart(
     """A node's fields over the window; a count next to a much larger one (故障主机 beside
     运行虚拟机) gets the right-hand axis, so neither flattens the other."""
     fig = go.Figure()
+    values = [v for f in frames.values() if f is not None and not f.empty for v in f["value"]]
     for i, (field, label) in enumerate(labels.items()):
         frame = frames.get(field)
         if frame is None or frame.empty:
@@ -201,17 +240,22 @@ def chart(
         margin={"l": 50, "r": 10, "t": 30, "b": 30},
         title={"text": title, "font": {"size": 15}},
         legend={"orientation": "h", "y": 1.12, "x": 1, "xanchor": "right"},
-        yaxis={"tickformat": ".0%"} if unit == "ratio" else {"title": unit},
+        yaxis={"tickformat": ".0%"} if unit == "ratio" else {"title": unit, **cn_yaxis(values)},
         xaxis={"tickformat": tick_format(window.end - window.start),
                "range": [window.start.astimezone(CHINA).replace(tzinfo=None),
                          window.end.astimezone(CHINA).replace(tzinfo=None)]},
     )  # fmt: skip
     if unit == "count":
         left, right = labels.values()
+        first, second = (frames.get(f) for f in labels)
         fig.update_layout(
-            yaxis={"title": left, "rangemode": "tozero"},
-            yaxis2={"title": right, "overlaying": "y", "side": "right",
-                    "showgrid": False, "rangemode": "tozero"},
+            yaxis={"title": left, "rangemode": "tozero",
+                   **cn_yaxis(first["value"] if first is not None and not first.empty else [],
+                              whole=True)},
+            yaxis2={"title": right, "overlaying": "y", "side": "right", "showgrid": False,
+                    "rangemode": "tozero",
+                    **cn_yaxis(second["value"] if second is not None and not second.empty else [],
+                               whole=True)},
             margin={"r": 60},
         )  # fmt: skip
     return dcc.Graph(
@@ -224,26 +268,25 @@ def chart(
 
 
 def migration(ctx: NodeContext, th) -> html.Div:
-    """Business systems by department against the city targets, with the year's end."""
+    """Business systems by department, and the judge's verdict on the one-year migration
+    target (附件第6项: judged on the first anniversary of going live)."""
     depts = ctx.read.node_migration(ctx.node.id)
-    view = next(v for v in ctx.state.overview.nodes if v.node.id == ctx.node.id)
-    plan = ctx.state.overview.plan
-    rate_t = plan.target("city-migration-rate")
     if depts.empty:
         return html.Div([html.H2("业务系统迁移上云"), html.Div("暂无迁移数据", className="panel-empty")],
                         className="card", id="node-migration")  # fmt: skip
     planned, migrated = depts["planned"].sum(), depts["migrated"].sum()
     rate = migrated / planned if planned else None
-    year_end = months_after(view.live_at, 12) if view.live_at else None
-    goal = f"目标 迁移率≥{rate_t.value:.0%}" + (
-        f"，上线满一年 {format_cn_date((year_end - timedelta(seconds=1)).astimezone(CHINA).date())}"
-        if year_end else ""
-    )  # fmt: skip
-    met = rate is not None and rate >= rate_t.value
+    year = year_verdict(ctx)
+    goal = ""
+    if year is not None:
+        goal = f"目标 {year.goal_text}" + (
+            f"，上线一周年 {format_cn_date(year.due)}" if year.due else ""
+        )
     summary = html.Div(
-        [html.Span(f"{migrated:,.0f} / {planned:,.0f} 个系统 · 迁移率 {percent(rate)}",
-                   className="lvl-ok" if met else "lvl-warn", id="node-migration-rate"),
-         html.Span(goal, className="muted")], className="card-summary")  # fmt: skip
+        [html.Span(f"{migrated:,.0f} / {planned:,.0f} 个系统 · 迁移率 {percent(rate)}", id="node-migration-rate"),
+         html.Span(goal, className="muted"),
+         html.Span(f"{year.label}", className=f"ms-status {STATUS_CLASS[year.state]}") if year else None],
+        className="card-summary")  # fmt: skip
     rows = [
         html.Tr([html.Td(r.dept), html.Td(f"{r.planned:,.0f}", className="num"),
                  html.Td(f"{r.migrated:,.0f}", className="num"),
@@ -271,16 +314,18 @@ def security(ctx: NodeContext) -> html.Div:
                  html.Td(f"{open_by.get(s, 0):,.0f}", className="num")])
         for s in SEVERITY_LABEL
     ]  # fmt: skip
-    platform = "—"
-    if row is not None:
-        if row.platform_at is not None:
-            platform = f"✔ 已部署 {format_cn_date(row.platform_at.astimezone(CHINA).date())}"
-        elif row.due is not None:
-            platform = f"{'✖ 逾期' if row.late else '○ 期限'} {format_cn_date(row.due.astimezone(CHINA).date())}"
-        platform += "（上线6个月内）"
+    v = ctx.state.verdicts.security.get(ctx.node.id)
+    platform = html.Span("—")
+    if v is not None:  # the judge's: six months after going live, at the latest 2020-12-31
+        when = f"已部署 {format_cn_date(v.met_at.astimezone(CHINA).date())}" if v.met_at else (
+            v.reason or f"期限 {format_cn_date(v.due)}")  # fmt: skip
+        platform = html.Span(
+            f"{STATUS_ICON[v.state]} {v.label} · {when}（{v.section}：上线6个月内，最迟2020年12月31日）",
+            className=f"ms-status {STATUS_CLASS[v.state]}", id="node-security-verdict", **verdict_attrs(v),
+        )  # fmt: skip
     head = html.Tr([html.Th("级别"), html.Th("24小时事件"), html.Th("未关闭")])
     return html.Div(
-        [html.H2("安全运营"), html.Div(f"安全运营平台：{platform}", className="card-summary"),
+        [html.H2("安全运营"), html.Div(["安全运营平台：", platform], className="card-summary"),
          html.Table([html.Thead(head), html.Tbody(cells)], className="grid-table")],
         className="card", id="security",
     )  # fmt: skip
@@ -294,7 +339,7 @@ def sources(ctx: NodeContext) -> html.Div:
     else:
         rows = []
         for s in items:
-            mark = "✔ 正常" if s.ok else "✖ 失败"
+            mark = "✔ 正常" if s.ok else f"✖ {failure_label(s.error)}"
             rows.append(
                 html.Tr(
                     [
@@ -324,32 +369,32 @@ def sources(ctx: NodeContext) -> html.Div:
 
 
 def milestones(ctx: NodeContext) -> tuple[html.Div, list]:
-    """The plan's milestones that concern the node, and their marks for the charts."""
+    """The plan's rows that concern the node, as the judge decides them, and their marks for
+    the charts."""
     rows, marks = [], []
-    for outcome in ctx.state.overview.milestones:
-        m = outcome.milestone
-        if m.deadline:
-            from wall.core.chinatime import deadline_end
-
-            marks.append((deadline_end(m.deadline) - timedelta(seconds=1), f"里程碑{m.seq}期限"))
+    for v in ctx.state.overview.milestones:
+        if v.due:
+            marks.append((deadline_end(v.due) - timedelta(seconds=1), f"{v.seq}期限"))
         rows.append(
             html.Tr(
                 [
-                    html.Td(m.seq),
-                    html.Td(m.title),
-                    html.Td(format_cn_date(m.deadline) if m.deadline else "持续"),
+                    html.Td(v.seq),
+                    html.Td(v.title, title=v.section),
+                    html.Td(format_cn_date(v.due) if v.due else "持续"),
+                    verdict_cell(v),
                     html.Td(
-                        f"{STATUS_ICON[outcome.status]} {MILESTONE_STATUS_LABEL[outcome.status]}",
-                        className=f"ms-status {STATUS_CLASS[outcome.status]}",
+                        "、".join(short_unit(u) for u in v.lead) or "—",
+                        title=f"牵头：{'、'.join(v.lead)}\n配合：{'、'.join(v.cooperate) or '—'}",
                     ),
                 ],
-                id=f"ms-{m.id}",
+                id=f"ms-{v.id}",
+                **verdict_attrs(v),
             )
         )
     view = next(v for v in ctx.state.overview.nodes if v.node.id == ctx.node.id)
     if view.live_at:
         marks.append((view.live_at, "上线"))
-    head = html.Tr([html.Th(h) for h in ("序号", "工作任务", "计划完成", "状态")])
+    head = html.Tr([html.Th(h) for h in ("序号", "工作任务", "计划完成", "状态", "牵头")])
     table = html.Table([html.Thead(head), html.Tbody(rows)], className="grid-table")
     return html.Div([html.H2("相关里程碑"), table], className="card", id="node-milestones"), marks
 

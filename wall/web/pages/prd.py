@@ -11,7 +11,7 @@ from wall.core.plan.models import STATE_LABEL, NodeState, Tier
 from wall.web.registry import page
 from wall.web.services import PageContext
 from wall.web.urls import node_href
-from wall.web.widgets import STATE_CLASS, day_text, health_cell
+from wall.web.widgets import STATE_CLASS, day_text, health_cell, verdict_attrs, verdict_cell
 
 
 @page("prd", "/prd", "珠三角自建云", "pages", order=20)
@@ -27,11 +27,7 @@ def prd_body(ctx: PageContext) -> list:
         v = views[n.id]
         f = state.node_figures.get(n.id)
         h = state.health.get(n.id)
-        late = (
-            "✖ 逾期"
-            if v.late and not v.done
-            else ("◔ 逾期完成" if v.late else "✔ 按期" if v.done else "○ 进行中")
-        )
+        built, sec = v.built, state.verdicts.security[n.id]  # the judge's (附件第2、4项)
         rows.append(
             html.Tr(
                 [
@@ -40,7 +36,11 @@ def prd_body(ctx: PageContext) -> list:
                     html.Td(day_text(progress.reached_at(n, NodeState.displayed, state.asof))),
                     html.Td(day_text(progress.reached_at(n, NodeState.interop, state.asof))),
                     html.Td(format_cn_date(n.deadline) if n.deadline else "—"),
-                    html.Td(late, className="lvl-bad" if v.late and not v.done else ""),
+                    verdict_cell(built, **verdict_attrs(built)),
+                    html.Td(
+                        day_text(sec.met_at) if sec.met_at else f"期限 {format_cn_date(sec.due)}"
+                    ),
+                    verdict_cell(sec, **verdict_attrs(sec)),
                     health_cell(state, n.id),
                     html.Td(percent(f.utilization if f else None), className="num"),
                     html.Td(percent(h.cpu_util if h else None), className="num"),
@@ -48,8 +48,9 @@ def prd_body(ctx: PageContext) -> list:
                 id=f"prd-{n.id}",
             )
         )
-    head = html.Tr([html.Th(h) for h in ("自建云", "对接阶段", "展示对接", "资源互通", "计划对接", "进度",
-                                         "健康", "资源使用率", "CPU 利用率")])  # fmt: skip
+    head = html.Tr([html.Th(h) for h in ("自建云", "对接阶段", "展示对接", "资源互通", "计划对接", "对接进度",
+                                         "安全平台对接", "安全平台（附件第4项）", "健康", "资源使用率",
+                                         "CPU 利用率")])  # fmt: skip
     docked = sum(
         1 for v in views.values() if v.node.tier == Tier.prd and v.state != NodeState.not_docked
     )

@@ -11,7 +11,7 @@ from wall.read.queries import SEVERITIES
 from wall.read.wallstate import WallState
 from wall.web.panels.registry import panel
 from wall.web.urls import node_href
-from wall.web.widgets import ALERT_ICON, NODE_ALERTS, SEVERITY_LABEL
+from wall.web.widgets import ALERT_ICON, NODE_ALERTS, SEVERITY_LABEL, verdict_attrs
 
 
 def _day(when) -> str:
@@ -44,12 +44,13 @@ def security(state: WallState, th: Thresholds) -> html.Div:
     for r in sorted(rows, key=lambda r: (-r.events.get("high", 0), -r.open_incidents, r.node_id)):
         high = r.events.get("high", 0)
         level = high_t.level(high) if high_t else Level.none
+        v = r.verdict  # the judge's (附件第4项: six months after going live, by 2020-12-31)
         if r.platform_at is not None:
             platform = f"✔ {_day(r.platform_at)}" + (" 逾期" if r.late else "")
-        elif r.due is None:
-            platform = "— 未上线"
+        elif v.reason:
+            platform = f"— {v.reason}"
         else:
-            platform = f"{'✖ 逾期' if r.late else '○ 期限'} {_day(r.due)}"
+            platform = f"{'✖ 逾期' if r.late else '○ 期限'} {format_cn_date(v.due)}"
         body.append(
             html.Tr(
                 [
@@ -64,13 +65,16 @@ def security(state: WallState, th: Thresholds) -> html.Div:
                         for s in SEVERITIES
                     ),
                     html.Td(str(r.open_incidents), className="num"),
-                    html.Td(platform, className="late" if r.late else ""),
+                    html.Td(platform, className="late" if r.late else "", **verdict_attrs(v)),
                 ],
                 id=f"sec-{r.node_id}",
             )
         )
     head_row = html.Tr(
-        [html.Th(h) for h in ("节点", "高危", "中危", "低危", "未关闭", "安全平台（上线6个月内）")]
+        [
+            html.Th(h)
+            for h in ("节点", "高危", "中危", "低危", "未关闭", "安全平台（6个月内·附件第4项）")
+        ]
     )
     return html.Div(
         [head, html.Table([html.Thead(head_row), html.Tbody(body)], className="sec-table")]

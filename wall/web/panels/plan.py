@@ -2,36 +2,21 @@
 
 from __future__ import annotations
 
-from dash import html
+from collections import Counter
+from datetime import date
+
+from dash import dcc, html
 
 from wall.core.chinatime import CHINA, format_cn_date
+from wall.core.formats import short_unit
 from wall.core.layouts import Layouts, Panel
 from wall.core.plan.models import STATE_LABEL, TIER_LABEL, Tier
-from wall.read.milestones import MILESTONE_STATUS_LABEL
+from wall.read.judge import State, Verdict
 from wall.read.overview import NodeView, Overview
 from wall.read.wallstate import WallState
 from wall.web.panels.registry import panel
 from wall.web.urls import node_href
-from wall.web.widgets import STATE_CLASS, STATUS_CLASS, STATUS_ICON
-
-
-def next_target(ov: Overview, metric: str):
-    """The provincial target of a metric that is due next as of the overview's date (the 400
-    of 2019 before 2020, the 1,000 of 2020 after), or the last one once all are past."""
-    from wall.core.chinatime import deadline_end
-
-    targets = sorted(
-        (
-            t
-            for t in ov.plan.targets
-            if t.metric == metric and t.deadline and Tier.province in t.scope
-        ),
-        key=lambda t: t.deadline,
-    )
-    for target in targets:
-        if ov.asof < deadline_end(target.deadline):
-            return target
-    return targets[-1]
+from wall.web.widgets import STATE_CLASS, verdict_attrs, verdict_cell
 
 
 def node_card(view: NodeView, replay_day=None) -> html.A:
@@ -72,45 +57,119 @@ def nodes_by_tier(ov: Overview, replay_day=None) -> html.Div:
     return html.Div(sections, className="tiers")
 
 
-def milestone_table(ov: Overview) -> html.Table:
-    """Every milestone of the plan's attachment with deadline and status (text and icon)."""
-    rows = []
-    for outcome in ov.milestones:
-        m = outcome.milestone
-        status = outcome.status
-        done = outcome.done_at.astimezone(CHINA).date() if outcome.done_at else None
-        rows.append(
-            html.Tr(
-                [
-                    html.Td(m.seq, className="ms-seq"),
-                    html.Td(m.title, className="ms-title", title=m.title),
-                    html.Td(
-                        format_cn_date(m.deadline) if m.deadline else "持续",
-                        className="ms-deadline",
-                    ),
-                    html.Td(
-                        f"{STATUS_ICON[status]} {MILESTONE_STATUS_LABEL[status]}",
-                        className=f"ms-status {STATUS_CLASS[status]}",
-                    ),
-                    html.Td(  # the date; what decided it is in the tooltip
-                        format_cn_date(done) if done else (outcome.detail or ""),
-                        title=outcome.detail or None,
-                        className="ms-done",
-                    ),
-                ],
-                id=f"ms-{m.id}",
+# what a leader must see first when the panel cannot hold every row: what is late or
+# failed, then what is still open (the nearest due first), then what was finished late,
+# then what was finished on time (the most recent first)
+_URGENCY = {State.overdue: 0, State.missed: 0, State.unmet: 0, State.behind: 0,
+            State.unknown: 1, State.on_track: 1, State.not_due: 1, State.ongoing: 1,
+            State.met_late: 2, State.met_on_time: 3}  # fmt: skip
+
+
+def for_the_wall(verdicts: list[Verdict], limit: int) -> tuple[list[Verdict], list[Verdict]]:
+    """The rows a panel of `limit` rows shows, in the plan's order, and those it leaves out:
+    every late or failed row first, the rest by urgency."""
+    if len(verdicts) <= limit:
+        return list(verdicts), []
+
+    def urgency(v: Verdict) -> tuple:
+        recent = -v.met_at.timestamp() if v.met_at else 0.0
+        return (_URGENCY[v.state], v.due or date.max, recent)
+
+    keep = {v.id for v in sorted(verdicts, key=urgency)[: limit - 1]}  # a row for the rest
+    return [v for v in verdicts if v.id in keep], [v for v in verdicts if v.id not in keep]
+
+
+def milestone_row(v: Verdict, full: bool = False) -> html.Tr:
+    """One row of the plan: its due date, where the plan says it, the judge's state (words,
+    icon and colour) and who leads; `full` adds the plan's section and who cooperates."""
+    done = v.met_at.astimezone(CHINA).date() if v.met_at else None
+    cells = [
+        html.Td(v.seq, className="ms-seq"),
+        html.Td(v.title, className="ms-title", title=f"{v.title}（{v.section}）"),
+    ]
+    if full:
+        cells.append(html.Td(v.section, className="ms-section"))
+    cells += [
+        html.Td(format_cn_date(v.due) if v.due else "持续", className="ms-deadline"),
+        verdict_cell(v),
+        html.Td(  # the date, or what decided it (the tooltip says why)
+            format_cn_date(done) if done else v.figure_text,
+            title="；".join(x for x in (v.figure_text, v.reason) if x) or None,
+            className="ms-done",
+        ),
+    ]
+    if full:
+        cells += [
+            html.Td("；".join(x for x in (v.figure_text, v.reason) if x), className="ms-why"),
+            html.Td("、".join(v.lead) or "—", className="ms-lead"),
+            html.Td("、".join(v.cooperate) or "—", className="ms-cooperate"),
+        ]
+    else:
+        cells.append(
+            html.Td(  # who leads, short; the full names and who cooperates on hover
+                "、".join(short_unit(u) for u in v.lead) or "—",
+                title=f"牵头：{'、'.join(v.lead) or '—'}\n配合：{'、'.join(v.cooperate) or '—'}",
+                className="ms-lead",
             )
         )
-    head = html.Tr([html.Th(h) for h in ("序号", "工作任务", "计划完成", "状态", "完成")])
-    cols = html.Colgroup(
-        [html.Col(className=f"c-{c}") for c in ("seq", "title", "deadline", "status", "done")]
+    return html.Tr(
+        cells,
+        id=f"ms-{v.id}",
+        className="ms-checkpoint" if v.checkpoint else None,
+        **verdict_attrs(v),
     )
-    return html.Table([cols, html.Thead(head), html.Tbody(rows)], className="milestones")
+
+
+MILESTONE_COLUMNS = (("seq", "序号"), ("title", "工作任务"), ("deadline", "计划完成"),
+                     ("status", "状态"), ("done", "完成"), ("lead", "牵头"))  # fmt: skip
+FULL_COLUMNS = (("seq", "序号"), ("title", "工作任务"), ("section", "方案出处"),
+                ("deadline", "计划完成"), ("status", "状态"), ("done", "完成"),
+                ("why", "依据"), ("lead", "牵头部门"), ("cooperate", "配合部门"))  # fmt: skip
+
+
+def milestone_table(
+    verdicts: list[Verdict], limit: int | None = None, replay_day=None
+) -> html.Table:
+    """The plan's rows as the judge decides them, the implementation steps' checkpoints in
+    their own style. With a `limit` (a panel on the wall) the late and open rows come first
+    and a last row counts the others and links to the whole table (/plan); without one,
+    every row with its section, evidence and units."""
+    full = limit is None
+    shown, rest = for_the_wall(verdicts, limit) if limit else (verdicts, [])
+    columns = FULL_COLUMNS if full else MILESTONE_COLUMNS
+    rows = [milestone_row(v, full) for v in shown]
+    if rest:
+        counts = Counter(v.label for v in rest)
+        summary = "、".join(f"{label} {n} 项" for label, n in counts.most_common())
+        rows.append(
+            html.Tr(
+                html.Td(
+                    dcc.Link(
+                        f"另有 {summary} · 全部 {len(verdicts)} 项见实施计划",
+                        href=plan_href(replay_day),
+                        refresh=True,
+                    ),
+                    colSpan=len(columns),
+                ),
+                className="ms-more",
+                id="ms-more",
+            )
+        )
+    head = html.Tr([html.Th(h) for _, h in columns])
+    cols = html.Colgroup([html.Col(className=f"c-{c}") for c, _ in columns])
+    return html.Table(
+        [cols, html.Thead(head), html.Tbody(rows)],
+        className="milestones milestones-full" if full else "milestones",
+    )
+
+
+def plan_href(replay_day=None) -> str:
+    return f"/plan?asof={replay_day.isoformat()}" if replay_day else "/plan"
 
 
 @panel("milestones")
 def milestones_panel(spec: Panel, state: WallState, layouts: Layouts) -> html.Table:
-    return milestone_table(state.overview)
+    return milestone_table(state.overview.milestones, spec.limit, state.replay_day)
 
 
 @panel("nodes")

@@ -8,13 +8,14 @@ from datetime import datetime
 
 from dash import html
 
-from wall.core.chinatime import CHINA, deadline_end, format_cn_date
+from wall.core.chinatime import CHINA, format_cn_date
 from wall.core.formats import format_cn_number
 from wall.core.layouts import TILE_KINDS, Layouts, Level, Panel, Thresholds
 from wall.core.plan.models import NodeState, Tier
+from wall.read.judge import State, Verdict
 from wall.read.wallstate import WallState
-from wall.web.panels.plan import next_target
 from wall.web.panels.registry import panel
+from wall.web.widgets import verdict_attrs
 
 LEVEL_MARK = {Level.ok: "✔ 达标", Level.careful: "● 留意", Level.warn: "▲ 关注",
               Level.bad: "✖ 落后", Level.none: "— 无数据"}  # fmt: skip
@@ -30,6 +31,7 @@ def tile(
     note: str = "",
     stale: str | None = None,
     mark: str | None = None,
+    verdict: Verdict | None = None,
 ) -> html.A:
     """One tile. `stale` (the time of the last data) greys it out and says the data stopped."""
     status = "■ 数据中断" if stale else (mark or LEVEL_MARK[level])
@@ -51,6 +53,7 @@ def tile(
         className=f"tile tile-{'stale' if stale else level.value}",
         id=f"tile-{tile_id}",
         href=TILE_PAGES.get(tile_id, "/"),
+        **(verdict_attrs(verdict) if verdict is not None else {}),
     )
 
 
@@ -97,42 +100,45 @@ def _fresh_note(state: WallState, when: datetime | None) -> str:
     return f"更新于 {at.astimezone(CHINA):%H:%M}"
 
 
-def figure_tile(
-    state: WallState, th: Thresholds, tile_id: str, label: str, metric: str
-) -> html.Div:
-    """A provincial figure against the target due next: pace by plan_pace, red only when the
-    deadline has passed unmet."""
-    ov = state.overview
-    target = next_target(ov, metric)
-    goal = (
-        f"目标 ≥{format_cn_number(target.value)} {target.unit} · {format_cn_date(target.deadline)}"
-    )
-    figure = ov.figures.get(metric)
+# the judge's state as a tile's level: red only when the plan's moment passed unmet
+STATE_LEVEL = {
+    State.met_on_time: Level.ok, State.met_late: Level.ok, State.on_track: Level.ok,
+    State.behind: Level.warn, State.not_due: Level.ok, State.ongoing: Level.ok,
+    State.overdue: Level.bad, State.missed: Level.bad, State.unmet: Level.bad,
+    State.unknown: Level.none,
+}  # fmt: skip
+
+
+def figure_tile(state: WallState, tile_id: str, label: str, metric: str) -> html.Div:
+    """A provincial figure against the target due next, as the judge decides it (on track or
+    behind the straight line to it, met, overdue)."""
+    v = state.verdicts.next_target.get(metric)
+    figure = state.overview.figures.get(metric)
+    if v is None:
+        return tile(tile_id, label, "—", "", Level.none, note="方案未设此项目标")
+    goal = f"目标 {v.goal_text} · {format_cn_date(v.due)}" if v.due else f"目标 {v.goal_text}"
     if figure is None or figure.value is None:
         return tile(tile_id, label, "—", goal, Level.none, note="暂无采集数据")
-    pace = figure.value / target.value
-    level = th["plan_pace"].level(pace) if "plan_pace" in th.fields else Level.none
-    overdue = ov.asof >= deadline_end(target.deadline)
-    if level == Level.bad and not overdue:
-        level = Level.warn  # behind, but the deadline has not passed
-    if pace >= 1:
-        level = Level.ok
+    target = state.overview.plan.target(v.id)
     trend = (
         f"近30天 {_signed(figure.value - figure.previous, format_cn_number)}"
         if figure.previous is not None
         else ""
     )
-    mark = "✔ 已达标" if pace >= 1 else ("✖ 逾期未达标" if overdue else None)
+    marks = {State.met_on_time: "✔ 已达标", State.met_late: "✔ 已达标（逾期）",
+             State.overdue: "✖ 逾期未达标", State.behind: "▲ 进度滞后",
+             State.unknown: "？ 无法判断"}  # fmt: skip
     return tile(
         tile_id,
         label,
         format_cn_number(figure.value),
-        f"{goal} · 完成 {pace:.0%}",
-        level,
+        f"{goal} · 完成 {figure.value / target.value:.0%}",
+        STATE_LEVEL[v.state],
         trend,
-        _fresh_note(state, figure.time),
+        v.reason if v.state == State.unknown else _fresh_note(state, figure.time),
         _province_stale(state),
-        mark,
+        marks.get(v.state),
+        v,
     )
 
 
@@ -154,16 +160,19 @@ def count_tile(
     return tile(tile_id, label, f"{done}/{total}", target, level, extra, note, mark=mark)
 
 
-def utilization_tile(state: WallState, th: Thresholds) -> html.Div:
-    util = state.province_utilization
-    goal = "目标 ≥60%（地市上线1年内）"
+def utilization_tile(state: WallState) -> html.Div:
+    """The city nodes' 云资源整体使用率 (the plan sets its floor for them, ≥60% within a year of
+    going live: the provincial platform has none), and the judge's one-year verdicts."""
+    util = state.city_utilization
+    goal = "目标 ≥60%（地市节点上线1年内）"
     if util is None:
-        return tile("utilization", "全省资源使用率", "—", goal, Level.none, note="暂无采集数据")
-    level = (
-        th["province_utilization"].level(util)
-        if "province_utilization" in th.fields
-        else Level.none
+        return tile("utilization", "地市资源使用率", "—", goal, Level.none, note="暂无采集数据")
+    years = state.verdicts.year.values()
+    missed = sum(v.state == State.missed for v in years)
+    below = sum(
+        1 for v in years if v.state == State.not_due and v.figure is not None and v.figure < 0.6
     )
+    level = Level.bad if missed else (Level.warn if below else Level.ok)
     before = state.utilization_before
     trend = ""
     if before is not None:
@@ -171,24 +180,28 @@ def utilization_tile(state: WallState, th: Thresholds) -> html.Div:
         trend = (
             f"近30天 {_signed(delta, lambda d: f'{d:.1f}个百分点')}" if delta else "近30天 ■ 持平"
         )
+    note = (f"一周年未达标 {missed} 个" if missed else "") + (
+        f"{' · ' if missed else ''}未满一年低于60% {below} 个" if below else "")  # fmt: skip
     return tile(
-        "utilization", "全省资源使用率", f"{util:.1%}", goal, level, trend,
-        _fresh_note(state, state.now), _all_stale(state),
+        "utilization", "地市资源使用率", f"{util:.1%}", goal, level, trend,
+        note or _fresh_note(state, state.now), _all_stale(state),
+        f"✖ {missed} 个未达标" if missed else None,
     )  # fmt: skip
 
 
-def city_targets_tile(state: WallState, th: Thresholds) -> html.Div:
-    meeting, due, online = state.city_targets()
-    goal = "迁移率≥50% 且 使用率≥60%"
-    if not due:
+def city_targets_tile(state: WallState) -> html.Div:
+    """The judge's one-year verdicts (附件第6项): met / decided so far."""
+    met, decided, missed, live = state.city_targets()
+    goal = "上线一周年：迁移率≥50% 且 使用率≥60%"
+    if not decided:
         return tile(
             "city_targets", "地市一年期达标", "—", goal, Level.none,
-            f"已上线 {online} 个，未满一年", "上线满1年后考核",
+            f"已上线 {live} 个，未满一年", "上线满1年后考核",
         )  # fmt: skip
-    level = th["city_targets"].level(meeting / due) if "city_targets" in th.fields else Level.none
+    level = Level.bad if missed else Level.ok
     return tile(
-        "city_targets", "地市一年期达标", f"{meeting}/{due}", goal, level,
-        f"上线满一年 {due} 个 · 已上线 {online} 个", _fresh_note(state, state.now),
+        "city_targets", "地市一年期达标", f"{met}/{decided}", goal, level,
+        f"已考核 {decided} 个 · 未达成 {missed} 个 · 已上线 {live} 个", _fresh_note(state, state.now),
         _all_stale(state),
     )  # fmt: skip
 
@@ -214,8 +227,8 @@ def tiles(state: WallState, kinds: list[str], th: Thresholds) -> html.Div:
     ov = state.overview
     prd_interop = ov.count(Tier.prd, NodeState.interop)
     builders = {
-        "vcpu": lambda: figure_tile(state, th, "vcpu", "省级计算能力", "vcpu_total"),
-        "migrated": lambda: figure_tile(state, th, "migrated", "省级业务系统迁移上云", "systems_migrated"),
+        "vcpu": lambda: figure_tile(state, "vcpu", "省级计算能力", "vcpu_total"),
+        "migrated": lambda: figure_tile(state, "migrated", "省级业务系统迁移上云", "systems_migrated"),
         "cities": lambda: count_tile(
             state, "cities", "地市节点上线", Tier.city, (NodeState.online,),
             "目标 2020年6月30日前全部建成",
@@ -228,8 +241,8 @@ def tiles(state: WallState, kinds: list[str], th: Thresholds) -> html.Div:
             state, "industry", "特色行业云对接", Tier.industry,
             (NodeState.displayed, NodeState.interop), "一事一议 · 党建 人才 气象 医疗",
         ),
-        "utilization": lambda: utilization_tile(state, th),
-        "city_targets": lambda: city_targets_tile(state, th),
+        "utilization": lambda: utilization_tile(state),
+        "city_targets": lambda: city_targets_tile(state),
         "incidents": lambda: incidents_tile(state, th),
     }  # fmt: skip
     return html.Div([builders[k]() for k in kinds], className="tiles")
