@@ -92,10 +92,46 @@ def test_the_bulletin_writes_numbers_and_a_record_whole(province_store, tmp_path
     assert sheets <= set(wb.sheetnames)
     providers = list(wb["服务质量"].iter_rows(min_row=2, values_only=True))
     assert providers and providers[0][0] == "数字政府建设运营中心"  # the bulletin carries them
-    # the provincial targets as of 2020-06-30: 90,000 vCPU and 400 systems met in 2019, not 1,000
-    province = {r[0]: r for r in wb["省级进展"].iter_rows(min_row=2, values_only=True)}
-    assert "达标" in province[PLAN.target("prov-vcpu").title][4]
-    assert province[PLAN.target("prov-migrated-2020").title][4] == "未达标"
+    # the provincial targets as of 2020-06-30: 90,000 vCPU and 400 systems met in 2019; 1,000
+    # due at the end of 2020, on track (815 ≥ the straight line from 68 on 2019-01-01: 765)
+    head = [c.value for c in wb["省级进展"][1]]
+    assert head == ["指标（方案出处）", "目标", "截止", "期末数值", "状态", "说明"]
+    province = {
+        r[0].split("（")[0]: r for r in wb["省级进展"].iter_rows(min_row=2, values_only=True)
+    }
+    assert province[PLAN.target("prov-vcpu").title][4] == "按期完成"
+    assert province[PLAN.target("prov-migrated-2019").title][4] == "按期完成"
+    assert province[PLAN.target("prov-migrated-2020").title][4] == "进度正常"
+    # the 2019 increment is the growth over 2019, not the total (2019-12-31 against 2019-06-01,
+    # the first day of this store's data: it cannot be told, and the bulletin says so)
+    added = province[PLAN.target("prov-vcpu-added-2019").title]
+    assert added[4] == "无法判断" and "数据始于 2019-06-01" in added[5]
+    # the provincial departments (二（六）): planned and migrated summed over the two centres
+    counts = store.counters("migration", ["systems_planned", "systems_migrated"],
+                            datetime(2020, 7, 1, tzinfo=CHINA) - timedelta(seconds=1))  # fmt: skip
+    prov = counts[counts["node"].isin(["prov-mingmei", "prov-dongyong"])]
+    depts = list(wb["省级部门迁移"].iter_rows(min_row=2, values_only=True))
+    assert depts[-1][:3] == (
+        "合计",
+        int(prov["systems_planned"].sum()),
+        int(prov["systems_migrated"].sum()),
+    )
+    # a late milestone says who leads it and who cooperates (附件)
+    head = [c.value for c in wb["里程碑"][1]]
+    rows = {
+        r[1]: dict(zip(head, r, strict=True))
+        for r in wb["里程碑"].iter_rows(min_row=2, values_only=True)
+    }
+    late = rows[PLAN.milestone("m8b-usage-guide").title]
+    assert (late["状态"], late["牵头部门"], late["配合部门"]) == (
+        "逾期完成",
+        "数字政府建设运营中心",
+        "—",
+    )
+    assert late["方案出处"].startswith("附件第8项")
+    # the PRD clouds: docking against 2020-06-30 and security against 附件第4项
+    prd = {r[0]: r for r in wb["珠三角对接"].iter_rows(min_row=2, values_only=True)}
+    assert prd["佛山政务云"][4] == "按期完成" and prd["佛山政务云"][7] == "逾期完成"
     rows = list(wb["城市评分"].iter_rows(min_row=2, values_only=True))
     assert len(rows) == 14
     by_name = {r[1]: r for r in rows}
@@ -148,7 +184,7 @@ def test_every_number_traces_back_to_the_queries_that_produced_it(province_store
         reads[r]["method"] == "counters"
         for r in record["trace"]["cities/city-meizhou/migration_rate"]
     )
-    assert record["trace"]["province/prov-vcpu"]
+    assert record["trace"]["verdicts"]  # the judge's reads (the provincial figures among them)
     assert {r["id"] for r in record["reads"]} == set(reads) and len(reads) == len(record["reads"])
     # the command line runs every read again and finds the same answers
     result = CliRunner().invoke(app, ["bulletin-verify", str(tmp_path / "bulletin-2020-06.json"),
@@ -164,8 +200,11 @@ def test_bad_periods_formats_and_folders_are_refused_leaving_nothing(province_st
                          ("2020-05-01..2020-04-01", "晚于")):  # fmt: skip
         with pytest.raises(PeriodError, match=reason):
             parse_period(text, today)
-    with pytest.raises(bulletin.BulletinError, match="没有任何指标数据"):
+    # no city live by the end of 2019-01 (the first went live in 2019-06): nothing to score
+    with pytest.raises(bulletin.BulletinError, match="没有已上线的地市节点（按已记录的进度）"):
         bulletin.build(store, PLAN, progress, parse_period("2019-01", today))
+    with pytest.raises(bulletin.BulletinError, match="没有任何进度记录"):
+        bulletin.build(store, PLAN, Progress(PLAN, []), parse_period("2020-06", today))
     b = bulletin.build(store, PLAN, progress, parse_period("2020-06", today))
     with pytest.raises(bulletin.BulletinError, match="不支持的格式"):
         bulletin.write(b, ["xlsx", "odt"], tmp_path / "a")
@@ -223,7 +262,8 @@ def test_the_word_bulletin_is_a_gbt_9704_document(province_store, tmp_path):
     ]
     # the four heading levels: 一、 黑体, （一） 楷体, 1. 仿宋 bold, （1） in the text
     kaiti = [p.text for p in paragraphs if p.runs and p.runs[0].font.name == "楷体"]
-    assert kaiti[:2] == ["（一）评估结果", "（二）各节点评分明细"]
+    assert kaiti[:4] == ["（一）对照方案目标", "（二）省级部门业务系统迁移上云（按部门）",
+                         "（一）评估结果", "（二）各节点评分明细"]  # fmt: skip
     ranked = [c for c in b.cities if c.rank is not None]
     first = next(p for p in paragraphs if p.text.startswith("1."))
     assert first.runs[0].font.bold and first.text.startswith(f"1.{ranked[0].node.name}：第1名")

@@ -21,12 +21,17 @@ from wall.bulletin.evaluation import (
     service_quality,
 )
 from wall.bulletin.sections import SECTIONS, SectionInputs
-from wall.core.chinatime import CHINA, format_cn_date
-from wall.core.plan.models import STATE_LABEL, Plan, Tier
+from wall.bulletin.tables import (
+    department_rows,
+    milestone_row,
+    prd_row,
+    target_row,
+)
+from wall.core.chinatime import CHINA
+from wall.core.plan.models import Plan, Tier
 from wall.core.progress import Progress
 from wall.read import queries
-from wall.read.milestones import MILESTONE_STATUS_LABEL
-from wall.read.overview import build_overview
+from wall.read.judge import PROVINCE_TARGETS, Judge, Verdicts, judge_all, verdict_record
 from wall.store import Store
 from wall.store.tracing import TracedStore, figure
 
@@ -49,15 +54,17 @@ class Bulletin:
     period: Period
     weights: Weights
     cities: list[CityScore]
-    milestones: list[tuple[str, str, str, str, str]]  # seq, title, deadline, status, done
-    prd: list[tuple[str, str, str]]  # name, stage, deadline
+    milestones: list[tuple]  # MILESTONE_HEAD: the judge's verdict of each row of the plan
+    prd: list[tuple]  # PRD_HEAD: docking and security against the deadlines
     generated_at: datetime
-    province: list[tuple[str, str, str, str, str]] = ()  # target, goal, deadline, value, status
+    province: list[tuple] = ()  # PROVINCE_HEAD: the provincial platform against its targets
     masthead: Masthead = field(default_factory=Masthead)
     quality: list = field(default_factory=list)  # ServiceQuality per provider
     reads: dict = field(default_factory=dict)  # TracedStore.record(): reads and trace
     inputs_sha256: str = ""
     sections: list = field(default_factory=list)  # (id, title, head, rows) of registered ones
+    departments: list = field(default_factory=list)  # DEPARTMENT_HEAD: provincial migration
+    verdicts: Verdicts | None = None  # the judge's, as of the period's end
 
     def figures(self) -> dict:
         """Every number of the bulletin, plain (for the JSON record and its hash)."""
@@ -76,6 +83,8 @@ class Bulletin:
             "milestones": [list(m) for m in self.milestones],
             "prd": [list(p) for p in self.prd],
             "province": [list(p) for p in self.province],
+            "departments": [list(d) for d in self.departments],
+            **({"verdicts": verdict_record(self.verdicts)} if self.verdicts else {}),
             "quality": [
                 {"provider": q.provider, "provider_id": q.provider_id, "nodes": q.nodes, "availability": q.availability,
                  "completeness": q.completeness, "events": q.events, "downtime_h": q.downtime_h,
@@ -100,32 +109,29 @@ def build(
     weights = config.weights
     store = TracedStore(store)
     cities = score_cities(store, plan, progress, period, weights)
+    if not any(progress.live_at(n, period.end) for n in plan.nodes_of(Tier.city)):
+        # what is missing is in the state database, not the store: say so
+        raise BulletinError(
+            f"评估期 {period.label} 结束前没有已上线的地市节点：状态数据库中没有任何进度记录"
+            "（节点上线等），无法确定考核对象；用 gdwall progress add 记录，模拟省份用 gdwall "
+            "backfill（同时写入进度记录）"
+            if not progress.events
+            else f"评估期 {period.label} 结束前没有已上线的地市节点（按已记录的进度），没有可考核的节点"
+        )
     if all(c.availability is None and c.utilization is None for c in cities):
         raise BulletinError(f"评估期 {period.label} 内没有任何指标数据")
-    end = period.end - timedelta(seconds=1)
-
-    def reached(target_id: str, when: datetime):
-        with figure(f"milestones/target/{target_id}"):
-            return queries.target_reached_at(store, plan, plan.target(target_id), when)
-
-    ov = build_overview(plan, progress, end, target_reached=reached)
-    province = province_rows(store, plan, end)
-    milestones = [
-        (o.milestone.seq, o.milestone.title,
-         format_cn_date(o.milestone.deadline) if o.milestone.deadline else "持续",
-         MILESTONE_STATUS_LABEL[o.status],
-         format_cn_date(o.done_at.astimezone(CHINA).date()) if o.done_at else "")
-        for o in ov.milestones
-    ]  # fmt: skip
-    prd = [
-        (
-            v.node.name,
-            STATE_LABEL[v.state],
-            format_cn_date(v.node.deadline) if v.node.deadline else "—",
-        )
-        for v in ov.nodes
-        if v.node.tier == Tier.prd
-    ]
+    end = min(period.end - timedelta(seconds=1), datetime.now(CHINA))  # a period under way: now
+    judge = Judge(plan, progress, store, end)  # every verdict of the bulletin is the judge's
+    with figure("verdicts"):
+        verdicts = judge_all(judge)
+    milestones = [milestone_row(v) for v in verdicts.milestones]
+    province = [target_row(verdicts.targets[t]) for t in PROVINCE_TARGETS if t in verdicts.targets]
+    province.append(target_row(verdicts.milestone("b1-disaster-recovery")))
+    with figure("prd/figures"):
+        shared = queries.node_figures(store, end)
+    prd = [prd_row(n, verdicts, shared.get(n.id), judge) for n in plan.nodes_of(Tier.prd)]
+    with figure("province/departments"):
+        departments = department_rows(store, plan, end)
     masthead = Masthead(**config.masthead.model_dump())
     quality = service_quality(store, plan, progress, period)
     inputs = SectionInputs(store, plan, progress, period, end)
@@ -137,43 +143,5 @@ def build(
              "weights": weights.model_dump(), "formulas": FORMULAS, "plan": plan.cache_name,
              "progress": progress.digest(end)}  # fmt: skip
     return Bulletin(period, weights, cities, milestones, prd, datetime.now(CHINA), province,
-                    masthead, quality, store.record(), store.inputs_hash(rules), sections)  # fmt: skip
-
-
-def province_rows(store: Store, plan: Plan, end: datetime) -> list[tuple[str, str, str, str, str]]:
-    """The provincial targets as of the period's end: the figure, and when it was first met
-    (on time or late) or not yet."""
-    from wall.core.chinatime import deadline_end
-    from wall.core.formats import format_cn_number
-
-    rows = []
-    for t in plan.targets:
-        if (
-            t.metric not in queries.PROVINCE_METRICS
-            or t.value is None
-            or Tier.province not in t.scope
-        ):
-            continue
-        with figure(f"province/{t.id}"):
-            now = queries.province_figure(
-                store, plan, "vcpu_total" if t.metric == "vcpu_added" else t.metric, end
-            )
-        value = (
-            "—"
-            if now.value is None
-            else f"{format_cn_number(now.value)}{'' if t.unit == 'vCPU' else ' '}{t.unit or ''}"
-        )
-        try:
-            with figure(f"province/{t.id}"):
-                met = queries.target_reached_at(store, plan, t, end)
-        except LookupError as exc:
-            status = str(exc) or "暂无数据"
-        else:
-            if met is None:
-                status = "未达标"
-            else:
-                on_time = t.deadline is None or met < deadline_end(t.deadline)
-                status = f"{'按期' if on_time else '逾期'}达标（{format_cn_date(met.astimezone(CHINA).date())}）"
-        rows.append((t.title, f"≥{format_cn_number(t.value)} {t.unit or ''}".strip(),
-                     format_cn_date(t.deadline) if t.deadline else "—", value, status))  # fmt: skip
-    return rows
+                    masthead, quality, store.record(), store.inputs_hash(rules), sections,
+                    departments, verdicts)  # fmt: skip

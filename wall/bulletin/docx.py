@@ -19,6 +19,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
+from wall.bulletin.tables import DEPARTMENT_HEAD, MILESTONE_HEAD, PRD_HEAD, PROVINCE_HEAD
 from wall.core.chinatime import CHINA
 
 FANGSONG, HEITI, KAITI, XBS, SONGTI = "仿宋", "黑体", "楷体", "方正小标宋简体", "宋体"
@@ -239,11 +240,15 @@ def write_docx(b, path, masthead: Masthead | None = None, issued: date | None = 
     best = "、".join(c.node.name for c in ranked[:3]) or "—"
     _para(doc, f"评估期末，14个省统筹地市节点中已上线{live}个。综合得分前三名为：{best}。")
     heading(2, "省级平台建设与迁移上云进展")
-    _table(doc, ["指标", "目标", "截止", "期末数值", "达标情况"], [list(r) for r in b.province],
-           [56, 22, 26, 22, 30])  # fmt: skip
+    subheading(1, "对照方案目标")
+    _table(doc, PROVINCE_HEAD, [list(r) for r in b.province], [44, 18, 22, 20, 18, 34])
+    if b.departments:
+        subheading(2, "省级部门业务系统迁移上云（按部门）")
+        _table(doc, DEPARTMENT_HEAD, [[str(x) for x in r] for r in b.departments], [60, 32, 32, 32])
     heading(3, "实施计划里程碑完成情况")
-    _table(doc, ["序号", "工作任务", "计划完成", "状态", "完成日期"], [list(r) for r in b.milestones],
-           [14, 74, 26, 16, 26])  # fmt: skip
+    _para(doc, "以方案附件（实施计划）各项任务判定状态；实施步骤（三）所列时间节点与工作目标一并列出，"
+               "供对照。").paragraph_format.keep_with_next = True  # fmt: skip
+    _table(doc, MILESTONE_HEAD, [list(r) for r in b.milestones], [10, 40, 18, 18, 14, 20, 18, 18])
     heading(4, "地市节点评估得分与排名")
     subheading(1, "评估结果")
     _table(
@@ -278,7 +283,7 @@ def write_docx(b, path, masthead: Masthead | None = None, issued: date | None = 
     if unranked:
         _para(doc, f"{'、'.join(unranked)}评估期末尚未上线，不参与排名。")
     heading(5, "珠三角自建云对接情况")
-    _table(doc, ["自建云", "对接阶段", "计划对接"], [list(r) for r in b.prd], [56, 50, 50])
+    _table(doc, PRD_HEAD, [list(r) for r in b.prd], [22, 16, 18, 18, 14, 18, 18, 14, 18])
     heading(6, "服务质量")
     _para(
         doc,

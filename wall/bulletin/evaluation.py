@@ -28,7 +28,7 @@ from wall.core.chinatime import CHINA, day_start, deadline_end
 from wall.core.plan.models import Node, Plan, Tier
 from wall.core.progress import Progress
 from wall.read import queries
-from wall.read.wallstate import months_after
+from wall.read.judge import Judge, State
 from wall.store import Resolution, Store
 from wall.store.tracing import figure
 
@@ -36,8 +36,13 @@ FORMULAS = [
     ("迁移率", "已迁移业务系统数 ÷ 计划迁移业务系统数（截至评估期末）"),
     ("云资源整体使用率", "（已分配vCPU÷vCPU总量 + 已分配内存÷内存总量 + 已分配存储÷存储总量）÷ 3，按日计算，取评估期内有数据各日的平均"),
     ("CPU利用率", "主机CPU实测利用率的评估期平均（仅展示，不计分）"),
-    ("上线一年内指标", "上线满一年之日前30天：迁移率≥50%，云资源整体使用率≥60%"),
-    ("安全运营平台", "上线后6个月内完成部署并与省平台对接"),
+    ("上线一年内指标（附件第6项）", "各地市节点于其上线一周年之日考核：该日的迁移上云率≥50%，且截至该日30天的云资源整体使用率均值≥60%；此前某日两项均已达到即为提前达成；一周年之日仍未达到为未达成（注明哪项未达到）"),
+    ("安全运营平台（附件第4项）", "节点上线（珠三角为统一展示对接）后6个月内完成部署并与省平台对接，最迟2020年12月31日（全部省市一体化）；实施步骤三（一）（二）所列“10个、14个地市”两个时间节点一并列出，不作评分依据"),
+    ("省级计算能力（二（一）、附件第1项）", "省级各数据中心vCPU总量之和；2019年新增量 = 2019年末总量 − 2019年初总量，对照17000核判定"),
+    ("信息技术应用创新（附件第7项、三（一））", "方案两处日期并列：附件第7项 2019年8月31日完成试点测试部署，实施步骤三（一）2019年12月底前完成；以进度记录（证据）判定"),
+    ("等保2.0、共享共用、行业云（二（一）（二）（三））", "方案未设数值的事项，以有证据的进度记录判定并注明依据；无记录为无法判断"),
+    ("两地三中心（二（一））", "名美、东涌两个数据中心均已建成即具备容灾能力；两中心当前是否在线为运行状态，另行展示，不作判定"),
+    ("进度判定", "有数量目标的，到期前以方案起始日至截止日的直线为进度线：不低于进度线为进度正常，低于为进度滞后；到期未达成为逾期未完成，此后达成为逾期完成"),
     ("可用率", "云平台在线样本数 ÷ 观测样本数；无数据时段不计为不可用"),
     ("数据完整率", "有数据的天数 ÷ 评估期内节点已上线的天数"),
     ("停机时长", "各小时离线样本数 ÷ 观测样本数之和（小时）；连续有离线样本的小时计为一次中断；无数据的小时不计"),
@@ -203,8 +208,8 @@ def score_cities(
     weights = weights or Weights()
     rate_t = plan.target("city-migration-rate").value
     util_t = plan.target("city-utilization").value
-    sec_months = plan.target("security-platform").within_months_of_live or 6
     end_instant = period.end - timedelta(seconds=1)
+    judge = Judge(plan, progress, store, end_instant)
     out = []
     for node in plan.nodes_of(Tier.city):
         live = progress.live_at(node, end_instant)
@@ -224,22 +229,16 @@ def score_cities(
             avail, observed = _mean(store, "health", "up", node.id, from_, period.end)
         live_days = (period.end - from_).days or 1
         completeness = min(observed / live_days, 1.0) if observed else 0.0
-        anniversary = months_after(live, 12)  # the end of the first anniversary's day
-        year_due = (anniversary - timedelta(seconds=1)).astimezone(CHINA).date()
-        year_rate = year_util = year_met = None
-        if anniversary <= period.end:
-            with figure(f"{at}/year_rate"):
-                year_rate = _rate(store, node.id, anniversary - timedelta(seconds=1))
-            with figure(f"{at}/year_utilization"):
-                window = _ratio_by_day(
-                    store, node.id, anniversary - timedelta(days=30), anniversary
-                )
-            year_util = float(window.mean()) if not window.empty else None
-            year_met = (year_rate or 0) >= rate_t and (year_util or 0) >= util_t
-        security = progress.security_platform_at(node, end_instant)
-        due = months_after(live, sec_months)
-        on_time = (
-            (security is not None and security < due) if (security or end_instant >= due) else None
+        year = judge.city_year(node)  # 附件第6项, decided by the judge alone
+        year_due = year.due
+        decided = year.state in (State.met_on_time, State.missed)
+        year_rate = year.value("rate") if decided else None
+        year_util = year.value("utilization_30d") if decided else None
+        year_met = {State.met_on_time: True, State.missed: False}.get(year.state)
+        sec = judge.security(node)  # 附件第4项: six months after going live, by 2020-12-31
+        security = sec.met_at
+        on_time = {State.met_on_time: True, State.met_late: False, State.overdue: False}.get(
+            sec.state
         )
         score = (
             (

@@ -13,6 +13,7 @@ from pyecharts.charts import Bar, Map
 
 from geo.cities import CITIES
 from geo.geometry import load_geojson
+from wall.bulletin.tables import DEPARTMENT_HEAD, MILESTONE_HEAD, PRD_HEAD, PROVINCE_HEAD
 
 ECHARTS = Path(__file__).with_name("vendor") / "echarts.min.js"
 MAP_NAME = "gdwall-cities"  # not one of pyecharts' own names, which would link its CDN file
@@ -90,11 +91,12 @@ def write_html(b, path) -> None:
     quality = [(*q.cells()[:2], _pct(q.availability), _pct(q.completeness),
                 *("—" if x is None else f"{x:,}" for x in q.cells()[4:])) for q in b.quality]  # fmt: skip
     sections = [
-        ("省级平台建设与迁移上云进展", "province", ["指标", "目标", "截止", "期末数值", "达标情况"], b.province),
+        ("省级平台建设与迁移上云进展", "province", PROVINCE_HEAD, b.province),
+        ("省级部门业务系统迁移上云（按部门）", "departments", DEPARTMENT_HEAD, b.departments),
         ("地市节点评估得分与排名", "scores", ["排名", "节点", "得分", "迁移率", "云资源整体使用率", "可用率",
                                      "数据完整率"], scores),
-        ("实施计划里程碑", "milestones", ["序号", "工作任务", "计划完成", "状态", "完成日期"], b.milestones),
-        ("珠三角自建云对接情况", "prd", ["自建云", "对接阶段", "计划对接"], b.prd),
+        ("实施计划里程碑", "milestones", MILESTONE_HEAD, b.milestones),
+        ("珠三角自建云对接情况", "prd", PRD_HEAD, b.prd),
         ("服务质量（结算依据；无数据时段不计为不可用）", "quality",
          QUALITY_HEAD, quality),
         *((title, f"section-{sid}", head, rows) for sid, title, head, rows in b.sections),

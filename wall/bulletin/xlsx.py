@@ -10,6 +10,7 @@ from openpyxl.styles import Font
 
 from wall.bulletin.content import Bulletin
 from wall.bulletin.evaluation import FORMULAS, QUALITY_HEAD
+from wall.bulletin.tables import DEPARTMENT_HEAD, MILESTONE_HEAD, PRD_HEAD, PROVINCE_HEAD
 from wall.core.chinatime import CHINA
 from wall.core.spreadsheet import keep_text
 
@@ -37,11 +38,12 @@ def write_xlsx(b: Bulletin, path: Path) -> None:
             {True: "是", False: "否", None: "未到期"}[c.security_on_time],
         ])  # fmt: skip
     for sheet_title, head, rows in (
-        ("省级进展", ["指标", "目标", "截止", "期末数值", "达标情况"], b.province),
+        ("省级进展", PROVINCE_HEAD, b.province),
+        ("省级部门迁移", DEPARTMENT_HEAD, b.departments),
         ("服务质量", [h + ("(%)" if h in ("可用率", "数据完整率") else "") for h in QUALITY_HEAD],
          [(*q.cells()[:2], _pct(q.availability), _pct(q.completeness), *q.cells()[4:]) for q in b.quality]),
-        ("里程碑", ["序号", "工作任务", "计划完成", "状态", "完成日期"], b.milestones),
-        ("珠三角对接", ["自建云", "对接阶段", "计划对接"], b.prd),
+        ("里程碑", MILESTONE_HEAD, b.milestones),
+        ("珠三角对接", PRD_HEAD, b.prd),
         ("计算方法", ["指标", "计算方法"], FORMULAS),
         ("权重", ["项目", "权重"], [("迁移率", b.weights.migration), ("云资源整体使用率", b.weights.utilization),
                                   ("可用率", b.weights.availability), ("安全运营平台", b.weights.security)]),
