@@ -73,7 +73,7 @@ class NodeSim:
     vcpu_per_host: int
     mem_per_host_gib: float
     storage_tib: float
-    alloc_target: float  # allocation ratio the node tends to, 18 months after go-live
+    alloc_target: float  # allocation ratio the node tends to, a year after go-live
     migration_target: float  # share of planned systems migrated at one year
     depts: tuple[str, ...]
     planned: dict[str, int]
@@ -189,7 +189,7 @@ class Province:
         hosts = self.hosts_total(sim, t)
         vcpu_total = hosts * sim.vcpu_per_host
         since = np.asarray(t, dtype=np.float64) - (sim.live_ts or 0)
-        ramp = 0.12 + (sim.alloc_target - 0.12) * smooth(since, 0, 1.5 * YEAR)
+        ramp = 0.12 + (sim.alloc_target - 0.12) * smooth(since, 0, YEAR)
         if sim.node.tier == Tier.province:
             ramp = np.full(len(hosts), sim.alloc_target)
         wobble = (noise(np.asarray(t) // DAY * DAY, sim.salt) - 0.5) * 0.03
@@ -352,7 +352,9 @@ class Province:
         for mid, day, hour in (
             ("m7-xinchuang-pilot", date(2019, 8, 29), 17),
             ("m8a-rules", date(2019, 9, 27), 10),
-            ("m8b-guide-settlement", date(2019, 11, 14), 10),  # late, as real plans sometimes are
+            ("m8b-usage-guide", date(2019, 11, 14), 10),  # late, as real plans sometimes are
+            ("m8c-settlement", date(2019, 10, 28), 15),
+            ("b1-mlps-compliance", date(2019, 10, 18), 11),
             ("m5a-meizhou-extranet", date(2019, 12, 26), 16),
             ("m5b-meizhou-demo", date(2020, 12, 18), 16),
         ):

@@ -89,7 +89,8 @@ def test_a_page_and_a_panel_kind_added_by_the_recipes_are_served_and_drawn(regis
     assert rules.callbacks["toy_body"] == "pages"  # its access, derived from its declaration
     wall = op.get("/_dash-layout", headers={"Referer": "http://localhost/?screen=overview"})
     assert "toy-panel-body" in wall.get_data(as_text=True)  # the panel drawn on the screen
-    assert "里程碑 17 项" in wall.get_data(as_text=True)
+    # the attachment's 17 rows and the body's 8 checkpoints (三（一）（二）, 一, 二（一）（二）)
+    assert "里程碑 25 项" in wall.get_data(as_text=True)
 
 
 def test_a_source_type_added_by_the_recipe_is_collected(registries, tmp_path):
