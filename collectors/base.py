@@ -7,6 +7,7 @@ the attempt. Nothing here writes to the store.
 
 from __future__ import annotations
 
+import socket
 import ssl
 from datetime import datetime
 from enum import StrEnum
@@ -21,7 +22,9 @@ from wall.store import Sample
 
 class ErrorKind(StrEnum):
     timeout = "timeout"  # no answer within the source's timeout
-    unreachable = "unreachable"  # connection refused, DNS
+    refused = "refused"  # nothing listens at the address (connection refused)
+    dns = "dns"  # the host name does not resolve
+    unreachable = "unreachable"  # no route, reset, or another network failure
     tls = "tls"  # the certificate is not trusted (or TLS failed otherwise)
     http_error = "http_error"  # the source answered with an error status
     malformed = "malformed"  # the answer could not be read (bad text, bad JSON)
@@ -48,6 +51,37 @@ def is_tls_failure(exc: BaseException) -> bool:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
+
+
+def failure_kind(exc: BaseException) -> ErrorKind:
+    """What a failed request met, whatever library raised it (httpx, requests, urllib3 or
+    the socket underneath): the causes are walked down to the OS's own error."""
+    if is_tls_failure(exc):
+        return ErrorKind.tls
+    seen: BaseException | None = exc
+    for _ in range(12):
+        if seen is None:
+            break
+        name = type(seen).__name__
+        if isinstance(seen, ConnectionRefusedError):
+            return ErrorKind.refused
+        if isinstance(seen, socket.gaierror) or name == "NameResolutionError":
+            return ErrorKind.dns
+        if isinstance(seen, TimeoutError | socket.timeout) or "Timeout" in name:
+            return ErrorKind.timeout
+        if "Connection refused" in str(seen) or "Errno 111" in str(seen):
+            return ErrorKind.refused
+        seen = seen.__cause__ or seen.__context__ or _wrapped(seen)
+    return ErrorKind.unreachable
+
+
+def _wrapped(exc: BaseException) -> BaseException | None:
+    """The error a library keeps as an attribute or argument instead of a cause (urllib3's
+    MaxRetryError.reason, requests' ConnectionError(MaxRetryError))."""
+    reason = getattr(exc, "reason", None)
+    if isinstance(reason, BaseException):
+        return reason
+    return next((a for a in getattr(exc, "args", ()) if isinstance(a, BaseException)), None)
 
 
 def tls_verify(source: Source) -> ssl.SSLContext:
@@ -80,9 +114,7 @@ def http_get(client: httpx.Client, url: str) -> httpx.Response:
             ErrorKind.timeout, f"{url} did not answer in {client.timeout.read}s"
         ) from None
     except httpx.HTTPError as exc:
-        if is_tls_failure(exc):
-            raise CollectError(ErrorKind.tls, f"{url}: {exc}") from None
-        raise CollectError(ErrorKind.unreachable, f"{url}: {exc}") from None
+        raise CollectError(failure_kind(exc), f"{url}: {exc}") from None
     if response.status_code >= 400:
         raise CollectError(ErrorKind.http_error, f"{url} answered {response.status_code}")
     return response

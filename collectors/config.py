@@ -6,10 +6,18 @@ the plan registry so that a source can never feed a node the plan does not have.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from wall.core.configfile import ConfigError, Problem, YamlDocument, load_yaml, parse_model
 from wall.core.plan.models import NodeId, Plan
@@ -18,6 +26,58 @@ SourceName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$
 # the source types a sources file may name: the built-in ones, and those registered at run time
 # (collectors.registry.register adds to it)
 SOURCE_TYPES: set[str] = {"prometheus", "exposition", "http_json", "inventory", "simulator"}
+
+
+# PromQL label matchers as operators write them: {job="meizhou", instance=~"10\.44\..*"}
+_MATCHERS = re.compile(r"""^\{\s*[A-Za-z_][A-Za-z0-9_]*\s*(=~|!~|!=|=)\s*"(?:[^"\\]|\\.)*"\s*"""
+                       r"""(,\s*[A-Za-z_][A-Za-z0-9_]*\s*(=~|!~|!=|=)\s*"(?:[^"\\]|\\.)*"\s*)*,?\s*\}$""")  # fmt: skip
+
+
+def matchers(text: str) -> str:
+    """PromQL label matchers ({job="x", instance=~"…"}), checked; a ValueError says why."""
+    text = text.strip()
+    if not _MATCHERS.match(text):
+        raise ValueError(f'not PromQL label matchers like {{job="meizhou"}}: {text!r}')
+    return text
+
+
+class NodeRegex(BaseModel):
+    r"""Series belong to the node whose id a label's value holds: `pattern` matches the whole
+    value, its group `node` is the node id (e.g. label instance, pattern
+    `(?P<node>city-[a-z]+)\.gov:9100`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    label: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    pattern: str
+
+    @field_validator("pattern")
+    @classmethod
+    def _one_node_group(cls, value: str) -> str:
+        try:
+            compiled = re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from None
+        if "node" not in compiled.groupindex:
+            raise ValueError("the pattern needs a group (?P<node>…) holding the node id")
+        return value
+
+    def matcher_for(self, node: str) -> str:
+        """The PromQL matcher selecting this node's series: the pattern with its node group
+        replaced by the node id itself."""
+        group = re.search(r"\(\?P<node>", self.pattern)
+        start = group.start()
+        depth, end = 0, start
+        for end in range(start, len(self.pattern)):  # the group's closing parenthesis
+            ch = self.pattern[end]
+            if ch == "\\":
+                continue
+            depth += (ch == "(") - (ch == ")")
+            if depth == 0:
+                break
+        regex = self.pattern[:start] + re.escape(node) + self.pattern[end + 1 :]
+        escaped = regex.replace("\\", "\\\\").replace('"', '\\"')
+        return f'{{{self.label}=~"{escaped}"}}'
 
 
 class Source(BaseModel):
@@ -33,6 +93,22 @@ class Source(BaseModel):
     node_label: str | None = Field(
         None, description="Label carrying the node id in Prometheus (default: the mapping's)."
     )
+    node_match: dict[NodeId, Annotated[str, AfterValidator(matchers)]] | None = Field(
+        None, description='Per node, the PromQL label matchers of its series: {job="meizhou"}.'
+    )
+    node_regex: NodeRegex | None = Field(
+        None, description="A label and a regular expression whose group `node` is the node id."
+    )
+
+    def node_matchers(self) -> dict[str, str] | None:
+        """Per node, the label matchers of its series, when the source says it so (node_match,
+        node_regex); None when a label carries the node id."""
+        if self.node_match is not None:
+            return {n: m for n, m in self.node_match.items() if n in self.nodes}
+        if self.node_regex is not None:
+            return {n: self.node_regex.matcher_for(n) for n in self.nodes}
+        return None
+
     auth_header_env: str | None = Field(
         None, description="Environment variable holding the Authorization header (never inline)."
     )
@@ -77,6 +153,17 @@ def check_sources(doc: YamlDocument, sources: SourcesFile, plan: Plan | None) ->
             )
         if source.type != "simulator" and not source.url:
             problems.append(doc.problem(("sources", i, "url"), f"a {source.type} source needs url"))
+        ways = [w for w in ("node_label", "node_match", "node_regex") if getattr(source, w)]
+        if len(ways) > 1:
+            problems.append(doc.problem(("sources", i, ways[1]),
+                                        f"say how series belong to nodes one way: {' or '.join(ways)}"))  # fmt: skip
+        for node in source.node_match or {}:
+            if node not in source.nodes:
+                problems.append(doc.problem(("sources", i, "node_match", node),
+                                            f"node {node!r} is not among the source's nodes"))  # fmt: skip
+        if source.node_match is not None and source.type not in ("prometheus",):
+            problems.append(doc.problem(("sources", i, "node_match"),
+                                        "label matchers are for prometheus sources"))  # fmt: skip
         if source.ca_file is not None and not source.ca_file.is_file():
             problems.append(
                 doc.problem(("sources", i, "ca_file"), f"no such file: {source.ca_file}")

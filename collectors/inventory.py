@@ -20,6 +20,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Literal
 
+from openpyxl.utils.datetime import WINDOWS_EPOCH, from_excel
 from pydantic import BaseModel, ConfigDict
 
 from collectors.base import CollectError, ErrorKind
@@ -79,20 +80,57 @@ def _text(value: object) -> str:
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?$")
 
 
-def parse_day(value: object) -> date | None:
-    """A date from a cell: a real date, or text like 2020-06-30, 2020/6/30, 2020年6月30日
-    (full-width digits too); None if it is not one."""
+# Excel's serial day numbers a register can hold for a migration date (a cell that lost its
+# date format shows 43805 for 2019-12-06): only those of 2000–2050, so a count or an id is
+# never taken for a date
+SERIAL_YEARS = (2000, 2050)
+EXCEL_1900 = WINDOWS_EPOCH.date()  # the date system of every workbook that names no other
+_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
+
+
+def parse_day(value: object, epoch: date = EXCEL_1900) -> date | None:
+    """A date from a cell: a real date, text like 2020-06-30, 2020/6/30, 2020年6月30日
+    (full-width digits too), or an Excel serial day number (as a number or as text) counted
+    from the workbook's epoch (1900, or 1904 where the workbook says so); None if it is not
+    one."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
-    match = _DATE.match(_text(value))
+    text = _text(value)
+    if (isinstance(value, int | float) and not isinstance(value, bool)) or _SERIAL.match(text):
+        return _serial_day(float(text) if _SERIAL.match(text) else float(value), epoch)
+    match = _DATE.match(text)
     if not match:
         return None
     try:
         return date(*(int(g) for g in match.groups()))
     except ValueError:
         return None
+
+
+def _serial_day(serial: float, epoch: date) -> date | None:
+    if serial != serial or serial < 1:  # NaN, or nothing a date could be
+        return None
+    try:
+        day = from_excel(serial, epoch=datetime.combine(epoch, time()))
+    except (ValueError, OverflowError):
+        return None
+    day = day.date() if isinstance(day, datetime) else None
+    return day if day and SERIAL_YEARS[0] <= day.year <= SERIAL_YEARS[1] else None
+
+
+def workbook_epoch(path: Path) -> date:
+    """The date system of a workbook: 1904 where the workbook says so, else 1900."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return EXCEL_1900
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True)
+    try:
+        return book.epoch.date()
+    finally:
+        book.close()
 
 
 def read_rows(path: Path) -> list[list[object]]:
@@ -162,8 +200,15 @@ def node_for(city: str, plan: Plan, rules: Rules) -> str | None:
     return None
 
 
-def import_rows(rows: list[list[object]], plan: Plan, rules: Rules, name: str = "") -> ImportResult:
-    """Read a register's rows into migration samples, rejecting what cannot be trusted."""
+def import_rows(
+    rows: list[list[object]],
+    plan: Plan,
+    rules: Rules,
+    name: str = "",
+    epoch: date = EXCEL_1900,
+) -> ImportResult:
+    """Read a register's rows into migration samples, rejecting what cannot be trusted;
+    `epoch`: the workbook's date system, for dates written as serial day numbers."""
     result = ImportResult(name, rows=len(rows))
     header_at, cols = _find_header(rows, rules)
     result.skipped += header_at + 1
@@ -202,7 +247,7 @@ def import_rows(rows: list[list[object]], plan: Plan, rules: Rules, name: str = 
             reject(f"未知地市：{city or '（空）'}")
             continue
         if status in migrated_words:
-            day = parse_day(cell(row, "migrated_at"))
+            day = parse_day(cell(row, "migrated_at"), epoch)
             if day is None:
                 raw = _text(cell(row, "migrated_at"))
                 reject(f"上云时间无法识别：{raw}" if raw else "已迁移但缺少上云时间")
@@ -249,7 +294,8 @@ def import_file(
     path = Path(path)
     if not path.exists():
         raise CollectError(ErrorKind.bad_input, f"{path}: no such file")
-    return import_rows(read_rows(path), plan or cached_plan(), rules or load_rules(), str(path))
+    return import_rows(read_rows(path), plan or cached_plan(), rules or load_rules(), str(path),
+                       workbook_epoch(path))  # fmt: skip
 
 
 def write_report(result: ImportResult, path: str | Path) -> Path:

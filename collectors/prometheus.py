@@ -5,13 +5,15 @@ failure is a typed CollectError and never a bare exception or an exit."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import datetime
 
 import requests
+import urllib3
 from prometheus_api_client import PrometheusApiClientException, PrometheusConnect
 from urllib3.util.retry import Retry
 
-from collectors.base import CollectError, ErrorKind, auth_headers
+from collectors.base import CollectError, ErrorKind, auth_headers, failure_kind
 from collectors.config import Source
 from collectors.mapping import load_mapping, promql_for
 from wall.store import Sample
@@ -35,24 +37,26 @@ class PrometheusAdapter:
     def query(self, promql: str, at: datetime) -> list[dict]:
         try:
             return self._api.custom_query(promql, params={"time": at.timestamp()})
-        except requests.Timeout:
-            raise CollectError(
-                ErrorKind.timeout, f"{self.url} did not answer in {self.timeout_s}s"
-            ) from None
-        except requests.exceptions.SSLError as exc:
-            raise CollectError(ErrorKind.tls, f"{self.url}: {exc}") from None
-        except requests.ConnectionError as exc:
-            raise CollectError(
-                ErrorKind.unreachable, f"{self.url}: {exc.__class__.__name__}"
-            ) from None
         except PrometheusApiClientException as exc:
             raise CollectError(ErrorKind.http_error, f"{self.url}: {str(exc)[:300]}") from None
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError) as exc:  # JSON that is not an answer
             raise CollectError(
-                ErrorKind.malformed, f"{self.url}: unreadable answer ({exc})"
+                ErrorKind.malformed, f"{self.url}: unreadable answer ({str(exc)[:200]})"
             ) from None
-        except requests.RequestException as exc:
-            raise CollectError(ErrorKind.unreachable, f"{self.url}: {exc}") from None
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            # with the client's retries off, urllib3 raises its own errors unwrapped
+            kind = failure_kind(exc)
+            if kind == ErrorKind.timeout:
+                raise CollectError(
+                    kind, f"{self.url} did not answer in {self.timeout_s}s"
+                ) from None
+            raise CollectError(kind, f"{self.url}: {_short(exc)}") from None
+
+
+def _short(exc: BaseException) -> str:
+    """A library's error in one line: its class and its message, without the pool's repr."""
+    text = str(exc).split(": ", 1)[-1] if "pool" in str(exc) else str(exc)
+    return f"{type(exc).__name__}: {text[:200]}"
 
 
 class PrometheusCollector:
@@ -64,30 +68,77 @@ class PrometheusCollector:
             raise ValueError(f"source {source.name!r}: a prometheus source needs a mapping")
         self.api = PrometheusAdapter(source)
 
-    def queries(self) -> list[tuple[str, str, str]]:
-        """(measurement.field, node label, PromQL) of every mapped field, for this source."""
+    def queries(self) -> list[Query]:
+        """Every mapped field's PromQL for this source: one query per field grouped by the
+        node label, or, where the source gives each node's label matchers (node_match,
+        node_regex), one per field and node over that node's series."""
         out = []
+        per_node = self.source.node_matchers()
         for mapping in self.mappings:
             label = self.source.node_label or mapping.node_label
             for fm in mapping.fields:
-                if fm.promql:
-                    out.append((fm.field, label, promql_for(mapping, fm, self.source.nodes, label)))
+                if not fm.promql:
+                    continue
+                if per_node is None:
+                    out.append(
+                        Query(fm.field, promql_for(mapping, fm, self.source.nodes, label), label)
+                    )
+                    continue
+                for node, match in per_node.items():
+                    out.append(Query(fm.field, promql_matching(fm, match), node=node))
         return out
 
     def collect(self, now: datetime) -> list[Sample]:
-        results = {promql: self.api.query(promql, now) for _, _, promql in self.queries()}
-        return samples_from_results(self.queries(), results, self.source.nodes, now)
+        queries = self.queries()
+        results = {q.promql: self.api.query(q.promql, now) for q in queries}
+        return samples_from_results(queries, results, self.source.nodes, now)
+
+    def probe(self, now: datetime) -> dict[str, int]:
+        """How many series each node's selection matches on the live source (check-config
+        --probe): the node label's values, or each node's matchers."""
+        per_node = self.source.node_matchers()
+        if per_node is None:
+            label = self.source.node_label or self.mappings[0].node_label
+            nodes = "|".join(sorted(self.source.nodes))
+            found = self.api.query(f'count by ({label}) ({{{label}=~"{nodes}"}})', now)
+            counts = {item["metric"].get(label): int(float(item["value"][1])) for item in found}
+            return {n: counts.get(n, 0) for n in self.source.nodes}
+        out = {}
+        for node, match in per_node.items():
+            found = self.api.query(f"count({match})", now)
+            out[node] = int(float(found[0]["value"][1])) if found else 0
+        return out
 
 
-def samples_from_results(queries, results: dict[str, list], nodes, now: datetime) -> list[Sample]:
+@dataclass(frozen=True)
+class Query:
+    """One PromQL query of a mapped field: its results carry the node in `label`, or all
+    belong to `node`."""
+
+    field: str
+    promql: str
+    label: str | None = None
+    node: str | None = None
+
+
+def promql_matching(fm, match: str) -> str:
+    """A field's PromQL over one node's series: its selectors gain the node's matchers and
+    its grouping by the node label becomes a grouping over everything."""
+    inner = match.strip()[1:-1].strip().rstrip(",")
+    return (fm.promql or "").replace("$by", "").replace("$sel", inner)
+
+
+def samples_from_results(
+    queries: list[Query], results: dict[str, list], nodes, now: datetime
+) -> list[Sample]:
     """Canonical samples from Prometheus instant-query results (one list per PromQL)."""
     values: dict[tuple[str, str], dict[str, float]] = {}
     wanted = set(nodes)
-    for target, label, promql in queries:
-        name, _, field = target.partition(".")
-        for item in results.get(promql, []):
+    for q in queries:
+        name, _, field = q.field.partition(".")
+        for item in results.get(q.promql, []):
             try:
-                node = item["metric"][label]
+                node = q.node or item["metric"][q.label]
                 value = float(item["value"][1])
             except (KeyError, IndexError, TypeError, ValueError):
                 raise CollectError(
@@ -96,7 +147,12 @@ def samples_from_results(queries, results: dict[str, list], nodes, now: datetime
             if node in wanted and math.isfinite(value):
                 values.setdefault((name, node), {})[field] = value
     if not values:
-        raise CollectError(ErrorKind.mapping, f"no mapped series for {', '.join(sorted(wanted))}")
+        labels = sorted({q.label for q in queries if q.label})
+        hint = (f" (no series carries the label {' or '.join(labels)}: say how series belong to "
+                "nodes with node_match or node_regex, or --match)") if labels else ""  # fmt: skip
+        raise CollectError(
+            ErrorKind.mapping, f"no mapped series for {', '.join(sorted(wanted))}{hint}"
+        )
     return [
         Sample.make(name, {"node": node}, fields, now)
         for (name, node), fields in sorted(values.items())

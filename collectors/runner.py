@@ -27,7 +27,8 @@ from wall.store import Sample
 from wall.store.spool import BufferedWriter, SpoolFull
 
 log = logging.getLogger(__name__)
-RETRYABLE = (ErrorKind.timeout, ErrorKind.unreachable, ErrorKind.http_error)
+RETRYABLE = (ErrorKind.timeout, ErrorKind.refused, ErrorKind.dns, ErrorKind.unreachable,
+             ErrorKind.http_error)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,36 @@ from wall.core.plan.models import Plan
 KINDS = ("plan", "sources")
 
 
+def probe_sources(paths: Sequence[str | Path], now=None) -> list[str]:
+    """For each prometheus source of the sources files, how many series each node's
+    selection (node label, node_match, node_regex) matches on the live source: one line per
+    node, `0 series` where it matches none, the failure's kind where the source fails."""
+    from datetime import UTC, datetime
+
+    from collectors.base import CollectError
+    from collectors.prometheus import PrometheusCollector
+
+    now = now or datetime.now(UTC)
+    lines = []
+    for raw in paths:
+        path = Path(raw)
+        doc = load_yaml(path)
+        if not isinstance(doc.data, dict) or doc.data.get("kind") != "sources":
+            continue
+        for source in load_sources(path).sources:
+            if source.type != "prometheus":
+                continue
+            try:
+                counts = PrometheusCollector(source).probe(now)
+            except CollectError as exc:
+                lines.append(f"{source.name}: FAILED — {exc}")
+                continue
+            for node, n in counts.items():
+                flag = "ok " if n else "NONE"
+                lines.append(f"{flag} {source.name} {node}: {n} series")
+    return lines
+
+
 def check_files(paths: Sequence[str | Path]) -> tuple[list[str], list[Problem]]:
     """Check every file; return (one summary line per valid file, every problem found).
 

@@ -23,8 +23,14 @@ app = typer.Typer(
 
 
 @app.callback()
-def _logging(ctx: typer.Context) -> None:
-    """Logs as JSON lines (GDWALL_LOG_FORMAT=text for plain); the demo's console stays quiet."""
+def _logging(
+    ctx: typer.Context,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Debug logs, HTTP libraries' requests too.")
+    ] = False,
+) -> None:
+    """Logs as JSON lines (GDWALL_LOG_FORMAT=text for plain); the demo's console stays quiet;
+    the HTTP libraries' per-request lines only with --verbose."""
     import logging
 
     from wall.core import logs
@@ -33,10 +39,10 @@ def _logging(ctx: typer.Context) -> None:
         fmt = settings_mod.from_env().log_format
     except ValueError:
         fmt = "json"  # the command itself reports the bad setting
-    if ctx.invoked_subcommand == "demo":
+    if ctx.invoked_subcommand == "demo" and not verbose:
         logs.configure("text", logging.WARNING)
     else:
-        logs.configure(fmt)
+        logs.configure(fmt, verbose=verbose)
 
 
 progress_app = typer.Typer(help="Record and list actual progress against the plan.")
@@ -48,6 +54,17 @@ PlanOption = Annotated[
 DataDirOption = Annotated[
     Path | None, typer.Option("--data-dir", help="Folder for the embedded store and state.")
 ]
+
+
+def _one_line(exc: Exception) -> str:
+    """A validation error as one line: pydantic's messages without its help links."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        return "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
+            for e in errors()
+        )
+    return str(exc)
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -84,9 +101,16 @@ def _load_plan(path: Path | None):
 @app.command("check-config")
 def check_config(
     paths: Annotated[list[Path], typer.Argument(help="Plan registry and sources files.")],
+    probe: Annotated[
+        bool,
+        typer.Option(
+            "--probe",
+            help="Also ask each live prometheus source how many series each node matches.",
+        ),
+    ] = False,
 ) -> None:
     """Validate configuration files; print one line per problem (file:line: field: reason)."""
-    from wall.checkconfig import check_files
+    from wall.checkconfig import check_files, probe_sources
 
     summaries, problems = check_files(paths)
     for line in summaries:
@@ -95,6 +119,12 @@ def check_config(
         typer.echo(str(problem), err=True)
     if problems:
         _fail(f"{len(problems)} problem(s) found", 1)
+    if probe:
+        lines = probe_sources(paths)
+        for line in lines:
+            typer.echo(line)
+        if any(not line.startswith("ok ") for line in lines):
+            _fail("some nodes match no series, or a source failed", 1)
 
 
 @app.command("plan")
@@ -228,6 +258,18 @@ def backfill_cmd(
         _fail(f"backfill failed: {exc}")
     took = time.perf_counter() - started
     typer.echo(f"wrote {lines:,} lines in {took:.1f} s ({lines / took:,.0f} lines/s)")
+    # the province's progress (who went live when) belongs with its metrics: without it the
+    # wall and the bulletins see no node live
+    from contextlib import closing
+
+    from wall.state.db import connect
+    from wall.state.progress import add_event
+
+    with closing(connect(settings.state_db_path)) as conn:
+        added = sum(add_event(conn, province.plan, e) for e in province.events)
+    typer.echo(
+        f"recorded {added} progress events of the simulated province in {settings.state_db_path}"
+    )
     if registers:
         from collectors.simulator.registers import write_registers
 
@@ -382,6 +424,14 @@ def collect_cmd(
         str | None, typer.Option("--mapping", help="Mapping name(s), comma-separated.")
     ] = None,
     node: Annotated[list[str] | None, typer.Option("--node", help="Node id(s) it feeds.")] = None,
+    match: Annotated[
+        str | None,
+        typer.Option(
+            "--match",
+            help="Try one source: PromQL label matchers of the node's series, e.g. "
+            "'{job=\"meizhou\"}' (for one --node; without it the series need a node label).",
+        ),
+    ] = None,
     timeout_s: Annotated[float, typer.Option(help="Try one source: its timeout.")] = 10.0,
     shard: Annotated[
         str | None,
@@ -406,11 +456,14 @@ def collect_cmd(
     settings = _settings(data_dir=data_dir, store_url=store)
     if type_:
         once = True
+        if match and len(node or []) != 1:
+            _fail("--match selects the series of one node: give exactly one --node")
         try:
             chosen = [Source(name="cli", type=type_, url=url, mapping=mapping, nodes=node or [],
+                             node_match={node[0]: match} if match else None,
                              timeout_s=timeout_s, interval_s=max(timeout_s, 60))]  # fmt: skip
         except ValueError as exc:
-            _fail(f"bad source: {exc}")
+            _fail(f"bad source: {_one_line(exc)}")
         unknown = [n for n in chosen[0].nodes if n not in {x.id for x in loaded_plan.nodes}]
         if unknown:
             _fail(f"unknown node(s): {', '.join(unknown)}")
@@ -585,14 +638,16 @@ def demo(
     data_dir: DataDirOption = None,
     interval_s: Annotated[float, typer.Option(help="Collection interval of the demo.")] = 15.0,
     since: Annotated[str, typer.Option(help="Start of the backfilled history.")] = "2019-01-01",
+    store: StoreOption = None,
 ) -> None:
-    """The whole wall in one command: embedded store with history since 2019 (backfilled on
-    first start), the simulated province, collectors and the wall, sign-in off."""
+    """The whole wall in one command: embedded store (or --store's InfluxDB) with history
+    since 2019 (backfilled on first start), the simulated province, collectors and the wall,
+    sign-in off."""
     from wall.core.chinatime import parse_instant
     from wall.demo import start_demo
     from wall.web.app import create_app
 
-    settings = _settings(data_dir=data_dir, demo=True)
+    settings = _settings(data_dir=data_dir, demo=True, store_url=store)
     typer.echo(f"preparing the demo in {settings.data_dir} …")
     start_demo(settings, interval_s=interval_s, since=parse_instant(since), say=typer.echo)
     dash_app = create_app(settings)

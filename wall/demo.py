@@ -37,13 +37,13 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-def _spawn(args: list[str], log: Path) -> subprocess.Popen:
+def _spawn(args: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
     out = open(log, "ab")  # noqa: SIM115 - the child keeps it
     return subprocess.Popen(
         [sys.executable, "-m", "wall.cli", *args],
         stdout=out,
         stderr=subprocess.STDOUT,
-        env={**os.environ, "GDWALL_LOG_FORMAT": "text"},
+        env={**os.environ, "GDWALL_LOG_FORMAT": "text", **(env or {})},
         preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
     )
 
@@ -109,7 +109,11 @@ def start_demo(
     atexit.register(_stop, children)
     _wait_for(sources, simulator, logs / "simulator.log")
     started = datetime.now(UTC)
-    children.append(_spawn(["collect", "--sources", str(sources), *data], logs / "collect.log"))
+    # the store the demo writes to (the embedded one, or --store's InfluxDB): by environment,
+    # so that a password in the URL never shows in the process list
+    store_env = {"GDWALL_STORE_URL": settings.store_url} if settings.store_url else {}
+    children.append(_spawn(["collect", "--sources", str(sources), *data], logs / "collect.log",
+                           store_env))  # fmt: skip
     _first_collection(settings, started, children[-1], logs / "collect.log")
     say(f"simulated province and collectors running (every {interval_s:g} s; logs in {logs})")
     from wall.bulletin import schedule as bulletin_schedule

@@ -70,7 +70,7 @@ def test_prometheus_golden(case):
     collector = PrometheusCollector(source)
     by_field = json.loads((case / "results.json").read_text(encoding="utf-8"))
     queries = collector.queries()
-    results = {promql: by_field.get(field, []) for field, _, promql in queries}
+    results = {q.promql: by_field.get(q.field, []) for q in queries}
     got = as_records(samples_from_results(queries, results, source.nodes, NOW))
     assert_samples_equal(got, expected(case))
 
@@ -79,10 +79,10 @@ def test_promql_selects_exactly_the_sources_nodes():
     source = Source(name="p", type="prometheus", url="http://x", mapping="openstack_exporter",
                     nodes=["city-shantou", "city-jieyang"], node_label="gd_node")  # fmt: skip
     queries = PrometheusCollector(source).queries()
-    field, label, promql = queries[0]
-    assert (field, label) == ("capacity.vcpu_total", "gd_node")
+    first = queries[0]
+    assert (first.field, first.label) == ("capacity.vcpu_total", "gd_node")
     assert (
-        promql
+        first.promql
         == 'sum by (gd_node) (openstack_nova_vcpus_available{gd_node=~"city-jieyang|city-shantou"})'
     )
 
@@ -100,3 +100,29 @@ def test_http_json_golden(case):
     assert_samples_equal(got, want)
     for g, w in zip(got, want, strict=True):  # unreadable values ("n/a", null) are left out
         assert set(g["fields"]) == set(w["fields"])
+
+
+def test_series_labelled_as_operators_label_them_select_each_node_by_its_matchers():
+    """No `node` label: each node's series by label matchers, or by a regular expression
+    over a label whose group is the node id; one query per field and node, grouped over
+    everything the node's matchers select."""
+    by_match = Source(name="p", type="prometheus", url="http://x", mapping="node_exporter",
+                      nodes=["city-meizhou"], node_match={"city-meizhou": '{job="meizhou", instance=~"10.44.*"}'})  # fmt: skip
+    mem = next(q for q in PrometheusCollector(by_match).queries() if q.field == "usage.mem_util")
+    assert mem.node == "city-meizhou" and mem.label is None
+    assert mem.promql == (
+        '1 - sum by () (node_memory_MemAvailable_bytes{job="meizhou", instance=~"10.44.*"})'
+        ' / sum by () (node_memory_MemTotal_bytes{job="meizhou", instance=~"10.44.*"})'
+    )
+    by_regex = Source(name="p", type="prometheus", url="http://x", mapping="node_exporter",
+                      nodes=["city-meizhou", "city-heyuan"],
+                      node_regex={"label": "job", "pattern": "gd-(?P<node>city-[a-z]+)-hosts"})  # fmt: skip
+    queries = [q for q in PrometheusCollector(by_regex).queries() if q.field == "usage.mem_util"]
+    assert {q.node for q in queries} == {"city-meizhou", "city-heyuan"}
+    heyuan = next(q for q in queries if q.node == "city-heyuan")
+    assert 'node_memory_MemTotal_bytes{job=~"gd-city\\\\-heyuan-hosts"}' in heyuan.promql
+    # results without any label belong to the query's node
+    results = {q.promql: [{"metric": {}, "value": [0, "0.25"]}] for q in queries}
+    samples = samples_from_results(queries, results, by_regex.nodes, NOW)
+    assert {(s.tags["node"], s.fields["mem_util"]) for s in samples} == {
+        ("city-meizhou", 0.25), ("city-heyuan", 0.25)}  # fmt: skip

@@ -120,3 +120,36 @@ def test_any_rows_give_imported_or_rejected_rows_never_a_crash(rows):
     assert result.imported + len(result.rejected) + result.skipped - 1 == data_rows
     for sample in result.samples:
         sample.validate()
+
+
+def test_dates_that_lost_their_format_are_excel_serial_numbers(tmp_path):
+    """A cell that lost its date format shows Excel's serial day number (43805 for
+    2019-12-06); as a number or as text it is still that date, counted in the workbook's
+    own date system; a number outside 2000–2050 is not taken for a date."""
+    header = ["系统名称", "所属部门", "所属地市", "迁移状态", "上云时间"]
+    rows = [
+        header,
+        ["不动产登记系统", "自然资源局", "河源", "已迁移", 43805],  # 2019-12-06
+        ["社保卡服务系统", "人社局", "河源", "已迁移", "43922"],  # 2020-04-01, as text
+        ["医保结算系统", "人社局", "河源", "已迁移", 43922.5],  # noon of 2020-04-01
+        ["公积金系统", "住建局", "河源", "已迁移", 12],  # 1900-01-12: not a register's date
+    ]
+    result = import_file(workbook(tmp_path / "serial.xlsx", rows), PLAN, RULES)
+    assert result.imported == 3
+    assert [(r.row, r.reason) for r in result.rejected] == [(5, "上云时间无法识别：12")]
+    days = sorted({datetime.fromtimestamp(s.time, CHINA).date() for s in result.samples})
+    assert days == [date(2019, 12, 6), date(2020, 4, 1)]
+    # the same serial numbers in a workbook of the 1904 date system (Excel for Mac) are
+    # 1,462 days later: 43805 → 2023-12-07
+    from openpyxl.utils.datetime import MAC_EPOCH
+
+    book = Workbook()
+    book.epoch = MAC_EPOCH
+    for row in rows[:2]:
+        book.active.append(row)
+    book.save(tmp_path / "mac.xlsx")
+    result = import_file(tmp_path / "mac.xlsx", PLAN, RULES)
+    assert result.imported == 1
+    assert {datetime.fromtimestamp(s.time, CHINA).date() for s in result.samples} == {
+        date(2023, 12, 7)
+    }

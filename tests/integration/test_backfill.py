@@ -121,35 +121,28 @@ def test_import_inventory_command_reports_rejected_rows(tmp_path):
 
 def test_target_milestones_are_decided_by_the_metrics(store):
     from wall.core.progress import Progress
-    from wall.read import queries
-    from wall.read.milestones import MilestoneStatus, evaluate_milestone
+    from wall.read.judge import Judge, State
 
     now = datetime(2020, 1, 10, 12, tzinfo=UTC)
     province = Province(PLAN, now=now)
     backfill(store, province, datetime(2019, 9, 1, tzinfo=CHINA), now=now, minute_days=0)
-    reached = queries.target_reached_at(store, PLAN, PLAN.target("prov-vcpu"), now)
     # independently: the first China day whose provincial total (sum of the centres' last
     # values) is at least 90,000
     roll = store.rollup("capacity", "vcpu_total", datetime(2019, 9, 1, tzinfo=CHINA), now, Resolution.daily,
                         nodes=["prov-mingmei", "prov-dongyong"])  # fmt: skip
     per_day = roll.groupby("time")["last"].sum()
-    first = per_day[per_day >= 90_000].index[0]
-    assert reached == first.to_pydatetime()
-
-    def target_reached(target_id, when):
-        return queries.target_reached_at(store, PLAN, PLAN.target(target_id), when)
+    first = per_day[per_day >= 90_000].index[0].to_pydatetime()
 
     progress = Progress(PLAN, province.events)
-    m1 = evaluate_milestone(progress, PLAN.milestone("m1-prov-vcpu"), now, target_reached)
-    assert m1.status == MilestoneStatus.done_on_time and m1.done_at == reached
-    # before the metric got there, the same milestone was open
-    early = evaluate_milestone(
-        progress, PLAN.milestone("m1-prov-vcpu"), reached - timedelta(days=1), target_reached
-    )
-    assert early.status == MilestoneStatus.open
-    # a target no metric measures falls back to the recorded event
-    m6d = evaluate_milestone(progress, PLAN.milestone("m6d-identity-eseal"), now, target_reached)
-    assert m6d.status == MilestoneStatus.open  # recorded on 2020-12-22, after this 'now'
+    m1 = Judge(PLAN, progress, store, now).milestone(PLAN.milestone("m1-prov-vcpu"))
+    assert m1.state == State.met_on_time
+    assert m1.met_at.astimezone(CHINA).date() == first.astimezone(CHINA).date()
+    # the day before the metric got there, the same milestone was still to come
+    early = Judge(PLAN, progress, store, first - timedelta(days=1))
+    assert early.milestone(PLAN.milestone("m1-prov-vcpu")).state in (State.on_track, State.behind)
+    # a target no metric measures falls back to the recorded event (2020-12-22, later)
+    m6d = Judge(PLAN, progress, store, now).milestone(PLAN.milestone("m6d-identity-eseal"))
+    assert m6d.state == State.not_due and m6d.met_at is None
 
 
 def test_province_figures_join_cached_past_days_and_todays_reads(store):
@@ -173,3 +166,31 @@ def test_province_figures_join_cached_past_days_and_todays_reads(store):
         assert fig.value == pytest.approx(per_day.iloc[-1])
         month_before = per_day[per_day.index <= per_day.index[-1] - timedelta(days=30)]
         assert fig.previous == pytest.approx(month_before.iloc[-1])
+
+
+def test_backfill_records_the_provinces_progress_so_a_bulletin_finds_its_nodes(tmp_path):
+    """`gdwall backfill` writes the simulated province's progress events beside its metrics;
+    a bulletin over a state database without them says that is what is missing."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    def gdwall(*args: str, data: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "wall.cli", *args, "--data-dir", data],
+                              cwd=ROOT, capture_output=True, text=True, timeout=600)  # fmt: skip
+
+    store = f"sqlite:///{tmp_path}/m.db"
+    filled = gdwall("backfill", "--store", store, "--since", "2026-08-01", "--days", "0",
+                    data=str(tmp_path / "a"))  # fmt: skip
+    assert filled.returncode == 0, filled.stderr
+    assert "progress events of the simulated province" in filled.stdout
+    made = gdwall("bulletin", "--period", "2026-09", "--format", "xlsx", "--store", store,
+                  "--out", str(tmp_path / "out"), data=str(tmp_path / "a"))  # fmt: skip
+    assert made.returncode == 0, made.stdout + made.stderr
+    assert (tmp_path / "out" / "bulletin-2026-09.xlsx").exists()
+    # the same store, another data folder: no progress recorded there
+    empty = gdwall("bulletin", "--period", "2026-09", "--format", "xlsx", "--store", store,
+                   "--out", str(tmp_path / "out2"), data=str(tmp_path / "b"))  # fmt: skip
+    assert empty.returncode != 0 and "没有任何进度记录" in empty.stdout + empty.stderr
+    assert "没有任何指标数据" not in empty.stdout + empty.stderr

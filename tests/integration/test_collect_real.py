@@ -132,7 +132,7 @@ def test_broken_sources_never_delay_or_break_the_others(simulator, influx_store,
         "hang": ("city-heyuan", f"{faulty.url}/hang", "timeout"),
         "e500": ("city-shantou", f"{faulty.url}/500", "http_error"),
         "garbage": ("city-jieyang", f"{faulty.url}/garbage", "malformed"),
-        "gone": ("city-yunfu", f"{gone.url}/metrics", "unreachable"),
+        "gone": ("city-yunfu", f"{gone.url}/metrics", "refused"),
     }
     broken = [Source(name=name, type="exposition", url=url, mapping="openstack_exporter", nodes=[node],
                      timeout_s=1, interval_s=1) for name, (node, url, _) in bad.items()]  # fmt: skip
@@ -194,7 +194,7 @@ def test_one_source_from_flags_prints_what_it_wrote(simulator, tmp_path):
          "--store", f"sqlite:///{tmp_path}/m.db", "--data-dir", str(tmp_path)],
         cwd=ROOT, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
-    assert bad.returncode == 1 and "FAILED" in bad.stdout and "unreachable" in bad.stdout
+    assert bad.returncode == 1 and "FAILED" in bad.stdout and "refused" in bad.stdout
 
 
 def test_http_json_against_the_simulators_api(simulator):
@@ -272,7 +272,7 @@ def test_a_source_that_disappears_mid_run_goes_stale_alone(simulator, tmp_path):
     )
     assert ok.loc["city-meizhou", "ok"] == 1.0
     assert ok.loc["city-heyuan", "ok"] == 0.0 and str(ok.loc["city-heyuan", "error"]).startswith(
-        "unreachable"
+        "refused"
     )
     data = store.latest("capacity", ["vcpu_total"]).set_index("node")["time"]
     # kept landing: a sample stamped in a later second than the vanishing (stamps are whole

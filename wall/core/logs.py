@@ -38,8 +38,13 @@ def _request_id() -> str | None:
     return g.get("request_id") if has_request_context() else None
 
 
-def configure(fmt: str = "json", level: int = logging.INFO) -> None:
-    """Send the process's logs to stderr, as JSON lines or as plain text."""
+# libraries that log a line per HTTP request at INFO: kept at WARNING unless asked
+CHATTY = ("httpx", "httpcore", "urllib3", "requests")
+
+
+def configure(fmt: str = "json", level: int = logging.INFO, verbose: bool = False) -> None:
+    """Send the process's logs to stderr, as JSON lines or as plain text; the HTTP libraries'
+    per-request lines only when `verbose`."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
         JsonFormatter()
@@ -48,4 +53,6 @@ def configure(fmt: str = "json", level: int = logging.INFO) -> None:
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level)
+    root.setLevel(logging.DEBUG if verbose else level)
+    for name in CHATTY:
+        logging.getLogger(name).setLevel(logging.NOTSET if verbose else logging.WARNING)
