@@ -3,7 +3,13 @@ checked against values written out by hand."""
 
 import pytest
 
-from wall.core.formats import cn_axis, failure_label, format_cn_number
+from wall.core.formats import (
+    cn_axis,
+    compact_cities,
+    failure_label,
+    format_cn_number,
+    short_unit,
+)
 
 
 @pytest.mark.parametrize(
@@ -51,3 +57,16 @@ def test_a_collectors_failure_is_named_in_words():
     assert failure_label("timeout: did not answer in 2s") == "超时"
     assert failure_label("mapping: no mapped series for city-meizhou") == "无匹配序列"
     assert failure_label(None) == "" and failure_label("odd") == "失败"
+
+
+CITY_UNITS = ("汕头、韶关、河源、梅州、汕尾、江门、阳江、湛江、茂名、肇庆、清远、潮州、揭阳、云浮"
+              "等地级以上市政务服务数据管理局")  # fmt: skip
+
+
+def test_a_long_list_of_cities_is_named_by_its_first_and_its_count():
+    assert compact_cities(CITY_UNITS) == "汕头等14个地级以上市政务服务数据管理局"
+    assert short_unit(CITY_UNITS) == "汕头等14市政数局"
+    assert short_unit("数字政府建设运营中心") == "运营中心"
+    assert short_unit("省政务服务数据管理局") == "省政数局"
+    few = "广州、深圳等地级以上市政务服务数据管理局"  # short lists stay as the plan writes them
+    assert compact_cities(few) == few

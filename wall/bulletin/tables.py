@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from wall.core.chinatime import CHINA, format_cn_date
+from wall.core.formats import compact_cities
 from wall.core.plan.models import STATE_LABEL, NodeState, Plan, Tier
 from wall.read import queries
 from wall.read.judge import Judge, Verdict
@@ -37,7 +38,8 @@ def _date(d) -> str:
 def milestone_row(v: Verdict) -> tuple:
     done = _date(v.met_at) or "；".join(x for x in (v.figure_text, v.reason) if x)
     return (v.seq, v.title, v.section, _date(v.due) or "持续", v.label, done,
-            "、".join(v.lead) or "—", "、".join(v.cooperate) or "—")  # fmt: skip
+            "、".join(compact_cities(u) for u in v.lead) or "—",
+            "、".join(compact_cities(u) for u in v.cooperate) or "—")  # fmt: skip
 
 
 def target_row(v: Verdict) -> tuple:

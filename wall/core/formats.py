@@ -57,15 +57,26 @@ def age_text(seconds: float) -> str:
     return f"{seconds / 86400:.0f} 天"
 
 
+def compact_cities(name: str) -> str:
+    """A unit of the plan naming a long list of cities, by its first and its count, for a
+    table of a formal document: 汕头、韶关…云浮等地级以上市政务服务数据管理局 →
+    汕头等14个地级以上市政务服务数据管理局; a list of three or fewer stays as written."""
+    if "、" not in name or "等" not in name:
+        return name
+    cities, rest = name.split("等", 1)
+    listed = cities.split("、")
+    if len(listed) <= 3:
+        return name
+    rest = rest.removeprefix("地级以上市")
+    return f"{listed[0]}等{len(listed)}个地级以上市{rest}"
+
+
 def short_unit(name: str) -> str:
     """A unit of the plan named short enough for a wall's table cell: 政务服务数据管理局 →
     政数局, a list of cities by its first and its count (汕头、韶关…云浮等地级以上市… →
     汕头等14市政数局), 数字政府建设运营中心 → 运营中心."""
+    name = compact_cities(name).replace("个地级以上市", "市")
     name = name.replace("政务服务数据管理局", "政数局").replace("数字政府建设运营中心", "运营中心")
-    if "、" in name and "等" in name:
-        cities, rest = name.split("等", 1)
-        listed = cities.split("、")
-        name = f"{listed[0]}等{len(listed)}市{rest.replace('地级以上市', '')}"
     return name.replace("各地级以上市", "各地市")
 
 
