@@ -11,9 +11,7 @@ COPY pyproject.toml README.md ./
 COPY wall ./wall
 COPY collectors ./collectors
 COPY geo ./geo
-COPY layouts ./layouts
-COPY assets ./assets
-RUN pip install --no-cache-dir -e .
+RUN pip install --no-cache-dir . && rm -rf wall collectors geo  # the installed wheel holds every file it reads
 USER gdwall
 ENV GDWALL_DATA_DIR=/var/lib/gdwall HOME=/var/lib/gdwall
 EXPOSE 8050 9108

@@ -26,10 +26,10 @@ SYMBOLS = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"  # fonts-dejavu-core
 TEXT_FILES = [
     "wall/**/*.py",
     "wall/**/*.yaml",
-    "layouts/*.yaml",
+    "wall/layouts/*.yaml",
     "geo/*.py",
     "collectors/**/*.py",
-    "assets/*.js",
+    "wall/web/assets/*.js",
 ]
 EXTRA = (
     "".join(chr(c) for c in range(0x20, 0x7F))
@@ -64,7 +64,7 @@ def save_subset(font, text: str, name: str, flavor: str | None = "woff2") -> Non
     subsetter.populate(text=text)
     subsetter.subset(font)
     font.flavor = flavor
-    out = ROOT / ("wall/bulletin/vendor" if name.endswith(".ttf") else "assets/fonts") / name
+    out = ROOT / ("wall/bulletin/vendor" if name.endswith(".ttf") else "wall/web/assets/fonts") / name
     font.save(out)
     print(f"{out.relative_to(ROOT)}: {len(text)} characters, {out.stat().st_size / 1024:.0f} KB")
 

@@ -207,7 +207,7 @@ def quick_layouts(folder: Path, refresh_s: float = 1, dwell_s: float = 4) -> Pat
     import re
 
     folder.mkdir(parents=True, exist_ok=True)
-    for f in (ROOT / "layouts").glob("*.yaml"):
+    for f in (ROOT / "wall/layouts").glob("*.yaml"):
         text = re.sub(r"(?m)^refresh_s: .*$", f"refresh_s: {refresh_s}", f.read_text())
         text = re.sub(r"(?m)^dwell_s: .*$", f"dwell_s: {dwell_s}", text)
         (folder / f.name).write_text(text)

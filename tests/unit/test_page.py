@@ -118,7 +118,7 @@ def test_assets_are_compressed_and_kept_by_the_browser(app):
 def test_the_vendored_plotly_bundle_matches_the_python_package():
     from plotly.offline import get_plotlyjs_version
 
-    head = (ROOT / "assets" / "plotly-geo.min.js").read_text(encoding="utf-8")[:200]
+    head = (ROOT / "wall/web/assets" / "plotly-geo.min.js").read_text(encoding="utf-8")[:200]
     assert f"v{get_plotlyjs_version()}" in head, "run scripts/fetch_plotly_bundle.sh"
 
 
@@ -155,7 +155,7 @@ def test_the_served_font_has_every_character_the_wall_shows():
     subset = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(subset)
     wanted = {c for c in subset.characters() if ord(c) > 0x7F}
-    fonts = ROOT / "assets" / "fonts"
+    fonts = ROOT / "wall/web/assets" / "fonts"
     symbols = TTFont(fonts / "wall-symbols.woff2").getBestCmap()
     served = [
         fonts / "wall-sans-regular.woff2",
@@ -166,7 +166,7 @@ def test_the_served_font_has_every_character_the_wall_shows():
         cmap = TTFont(path).getBestCmap()
         missing = sorted(c for c in wanted if ord(c) not in cmap and ord(c) not in symbols)
         assert not missing, f"run scripts/build_font_subset.py: {''.join(missing[:40])}"
-    assert "GD Wall Symbols" in (ROOT / "assets" / "wall.css").read_text()
+    assert "GD Wall Symbols" in (ROOT / "wall/web/assets" / "wall.css").read_text()
 
 
 def test_the_index_asks_for_the_layout_while_its_scripts_load(app):

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from wall.core.configfile import ConfigError, Problem, load_yaml, parse_model
 
-DEFAULT_LAYOUTS_DIR = Path(__file__).resolve().parents[2] / "layouts"
+DEFAULT_LAYOUTS_DIR = Path(__file__).resolve().parents[1] / "layouts"  # shipped in the package
 THRESHOLDS_FILE = "thresholds.yaml"
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]

@@ -24,7 +24,7 @@ from wall.web.registry import ACTIONS, CLIENTSIDE, DOWNLOADS, PAGES, Action, Pag
 from wall.web.services import NotFound, Services
 
 log = logging.getLogger(__name__)
-ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets"
+ASSETS_DIR = Path(__file__).resolve().parent / "assets"  # shipped in the package
 
 
 def open_services(settings: Settings, store: Store | None = None) -> Services:
