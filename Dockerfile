@@ -7,11 +7,12 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --create-home --home-dir /var/lib/gdwall gdwall
 WORKDIR /opt/gdwall
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 COPY wall ./wall
 COPY collectors ./collectors
 COPY geo ./geo
-RUN pip install --no-cache-dir . && rm -rf wall collectors geo  # the installed wheel holds every file it reads
+RUN pip install --no-cache-dir --no-deps . && rm -rf wall collectors geo  # the installed wheel holds every file it reads
 USER gdwall
 ENV GDWALL_DATA_DIR=/var/lib/gdwall HOME=/var/lib/gdwall
 EXPOSE 8050 9108

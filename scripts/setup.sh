@@ -36,11 +36,12 @@ ensure_venv() {
     fi
   fi
   local stamp="$VENV/.installed" want
-  want="$(sha256sum "$ROOT/pyproject.toml" | cut -c1-16)"
+  want="$(cat "$ROOT/pyproject.toml" "$ROOT/requirements-test.lock" | sha256sum | cut -c1-16)"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    echo "== installing the project into $VENV"
+    echo "== installing the project into $VENV (from requirements-test.lock, hashes checked)"
     "$VENV/bin/python" -m pip install -q --upgrade pip
-    "$VENV/bin/python" -m pip install -q -e "$ROOT[test]"
+    "$VENV/bin/python" -m pip install -q --require-hashes -r "$ROOT/requirements-test.lock"
+    "$VENV/bin/python" -m pip install -q --no-deps -e "$ROOT"
     echo "$want" > "$stamp"
   fi
 }
