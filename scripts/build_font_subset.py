@@ -64,7 +64,9 @@ def save_subset(font, text: str, name: str, flavor: str | None = "woff2") -> Non
     subsetter.populate(text=text)
     subsetter.subset(font)
     font.flavor = flavor
-    out = ROOT / ("wall/bulletin/vendor" if name.endswith(".ttf") else "wall/web/assets/fonts") / name
+    out = (
+        ROOT / ("wall/bulletin/vendor" if name.endswith(".ttf") else "wall/web/assets/fonts") / name
+    )
     font.save(out)
     print(f"{out.relative_to(ROOT)}: {len(text)} characters, {out.stat().st_size / 1024:.0f} KB")
 
