@@ -10,15 +10,37 @@ from functools import lru_cache
 from pathlib import Path
 
 DEFAULT_GEOJSON = Path(__file__).with_name("guangdong-cities.geojson")
+_active: Path = DEFAULT_GEOJSON  # the map this process draws (use() sets it from the settings)
+
+
+def use(path: str | Path | None) -> None:
+    """Draw this map everywhere in the process (the wall and the bulletins): the province's
+    imported standard map, or the packaged one when None."""
+    global _active
+    _active = Path(path) if path else DEFAULT_GEOJSON
+
+
+def active() -> Path:
+    return _active
+
+
+def load_geojson(path: str | Path | None = None) -> dict:
+    """The FeatureCollection of the 21 cities (properties: adcode as text, name; at the top,
+    `approval`: the map's 审图号 when it is the province's own)."""
+    return _load(str(path or _active))
 
 
 @lru_cache(maxsize=4)
-def load_geojson(path: str | Path = DEFAULT_GEOJSON) -> dict:
-    """The FeatureCollection of the 21 cities (properties: adcode as text, name)."""
+def _load(path: str) -> dict:
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     if data.get("type") != "FeatureCollection":
         raise ValueError(f"{path}: not a GeoJSON FeatureCollection")
     return data
+
+
+def approval(path: str | Path | None = None) -> str | None:
+    """The 审图号 of the map drawn, to be shown beside it; None for the packaged map."""
+    return load_geojson(path).get("approval")
 
 
 def _ring_centroid(ring: list[list[float]]) -> tuple[float, float, float]:
@@ -34,9 +56,13 @@ def _ring_centroid(ring: list[list[float]]) -> tuple[float, float, float]:
     return abs(a / 2), cx / (3 * a), cy / (3 * a)
 
 
-@lru_cache(maxsize=4)
-def centroids(path: str | Path = DEFAULT_GEOJSON) -> dict[int, tuple[float, float]]:
+def centroids(path: str | Path | None = None) -> dict[int, tuple[float, float]]:
     """Label point (lon, lat) per adcode: the centroid of the city's largest polygon."""
+    return _centroids(str(path or _active))
+
+
+@lru_cache(maxsize=4)
+def _centroids(path: str) -> dict[int, tuple[float, float]]:
     out = {}
     for feature in load_geojson(path)["features"]:
         geom = feature["geometry"]

@@ -78,7 +78,7 @@ def _settings(**overrides) -> settings_mod.Settings:
     from pydantic import ValidationError
 
     try:
-        return settings_mod.from_env(**overrides)
+        settings = settings_mod.from_env(**overrides)
     except ValidationError as exc:
         problems = [
             f"{settings_mod.ENV_PREFIX}{str(e['loc'][0]).upper()}: {e['msg']}"
@@ -86,6 +86,10 @@ def _settings(**overrides) -> settings_mod.Settings:
             for e in exc.errors()
         ]
         _fail("configuration refused: " + "; ".join(problems), code=2)
+    from geo import geometry
+
+    geometry.use(settings.geometry_file)  # the province's map, for the wall and the bulletins
+    return settings
 
 
 def _load_plan(path: Path | None):
@@ -653,6 +657,44 @@ def demo(
     dash_app = create_app(settings)
     typer.echo(f"广东数字政府政务云大屏 (demo) on http://{host}:{port}/  data: {settings.data_dir}")
     dash_app.run(host=host, port=port, debug=False)
+
+
+geo_app = typer.Typer(help="The province's own map (its standard map, with its 审图号).")
+app.add_typer(geo_app, name="geo")
+
+
+@geo_app.command("import")
+def geo_import(
+    source: Annotated[
+        Path, typer.Argument(help="Shapefile (.shp with .prj), GeoJSON or GeoPackage.")
+    ],
+    approval: Annotated[
+        str, typer.Option("--approval", help="The map's 审图号, e.g. 粤S(2023)001号.")
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Where to write (default: the data folder, drawn from then on)."),
+    ] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Make the province's boundaries the wall's map: reproject, check the 21 cities, simplify
+    (keeping 东沙群岛), write the GeoJSON the wall and the bulletins draw, 审图号 beside it."""
+    from geo.importer import GeometryError, import_geometry
+    from wall.core.settings import IMPORTED_MAP
+
+    settings = _settings(data_dir=data_dir)
+    target = out or settings.data_dir / IMPORTED_MAP
+    try:
+        report = import_geometry(source, approval, target)
+    except GeometryError as exc:
+        _fail(f"geo import: {exc}")
+    typer.echo(f"{report.path}: 21 cities from {source} ({report.crs} → WGS 84), {report.bytes:,} bytes"
+               f" (simplified at {report.tolerance:g}°), 东沙群岛 {'kept' if report.dongsha else 'absent'},"
+               f" 审图号 {report.approval}")  # fmt: skip
+    for note in report.notes:
+        typer.echo(f"note: {note}", err=True)
+    if out and settings.geometry_path != out:
+        typer.echo(f"draw it with GDWALL_GEOMETRY_PATH={out}")
 
 
 def main() -> None:

@@ -17,6 +17,9 @@ from wall.core.plan.loader import DEFAULT_PLAN_PATH
 ENV_PREFIX = "GDWALL_"
 
 
+IMPORTED_MAP = "guangdong-cities.geojson"  # what `gdwall geo import` writes into the data folder
+
+
 class Settings(BaseModel):
     data_dir: Path = Field(Path("data"), description="Where the embedded store and state live.")
     plan_path: Path = Field(DEFAULT_PLAN_PATH, description="The plan registry YAML.")
@@ -75,6 +78,15 @@ class Settings(BaseModel):
     layouts_dir: Path | None = Field(
         None, description="Screen layouts and thresholds.yaml; default the packaged layouts/."
     )
+
+    @property
+    def geometry_file(self) -> Path | None:
+        """The map to draw: GDWALL_GEOMETRY_PATH, else the one `gdwall geo import` wrote into
+        the data folder, else None (the packaged map)."""
+        if self.geometry_path:
+            return self.geometry_path
+        imported = self.data_dir / IMPORTED_MAP
+        return imported if imported.exists() else None
 
     @property
     def state_db_path(self) -> Path | str:

@@ -118,6 +118,9 @@ def bound(function, services: Services, name: str):
 
 def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
     """Build the Dash app from the page, action and panel registries."""
+    from geo import geometry
+
+    geometry.use(settings.geometry_file)  # the province's map, if it imported one
     services = open_services(settings, store)
     app = dash.Dash(
         __name__,

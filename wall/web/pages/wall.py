@@ -97,7 +97,7 @@ def screen_div(
         body = html.Div(first, id=ids.panel(screen.id, i), className="panel-body")
         if p.panel == PanelKind.map:
             figure = (
-                initial_map(services.plan, services.settings.geometry_path) if with_map else None
+                initial_map(services.plan, services.settings.geometry_file) if with_map else None
             )
             if figure is not None and state is not None:
                 figure = gdmap.with_views(figure, state.views)

@@ -140,6 +140,10 @@ def figure(views: list[CityView], geometry_path=None) -> go.Figure:
         },
         dragmode=False,
     )
+    if number := geojson.get("approval"):  # the province's standard map: its 审图号 beside it
+        fig.add_annotation(text=f"审图号：{number}", x=0, y=0, xref="paper", yref="paper",
+                           xanchor="left", yanchor="bottom", showarrow=False,
+                           font={"size": 12, "color": "#8aa4c2"}, name="approval")  # fmt: skip
     return fig
 
 
