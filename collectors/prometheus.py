@@ -26,6 +26,9 @@ class PrometheusAdapter:
         self.url = source.url or ""
         self.timeout_s = source.timeout_s
         session = requests.Session()
+        # no netrc, proxy or CA-bundle lookups from the environment on every request (a
+        # quarter of a query's time in the profile): the source's own settings say it all
+        session.trust_env = False
         # certificates are always verified: against the source's CA bundle if it names one
         session.verify = str(source.ca_file) if source.ca_file else True
         # no retries inside the client: the runner retries with backoff and jitter, and a
@@ -90,7 +93,10 @@ class PrometheusCollector:
 
     def collect(self, now: datetime) -> list[Sample]:
         queries = self.queries()
-        results = {q.promql: self.api.query(q.promql, now) for q in queries}
+        results = {
+            promql: self.api.query(promql, now)
+            for promql in dict.fromkeys(q.promql for q in queries)
+        }
         return samples_from_results(queries, results, self.source.nodes, now)
 
     def probe(self, now: datetime) -> dict[str, int]:
