@@ -65,16 +65,18 @@ class NodeRegex(BaseModel):
     def matcher_for(self, node: str) -> str:
         """The PromQL matcher selecting this node's series: the pattern with its node group
         replaced by the node id itself."""
-        group = re.search(r"\(\?P<node>", self.pattern)
-        start = group.start()
-        depth, end = 0, start
-        for end in range(start, len(self.pattern)):  # the group's closing parenthesis
-            ch = self.pattern[end]
+        start = self.pattern.index("(?P<node>")
+        depth, end, i = 0, start, start
+        while i < len(self.pattern):  # the group's closing parenthesis, escapes skipped
+            ch = self.pattern[i]
             if ch == "\\":
+                i += 2
                 continue
             depth += (ch == "(") - (ch == ")")
             if depth == 0:
+                end = i
                 break
+            i += 1
         regex = self.pattern[:start] + re.escape(node) + self.pattern[end + 1 :]
         escaped = regex.replace("\\", "\\\\").replace('"', '\\"')
         return f'{{{self.label}=~"{escaped}"}}'

@@ -71,3 +71,20 @@ def test_the_shipped_sample_sources_file_is_valid():
     sample = Path(__file__).resolve().parents[2] / "collectors" / "sources.sample.yaml"
     r = CliRunner().invoke(app, ["check-config", str(sample)])
     assert r.exit_code == 0, r.output
+
+
+def test_a_node_regex_becomes_each_nodes_promql_matcher():
+    """The pattern with its node group replaced by the node id: the PromQL string, read back
+    as Prometheus reads it, matches that node's label value and no other."""
+    import json
+    import re
+
+    from collectors.config import NodeRegex
+
+    rule = NodeRegex(label="job", pattern=r"gd-(?P<node>city-[a-z]+)\(hosts\)")
+    matcher = rule.matcher_for("city-meizhou")
+    label, quoted = re.fullmatch(r'\{(\w+)=~(".*")\}', matcher).groups()
+    regex = json.loads(quoted)  # a double-quoted PromQL string unescapes like JSON here
+    assert label == "job"
+    assert re.fullmatch(regex, "gd-city-meizhou(hosts)")
+    assert not re.fullmatch(regex, "gd-city-heyuan(hosts)")
