@@ -120,22 +120,10 @@ def _serial_day(serial: float, epoch: date) -> date | None:
     return day if day and SERIAL_YEARS[0] <= day.year <= SERIAL_YEARS[1] else None
 
 
-def workbook_epoch(path: Path) -> date:
-    """The date system of a workbook: 1904 where the workbook says so, else 1900."""
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
-        return EXCEL_1900
-    from openpyxl import load_workbook
-
-    book = load_workbook(path, read_only=True)
-    try:
-        return book.epoch.date()
-    finally:
-        book.close()
-
-
-def read_rows(path: Path) -> list[list[object]]:
+def read_rows(path: Path) -> tuple[list[list[object]], date]:
     """Every row of the first sheet (XLSX, merged cells filled from their anchor) or of a CSV
-    (UTF-8, with or without BOM, or GB18030 as Chinese Excel writes it)."""
+    (UTF-8, with or without BOM, or GB18030 as Chinese Excel writes it), and the date system
+    its serial day numbers count from (a workbook's own: 1904 where it says so)."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
 
@@ -152,7 +140,7 @@ def read_rows(path: Path) -> list[list[object]]:
             for r in range(merged.min_row, merged.max_row + 1):
                 for c in range(merged.min_col, merged.max_col + 1):
                     rows[r - 1][c - 1] = anchor
-        return rows
+        return rows, book.epoch.date()
     if path.suffix.lower() == ".csv":
         raw = path.read_bytes()
         for encoding in ("utf-8-sig", "gb18030"):
@@ -163,7 +151,7 @@ def read_rows(path: Path) -> list[list[object]]:
                 continue
         else:  # pragma: no cover - gb18030 decodes any byte string
             raise CollectError(ErrorKind.bad_input, f"{path}: unknown text encoding")
-        return [list(r) for r in csv.reader(io.StringIO(text))]
+        return [list(r) for r in csv.reader(io.StringIO(text))], EXCEL_1900
     raise CollectError(ErrorKind.bad_input, f"{path}: expected .xlsx or .csv")
 
 
@@ -294,8 +282,8 @@ def import_file(
     path = Path(path)
     if not path.exists():
         raise CollectError(ErrorKind.bad_input, f"{path}: no such file")
-    return import_rows(read_rows(path), plan or cached_plan(), rules or load_rules(), str(path),
-                       workbook_epoch(path))  # fmt: skip
+    rows, epoch = read_rows(path)
+    return import_rows(rows, plan or cached_plan(), rules or load_rules(), str(path), epoch)
 
 
 def write_report(result: ImportResult, path: str | Path) -> Path:
