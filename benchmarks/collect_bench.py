@@ -26,7 +26,7 @@ from benchmarks.store_bench import raw_ingest, usage_chunks
 from collectors.config import Source
 from collectors.runner import Runner
 from collectors.simulator.model import Province
-from collectors.simulator.server import QuietHandler, SimulatorServer
+from collectors.simulator.server import QuietHandler
 from tests.harness import servers as harness
 from wall.core.plan import load_plan
 from wall.store import open_store
@@ -34,6 +34,7 @@ from wall.store.lineprotocol import batch_lines
 from wall.store.spool import BufferedWriter, Spool
 
 TIMEOUT_S = 2.0
+SCRAPE_S = 5.0  # a real province scrapes every 15-60 s; 5 s keeps rate() windows full
 
 
 def hanging_server() -> tuple[str, threading.Event]:
@@ -47,12 +48,19 @@ def hanging_server() -> tuple[str, threading.Event]:
 
 def cycle_section(tmp: Path) -> None:
     province = Province(load_plan())
-    sim = SimulatorServer(province).start()
     now = np.array([int(time.time())])
     nodes = [n for n, s in province.nodes.items() if province.reporting(s, now)[0]]
-    target = sim.url.removeprefix("http://")
+    # the simulated province in its own process, as a real province's exporters are: in this
+    # one it would compete with the collectors for the interpreter and fail Prometheus' scrapes
+    port = harness.free_port()
+    sim = subprocess.Popen(
+        [sys.executable, "-m", "wall.cli", "simulate", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    target = f"127.0.0.1:{port}"
     jobs = [harness.scrape_job(n, target, {"node": n}, f"/nodes/{n}/metrics") for n in nodes]
-    prom = harness.prometheus(tmp / "prom", jobs, interval_s=1.0).start()
+    prom = harness.prometheus(tmp / "prom", jobs, interval_s=SCRAPE_S).start()
     influx = harness.influxdb(tmp / "influx").start()
     hang_url, release = hanging_server()
     try:
@@ -64,7 +72,7 @@ def cycle_section(tmp: Path) -> None:
             if r["data"]["result"] and int(r["data"]["result"][0]["value"][1]) == len(nodes):
                 break
             time.sleep(0.5)
-        time.sleep(2.5)
+        time.sleep(2 * SCRAPE_S + 0.5)
         store = open_store(influx.url.replace("http://", "influxdb://") + "/cycle")
         mapping = "openstack_exporter,node_exporter"
 
@@ -113,7 +121,8 @@ def cycle_section(tmp: Path) -> None:
         time.sleep(0.5)  # let the released attempts write before the servers go
         prom.stop()
         influx.stop()
-        sim.stop()
+        sim.terminate()
+        sim.wait(10)
 
 
 BACKFILL = """
