@@ -9,10 +9,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from flask import Flask
 from werkzeug.serving import make_server
 
+from collectors.base import CollectError, ErrorKind
 from collectors.config import Source
+from collectors.mapping import MAPPINGS_DIR
+from collectors.prometheus import PrometheusCollector
 from collectors.runner import Runner
 from collectors.simulator.model import Province
 from collectors.simulator.server import SimulatorServer
@@ -103,6 +107,64 @@ def test_real_node_exporter_through_the_shipped_mapping(prometheus_url, influx_s
     assert 0.0 <= got["cpu_util"] <= 1.0
 
 
+def _queries_answered(prometheus_url: str) -> float:
+    """Prometheus' own count of instant queries served (read from its /metrics, which is
+    not itself a query)."""
+    import httpx
+
+    text = httpx.get(f"{prometheus_url}/metrics").text
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("prometheus_http_requests_total{") and 'handler="/api/v1/query"' in line
+    )
+
+
+def test_a_cycle_asks_few_questions_and_gets_each_fields_own_answer(prometheus_url):
+    import httpx
+
+    node = harness.NODE_EXPORTER_NODE
+    source = Source(name="host", type="prometheus", url=prometheus_url, mapping="node_exporter",
+                    nodes=[node], timeout_s=5, interval_s=30)  # fmt: skip
+    collector = PrometheusCollector(source)
+    deadline = time.monotonic() + 40
+    while True:  # rate() needs two scrapes inside its window
+        now = datetime.now(UTC)
+        before = _queries_answered(prometheus_url)
+        try:
+            samples = collector.collect(now)
+        except CollectError:
+            samples = []
+        asked = _queries_answered(prometheus_url) - before
+        if (len(samples) == 1 and len(samples[0].fields) == 5) or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    fields = collector.queries()
+    assert len(fields) == 5
+    # five fields, one request: a province's 26 nodes cost 26 requests a cycle, not 390
+    assert asked == 1
+    (sample,) = samples
+    for q in fields:  # each field's PromQL asked on its own, at the same instant
+        answer = httpx.get(f"{prometheus_url}/api/v1/query",
+                           params={"query": q.promql, "time": now.timestamp()}).json()  # fmt: skip
+        (series,) = answer["data"]["result"]
+        assert sample.fields[q.field.split(".")[1]] == pytest.approx(float(series["value"][1]))
+
+
+def test_a_broken_query_in_a_bundle_is_named_alone(prometheus_url, tmp_path):
+    mapping = yaml.safe_load((MAPPINGS_DIR / "node_exporter.yaml").read_text())
+    mapping["fields"][2]["promql"] = "sum by ($by) (node_memory_MemTotal_bytes{$sel}"  # no )
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(mapping))
+    source = Source(name="host", type="prometheus", url=prometheus_url, mapping=str(path),
+                    nodes=[harness.NODE_EXPORTER_NODE], timeout_s=5, interval_s=30)  # fmt: skip
+    with pytest.raises(CollectError) as caught:
+        PrometheusCollector(source).collect(datetime.now(UTC))
+    assert caught.value.kind == ErrorKind.http_error
+    message = str(caught.value)
+    assert "node_memory_MemTotal_bytes" in message and "label_replace" not in message
+
+
 class FaultyServer:
     """A real HTTP server whose routes hang, fail with 500, or answer garbage."""
 
@@ -170,6 +232,33 @@ def test_broken_sources_never_delay_or_break_the_others(simulator, influx_store,
             assert (after[node] - before[node]).total_seconds() >= 2
     finally:
         faulty.stop()
+
+
+def test_what_the_answering_sources_gave_is_stored_while_a_hanging_one_waits(
+    simulator, influx_store, tmp_path
+):
+    faulty = FaultyServer()
+    good = Source(name="good", type="exposition", mapping="openstack_exporter", nodes=["city-meizhou"],
+                  url=f"{simulator.url}/nodes/city-meizhou/openstack/metrics", timeout_s=5)  # fmt: skip
+    hang = Source(name="hang", type="exposition", url=f"{faulty.url}/hang", nodes=["city-heyuan"],
+                  mapping="openstack_exporter", timeout_s=5)  # fmt: skip
+    runner = Runner(
+        [good, hang], BufferedWriter(influx_store, Spool(tmp_path / "spool")), retries=0
+    )
+    cycle = threading.Thread(target=runner.run_once, daemon=True)
+    try:
+        cycle.start()
+        while cycle.is_alive() and influx_store.latest("capacity", ["vcpu_total"]).empty:
+            time.sleep(0.1)
+        # written before the hanging source's timeout ended the cycle, not after it
+        assert cycle.is_alive()
+        assert influx_store.latest("capacity", ["vcpu_total"])["node"].tolist() == ["city-meizhou"]
+        cycle.join(15)
+        ok = influx_store.latest("collector", ["ok"]).set_index("node")["value"]
+        assert ok.to_dict() == {"city-heyuan": 0.0, "city-meizhou": 1.0}
+    finally:
+        faulty.stop()
+        runner.close()
 
 
 def test_one_source_from_flags_prints_what_it_wrote(simulator, tmp_path):
