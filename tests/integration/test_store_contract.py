@@ -384,3 +384,27 @@ def test_rollups_can_keep_a_tag_apart(store):
     assert together["sum"].tolist() == [8.0]
     with pytest.raises(ValueError, match="kept apart"):
         store.rollup("security", "events", NOW, end, Resolution.hourly, by=("dept",))
+
+
+def test_rollups_stay_whole_when_a_cycle_writes_nodes_and_measurements_apart(store):
+    # how collectors write: every cycle a few measurements at once, nodes in separate writes;
+    # each write recomputes only what it touched, and no node's buckets may lose points
+    t = NOW + timedelta(minutes=5)
+
+    def monitor(node, at, ms):
+        return Sample.make("collector", {"source": f"s-{node}", "node": node},
+                           {"ok": 1.0, "duration_ms": ms}, at)  # fmt: skip
+
+    store.write([usage("n1", t, cpu_util=0.2), monitor("n1", t, 30.0)])
+    store.write([usage("n2", t, cpu_util=0.9), monitor("n2", t, 70.0)])
+    store.write([usage("n1", t + timedelta(minutes=1), cpu_util=0.6), monitor("n1", t, 50.0)])
+    for resolution in (Resolution.hourly, Resolution.daily):
+        roll = store.rollup("usage", "cpu_util", NOW - timedelta(days=1), NOW + timedelta(days=1),
+                            resolution).set_index("node")  # fmt: skip
+        assert roll.loc["n1", "count"] == 2 and roll.loc["n1", "sum"] == pytest.approx(0.8)
+        assert roll.loc["n1", "max"] == 0.6 and roll.loc["n1", "min"] == 0.2
+        assert roll.loc["n2", "count"] == 1 and roll.loc["n2", "sum"] == pytest.approx(0.9)
+        took = store.rollup("collector", "duration_ms", NOW - timedelta(days=1),
+                            NOW + timedelta(days=1), resolution).set_index("node")  # fmt: skip
+        # n1's second monitoring sample at the same instant replaced its first
+        assert took.loc["n1", "max"] == 50.0 and took.loc["n2", "max"] == 70.0

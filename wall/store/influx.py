@@ -242,13 +242,6 @@ class InfluxStore(Store):
             )
         self._ready = True
 
-    def _post_lines(self, lines: list[str], rp: str) -> None:
-        """Post now (small writes: rollups, latest values)."""
-        params = {"db": self.config.database, "rp": rp, "precision": "s"}
-        for i in range(0, len(lines), CHUNK_LINES):
-            body = "\n".join(lines[i : i + CHUNK_LINES]).encode()
-            self._request("POST", "/write", params=params, content=body)
-
     def _send(self, lines: list[str], rp: str) -> None:
         """Post in the background, SENDERS bodies in flight at most (influxd parses them in
         parallel); _drain() waits for all and re-raises the first failure."""
@@ -278,21 +271,39 @@ class InfluxStore(Store):
 
     # -- writing
     def write(self, data, complete_buckets: bool = False) -> WriteResult:
+        """Write batches and keep the rollups and latest values in step. Each step is one
+        request for all batches (raw points, latest values, then each level's rollups
+        recomputed in one multi-statement query): a collection cycle of a few measurements
+        costs a handful of round trips, not a handful per measurement."""
         batches = as_batches(data)
         self.ensure_database()
         now_s = epoch(datetime.now().astimezone())
         lines = 0
         with self._lock:
             try:
+                hourly, daily, latest = [], [], []
                 for batch in batches:
-                    lines += self._write_batch(batch, now_s, complete_buckets)
+                    if len(batch) == 0:
+                        continue
+                    h, d = self._write_batch(batch, now_s, complete_buckets)
+                    hourly += h
+                    daily += d
+                    latest += self._latest_lines(batch)
+                    lines += len(batch)
+                for i in range(0, len(latest), CHUNK_LINES):
+                    self._send(latest[i : i + CHUNK_LINES], "latest")
+                # hourly is recomputed from raw once raw is written, daily from hourly
+                for statements, dst in ((hourly, "hourly"), (daily, "daily")):
+                    if statements:
+                        self._drain()
+                        self._recompute(statements, dst)
             finally:
                 self._drain()
         return WriteResult(lines, len(batches))
 
-    def _write_batch(self, batch: Batch, now_s: int, complete: bool) -> int:
-        if len(batch) == 0:
-            return 0
+    def _write_batch(self, batch: Batch, now_s: int, complete: bool) -> tuple[list, list]:
+        """Send a batch's raw points (and rollups the batch itself makes whole); return the
+        statements that recompute its hourly and daily buckets from the level below."""
         m = measurement(batch.measurement)
         raw_cut = self.retention.cutoff(Resolution.raw, now_s)
         hourly_cut = self.retention.cutoff(Resolution.hourly, now_s)
@@ -305,29 +316,31 @@ class InfluxStore(Store):
             )
             self._send(batch_lines(part), "raw")
         numeric = [f for f in batch.fields if m.field(f).type == FieldType.float]
-        self._update_latest(batch)
         if not numeric:
-            return len(batch)
+            return [], []
         tmax = int(batch.time.max())
+        hourly, daily = [], []
+        # only the series the batch touched have buckets to recompute
+        nodes = sorted(set(batch.tags["node"])) if "node" in batch.tags else None
+        if nodes is not None and len(nodes) > 100:
+            nodes = None
         # hourly: from the batch where raw is not kept (or the caller vouches the hours are
         # whole), else recomputed from raw, which may hold earlier points of the same hours
         if complete or not keep.all():
             old = batch if complete else _subset(batch, ~keep)
             self._write_rollup(old, rollup_from_batch(old, HOUR), "hourly", hourly_cut)
         if keep.any() and not complete:
-            self._drain()
             h0 = hour_bucket(int(batch.time[keep].min()))
-            self._recompute(m.name, numeric, "raw", "hourly", HOUR, h0, hour_bucket(tmax) + HOUR)
+            hourly.append(self._rollup_query(m.name, numeric, "raw", HOUR, h0, hour_bucket(tmax) + HOUR, nodes))  # fmt: skip
         # daily: likewise from the batch, or from hourly
         old_days = batch.time < hourly_cut if hourly_cut is not None else np.zeros(len(batch), bool)
         if complete or old_days.any():
             old = batch if complete else _subset(batch, old_days)
             self._write_rollup(old, rollup_from_batch(old, DAY), "daily", None)
         if not complete and not old_days.all():
-            self._drain()
             d0 = day_bucket(int(batch.time[~old_days].min()))
-            self._recompute(m.name, numeric, "hourly", "daily", DAY, d0, day_bucket(tmax) + DAY)
-        return len(batch)
+            daily.append(self._rollup_query(m.name, numeric, "hourly", DAY, d0, day_bucket(tmax) + DAY, nodes))  # fmt: skip
+        return hourly, daily
 
     def _write_rollup(self, batch: Batch, frame: pd.DataFrame, rp: str, cutoff: int | None) -> None:
         if cutoff is not None:
@@ -349,9 +362,11 @@ class InfluxStore(Store):
         for i in range(0, len(lines), CHUNK_LINES):
             self._send(lines[i : i + CHUNK_LINES], rp)
 
-    def _recompute(
-        self, name: str, fields: list[str], src: str, dst: str, step: int, t0: int, t1: int
-    ) -> None:
+    def _rollup_query(
+        self, name: str, fields: list[str], src: str, step: int, t0: int, t1: int, nodes=None
+    ) -> str:
+        """The InfluxQL that recomputes the buckets [t0, t1) of `step` from the level below
+        (of the given nodes' series, or all)."""
         if src == "raw":
             select = ", ".join(
                 f"{fn}({_ident(f)}) AS {_ident(f + '_' + stat)}"
@@ -365,14 +380,17 @@ class InfluxStore(Store):
                 for stat, fn in zip(STATS, ("sum", "sum", "min", "max", "last"), strict=True)
             )
         offset = f", {(-CHINA_OFFSET_S) % DAY}s" if step == DAY else ""
-        q = (
+        return (
             f"SELECT {select} FROM {self._from(src, name)} WHERE time >= {t0}s AND time < {t1}s"
-            f" GROUP BY time({step}s{offset}), * fill(none)"
+            f"{self._node_filter(nodes)} GROUP BY time({step}s{offset}), * fill(none)"
         )
+
+    def _recompute(self, statements: list[str], dst: str) -> None:
+        """Run the rollup statements in one request and write their buckets into dst."""
         lines = []
-        m = measurement(name)
-        head = escape_measurement(name)
-        for s in self._series(self.query(q)):
+        for s in self._series(self.query(";".join(statements))):
+            m = measurement(s["name"])
+            head = escape_measurement(m.name)
             tags = "".join(
                 f",{escape_key(k)}={escape_key(v)}"
                 for k, v in sorted(s.get("tags", {}).items())
@@ -389,10 +407,11 @@ class InfluxStore(Store):
                 ]
                 if values:
                     lines.append(f"{head}{tags} {','.join(values)} {row[0]}")
-        if lines:
-            self._post_lines(lines, dst)
+        for i in range(0, len(lines), CHUNK_LINES):
+            self._send(lines[i : i + CHUNK_LINES], dst)
 
-    def _update_latest(self, batch: Batch) -> None:
+    def _latest_lines(self, batch: Batch) -> list[str]:
+        """The latest-value lines a batch changes (each field's newest point per series)."""
         m = measurement(batch.measurement)
         known = self._latest_known(m.name)
         tag_names = sorted(m.tags)
@@ -427,8 +446,7 @@ class InfluxStore(Store):
             + f" {','.join(p)} 0"
             for key, p in parts.items()
         ]
-        if lines:
-            self._post_lines(lines, "latest")
+        return lines
 
     def _latest_known(self, name: str) -> dict[tuple, dict[str, int]]:
         if name not in self._latest_ts:
