@@ -16,7 +16,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -29,6 +29,7 @@ from wall.store.spool import BufferedWriter, SpoolFull
 log = logging.getLogger(__name__)
 RETRYABLE = (ErrorKind.timeout, ErrorKind.refused, ErrorKind.dns, ErrorKind.unreachable,
              ErrorKind.http_error)  # fmt: skip
+QUIET_S = 0.1  # in run_once, no attempt ending for this long means the rest are slow
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,14 @@ class Runner:
             + 5
         )
         deadline = time.monotonic() + limit
+        pending = set(futures.values())
+        while pending and time.monotonic() < deadline:
+            wait_s = min(QUIET_S, max(deadline - time.monotonic(), 0))
+            done, pending = wait(pending, timeout=wait_s, return_when=FIRST_COMPLETED)
+            if not done and pending and self.writer.buffered:
+                # the sources still out are slow (hanging until their timeout): write what
+                # the others gave meanwhile, so the cycle ends soon after the slowest source
+                self.flush()
         attempts = []
         for source in self.sources:
             try:
