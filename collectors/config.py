@@ -163,9 +163,10 @@ def check_sources(doc: YamlDocument, sources: SourcesFile, plan: Plan | None) ->
             if node not in source.nodes:
                 problems.append(doc.problem(("sources", i, "node_match", node),
                                             f"node {node!r} is not among the source's nodes"))  # fmt: skip
-        if source.node_match is not None and source.type not in ("prometheus",):
-            problems.append(doc.problem(("sources", i, "node_match"),
-                                        "label matchers are for prometheus sources"))  # fmt: skip
+        for way in ways:
+            if source.type not in ("prometheus", "exposition"):
+                problems.append(doc.problem(("sources", i, way),
+                                            f"{way} is for prometheus and exposition sources"))  # fmt: skip
         if source.ca_file is not None and not source.ca_file.is_file():
             problems.append(
                 doc.problem(("sources", i, "ca_file"), f"no such file: {source.ca_file}")

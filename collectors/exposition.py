@@ -1,12 +1,16 @@
 """Source type `exposition`: scrape a /metrics endpoint directly (no Prometheus in between)
 and map its samples onto canonical fields with a mapping file's `exposition` expressions.
 
-One endpoint belongs to one node. Counters are turned into rates between two scrapes, so
-rate fields appear from the second collection on.
+An endpoint belongs to one node, or, where the source says how its series belong to nodes
+(node_label, node_match, node_regex: a Prometheus /federate endpoint, an exporter of many
+hosts), to several. Counters are turned into rates between two scrapes, so rate fields
+appear from the second collection on.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import datetime
 
 from prometheus_client.parser import text_string_to_metric_families
@@ -46,11 +50,45 @@ def samples_from(
     return [Sample.make(name, {"node": node}, values, now) for name, values in fields.items()]
 
 
+_MATCHER = re.compile(r'([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"')
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r"}
+
+
+def label_selector(matchers: str) -> Callable[[dict[str, str]], bool]:
+    """PromQL label matchers ({job="meizhou", instance=~"10\\.44\\..*"}) as a predicate over
+    a series' labels, with Prometheus' semantics: regexes match the whole value, and a missing
+    label is the empty string."""
+    tests: list[tuple[str, Callable[[str], bool]]] = []
+    for label, op, quoted in _MATCHER.findall(matchers):
+        value = re.sub(r"\\(.)", lambda m: _ESCAPES.get(m[1], m[1]), quoted)
+        if op in ("=~", "!~"):
+            pattern, want = re.compile(value), op == "=~"
+            tests.append((label, lambda v, p=pattern, w=want: bool(p.fullmatch(v)) == w))
+        else:
+            want = op == "="
+            tests.append((label, lambda v, x=value, w=want: (v == x) == w))
+    return lambda labels: all(test(labels.get(label, "")) for label, test in tests)
+
+
+def node_selectors(source: Source) -> dict[str, Callable[[dict[str, str]], bool]] | None:
+    """Per node, which of the endpoint's series are its: by node_label, node_match or
+    node_regex; None when the whole endpoint is the source's one node."""
+    per_node = source.node_matchers()
+    if per_node is not None:
+        return {node: label_selector(m) for node, m in per_node.items()}
+    if source.node_label:
+        label = source.node_label
+        return {node: (lambda labels, n=node: labels.get(label) == n) for node in source.nodes}
+    return None
+
+
 class ExpositionCollector:
     def __init__(self, source: Source):
-        if len(source.nodes) != 1:
+        self.selectors = node_selectors(source)
+        if self.selectors is None and len(source.nodes) != 1:
             raise ValueError(
-                f"source {source.name!r}: an exposition endpoint feeds exactly one node"
+                f"source {source.name!r}: an exposition endpoint feeds one node, unless "
+                "node_label, node_match or node_regex says which series are whose"
             )
         self.source = source
         names = (source.mapping or "").split(",")
@@ -62,8 +100,22 @@ class ExpositionCollector:
         response = http_get(self._client, self.source.url or "")
         parsed = parse_exposition(response.text)
         seen: Counters = {}
-        out = samples_from(self.mappings, self.source.nodes[0], parsed, now, self._counters, seen)
+        if self.selectors is None:
+            out = samples_from(self.mappings, self.source.nodes[0], parsed, now, self._counters, seen)  # fmt: skip
+        else:
+            out = []
+            for node, selects in self.selectors.items():
+                mine = [s for s in parsed if selects(s[1])]
+                out += samples_from(self.mappings, node, mine, now, self._counters, seen)
         self._counters = seen
         if not out and not seen:
             raise CollectError(ErrorKind.mapping, "the endpoint exposes none of the mapped metrics")
         return out
+
+    def probe(self, now: datetime) -> dict[str, int]:
+        """How many of the endpoint's series each node's selection matches (check-config
+        --probe); the whole endpoint for a source of one node."""
+        parsed = parse_exposition(http_get(self._client, self.source.url or "").text)
+        if self.selectors is None:
+            return {self.source.nodes[0]: len(parsed)}
+        return {node: sum(1 for s in parsed if selects(s[1])) for node, selects in self.selectors.items()}  # fmt: skip

@@ -14,13 +14,16 @@ KINDS = ("plan", "sources")
 
 
 def probe_sources(paths: Sequence[str | Path], now=None) -> list[str]:
-    """For each prometheus source of the sources files, how many series each node's
+    """For each prometheus and exposition source of the sources files, how many series each node's
     selection (node label, node_match, node_regex) matches on the live source: one line per
     node, `0 series` where it matches none, the failure's kind where the source fails."""
     from datetime import UTC, datetime
 
     from collectors.base import CollectError
+    from collectors.exposition import ExpositionCollector
     from collectors.prometheus import PrometheusCollector
+
+    probes = {"prometheus": PrometheusCollector, "exposition": ExpositionCollector}
 
     now = now or datetime.now(UTC)
     lines = []
@@ -30,10 +33,10 @@ def probe_sources(paths: Sequence[str | Path], now=None) -> list[str]:
         if not isinstance(doc.data, dict) or doc.data.get("kind") != "sources":
             continue
         for source in load_sources(path).sources:
-            if source.type != "prometheus":
+            if source.type not in probes:
                 continue
             try:
-                counts = PrometheusCollector(source).probe(now)
+                counts = probes[source.type](source).probe(now)
             except CollectError as exc:
                 lines.append(f"{source.name}: FAILED — {exc}")
                 continue

@@ -189,3 +189,18 @@ def test_the_simulated_provinces_sources_file_is_one_the_collectors_read(tmp_pat
     assert loaded == sources
     fed = {n for s in loaded for n in s.nodes}
     assert {"city-meizhou", "prov-dongyong", "prd-foshan"} <= fed  # live today in the simulator
+
+
+def test_label_matchers_select_series_as_prometheus_does():
+    from collectors.exposition import label_selector
+
+    selects = label_selector(r'{job="meizhou", instance=~"10\\.44\\..*", env!="test", zone!~"b|c"}')
+    assert selects({"job": "meizhou", "instance": "10.44.0.7:9100"})
+    assert not selects({"job": "meizhou", "instance": "10.440.0.7:9100"})  # the dot is literal
+    assert not selects({"job": "meizhou", "instance": "x10.44.0.7"})  # regexes are anchored
+    assert not selects({"job": "meizhou", "instance": "10.44.0.7", "env": "test"})
+    assert not selects({"job": "meizhou", "instance": "10.44.0.7", "zone": "b"})
+    assert not selects({"job": "meizhouX", "instance": "10.44.0.7"})
+    # a label a series lacks is the empty string
+    assert label_selector('{env=""}')({"job": "x"}) and not label_selector('{job!=""}')({})
+    assert label_selector(r'{path="a\"b\\c"}')({"path": 'a"b\\c'})

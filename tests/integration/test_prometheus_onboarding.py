@@ -115,3 +115,36 @@ def test_a_bad_matcher_or_two_ways_at_once_is_refused_with_file_and_line(tmp_pat
     assert (
         f"{sources}:17: sources[1].node_regex.pattern" in out.stderr and "(?P<node>" in out.stderr
     )
+
+
+def test_a_federation_endpoint_scraped_directly_feeds_each_node_its_own_series(
+    plain_prometheus, tmp_path
+):
+    # Prometheus' /federate is an exposition endpoint holding many nodes' series, labelled by
+    # job and instance: an `exposition` source with node_match splits it without Prometheus'
+    # query API (what a province exposes when only federation is allowed through)
+    federate = f'{plain_prometheus}/federate?match[]={{job=~"meizhou|gd-city-heyuan-hosts"}}'
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(yaml.safe_dump({"schema_version": 1, "kind": "sources", "sources": [
+        {"name": "federated", "type": "exposition", "url": federate, "mapping": "node_exporter",
+         "nodes": ["city-meizhou", "city-heyuan", "city-shantou"], "timeout_s": 5,
+         "node_match": {"city-meizhou": '{job="meizhou"}',
+                        "city-heyuan": '{job=~"gd-city-heyuan-.*", instance!=""}',
+                        "city-shantou": '{job="shantou"}'}},
+    ]}, allow_unicode=True))  # fmt: skip
+    probe = gdwall("check-config", str(sources), "--probe", tmp_path=tmp_path)
+    counts = {line.split()[2].rstrip(":"): int(line.split()[3])
+              for line in probe.stdout.splitlines() if "series" in line}  # fmt: skip
+    # both jobs scrape the same node_exporter: the same series, once per job
+    assert counts["city-meizhou"] > 100 and counts["city-heyuan"] == counts["city-meizhou"]
+    assert counts["city-shantou"] == 0, probe.stdout
+    store = f"sqlite:///{tmp_path}/m.db"
+    for _ in range(2):  # counters become rates from the second scrape on
+        run = gdwall("collect", "--once", "--sources", str(sources), "--store", store,
+                     "--data-dir", str(tmp_path), tmp_path=tmp_path)  # fmt: skip
+        assert run.returncode == 0, run.stdout + run.stderr
+        time.sleep(1)
+    latest = open_store(store).latest("usage", ["mem_util"]).set_index("node")["value"]
+    assert sorted(latest.index) == ["city-heyuan", "city-meizhou"]
+    for node in ("city-heyuan", "city-meizhou"):
+        assert latest[node] == pytest.approx(memory_used_now(), abs=0.05)
