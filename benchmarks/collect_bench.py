@@ -24,6 +24,7 @@ from werkzeug.serving import make_server
 
 from benchmarks.store_bench import raw_ingest, usage_chunks
 from collectors.config import Source
+from collectors.prometheus import PrometheusCollector
 from collectors.runner import Runner
 from collectors.simulator.model import Province
 from collectors.simulator.server import QuietHandler
@@ -90,15 +91,16 @@ def cycle_section(tmp: Path) -> None:
                 for i, n in enumerate(nodes)
             ]
 
-        print(
-            f"\n== one collection cycle: {len(nodes)} nodes, one Prometheus source each, 15 fields per node"
-        )
+        fields = len(PrometheusCollector(sources(0)[0]).queries())
+        print(f"\n== one collection cycle: {len(nodes)} nodes, one Prometheus source each, "
+              f"{fields} fields per node")  # fmt: skip
         for hanging in (0, len(nodes) // 4):
             runner = Runner(
                 sources(hanging), BufferedWriter(store, Spool(tmp / f"spool{hanging}")), retries=0
             )
             runner.run_once()  # warm-up: connections, first writes
             times = []
+            asked = harness.queries_answered(prom.url)
             for _ in range(3):
                 t = time.perf_counter()
                 attempts = runner.run_once()
@@ -108,6 +110,7 @@ def cycle_section(tmp: Path) -> None:
             errors = {a.error for a in attempts if a.error}
             if errors:
                 print("errors:", sorted(errors)[:3])
+            asked = (harness.queries_answered(prom.url) - asked) / 3
             best = min(times)
             label = (
                 f"{hanging} hanging until their {TIMEOUT_S:g} s timeout"
@@ -115,7 +118,8 @@ def cycle_section(tmp: Path) -> None:
                 else "all answering"
             )
             extra = f" = {best / TIMEOUT_S:.2f}x the timeout (goal ≤ 1.10x)" if hanging else ""
-            print(f"{label:38} cycle {best * 1000:7.0f} ms, {ok}/{len(nodes)} sources ok{extra}")
+            print(f"{label:38} cycle {best * 1000:7.0f} ms, {ok}/{len(nodes)} sources ok, "
+                  f"{asked:.0f} queries to Prometheus{extra}")  # fmt: skip
     finally:
         release.set()
         time.sleep(0.5)  # let the released attempts write before the servers go

@@ -185,6 +185,19 @@ def scrape_job(name: str, target: str, labels: dict | None = None, path: str = "
     }
 
 
+def queries_answered(url: str) -> float:
+    """A Prometheus' own count of the instant queries it has served (from its /metrics,
+    which is not itself a query)."""
+    import httpx
+
+    text = httpx.get(f"{url}/metrics").text
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("prometheus_http_requests_total{") and 'handler="/api/v1/query"' in line
+    )
+
+
 def prometheus(
     root: Path,
     jobs: list[dict] | None = None,

@@ -107,19 +107,6 @@ def test_real_node_exporter_through_the_shipped_mapping(prometheus_url, influx_s
     assert 0.0 <= got["cpu_util"] <= 1.0
 
 
-def _queries_answered(prometheus_url: str) -> float:
-    """Prometheus' own count of instant queries served (read from its /metrics, which is
-    not itself a query)."""
-    import httpx
-
-    text = httpx.get(f"{prometheus_url}/metrics").text
-    return sum(
-        float(line.rsplit(" ", 1)[1])
-        for line in text.splitlines()
-        if line.startswith("prometheus_http_requests_total{") and 'handler="/api/v1/query"' in line
-    )
-
-
 def test_a_cycle_asks_few_questions_and_gets_each_fields_own_answer(prometheus_url):
     import httpx
 
@@ -130,12 +117,12 @@ def test_a_cycle_asks_few_questions_and_gets_each_fields_own_answer(prometheus_u
     deadline = time.monotonic() + 40
     while True:  # rate() needs two scrapes inside its window
         now = datetime.now(UTC)
-        before = _queries_answered(prometheus_url)
+        before = harness.queries_answered(prometheus_url)
         try:
             samples = collector.collect(now)
         except CollectError:
             samples = []
-        asked = _queries_answered(prometheus_url) - before
+        asked = harness.queries_answered(prometheus_url) - before
         if (len(samples) == 1 and len(samples[0].fields) == 5) or time.monotonic() > deadline:
             break
         time.sleep(1)
