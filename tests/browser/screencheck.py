@@ -15,12 +15,37 @@ CHECK = """() => {
       cut.push((el.id || el.className) + ` ${el.scrollWidth}x${el.scrollHeight}>${el.clientWidth}x${el.clientHeight}`);
     }
   }
+  // every visible text, the map's SVG labels, legend and markers' names included (hover
+  // labels excepted: they are read up close)
+  let smallestText = '';
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   while (walker.nextNode()) {
     const el = walker.currentNode.parentElement;
-    if (!walker.currentNode.textContent.trim() || !el.checkVisibility({visibilityProperty: true})) continue;
-    if (el.closest('svg')) continue;
-    smallest = Math.min(smallest, parseFloat(getComputedStyle(el).fontSize));
+    if (!walker.currentNode.textContent.trim() || !el.checkVisibility({visibilityProperty: true, opacityProperty: true})) continue;
+    if (el.closest('.hoverlayer')) continue;
+    const r = el.getBoundingClientRect();
+    if (!r.width || r.bottom < 0 || r.top > innerHeight || r.right < 0 || r.left > innerWidth) continue;
+    const size = parseFloat(getComputedStyle(el).fontSize);
+    if (size < smallest) { smallest = size; smallestText = walker.currentNode.textContent.trim().slice(0, 30); }
   }
-  return {page: [doc.scrollWidth, doc.scrollHeight, innerWidth, innerHeight], cut, smallest};
+  return {page: [doc.scrollWidth, doc.scrollHeight, innerWidth, innerHeight], cut, smallest, smallestText};
+}"""
+
+# each map label on show: its text, its colour and size, and the fill of the city polygon
+# under its anchor (the middle of the label, where plotly centres it on the city)
+MAP_LABELS = """() => {
+  const paths = Array.from(document.querySelectorAll('.screen.active .map-graph path.choroplethlocation'));
+  const out = [];
+  for (const t of document.querySelectorAll('.screen.active .map-graph .trace.scattergeo text')) {
+    const r = t.getBoundingClientRect();
+    if (!r.width) continue;
+    const x = r.left + r.width / 2, y = r.top + r.height / 2;
+    const under = paths.find(p => {
+      const local = new DOMPoint(x, y).matrixTransform(p.getScreenCTM().inverse());
+      return p.isPointInFill(local);
+    });
+    out.push({text: t.textContent, fg: getComputedStyle(t).fill, size: parseFloat(getComputedStyle(t).fontSize),
+              bg: under ? getComputedStyle(under).fill : getComputedStyle(t.closest('.panel')).backgroundColor});
+  }
+  return out;
 }"""

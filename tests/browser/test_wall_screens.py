@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.browser.screencheck import CHECK, SIZES
+from tests.browser.screencheck import CHECK, MAP_LABELS, SIZES
 from tests.browser.test_demo_wall import open_wall
 from tests.conftest import RecordingPage, _wall_process, sign_in_page
 from wall.core.chinatime import CHINA
@@ -33,10 +33,42 @@ def test_every_screen_fits_the_room_without_overflow(demo_wall, browser, size):
             got = page.evaluate(CHECK)
             assert got["page"] == [w, h, w, h], f"{screen}: the page scrolls"
             assert got["cut"] == [], f"{screen}: content cut off"
-            # no text smaller than 1.2 % of the screen's height
-            assert got["smallest"] >= 0.0125 * min(h, w * 9 / 16) - 0.5, screen
+            # no text smaller than 1.3 % of the screen's height, the map's SVG text included
+            assert got["smallest"] >= 0.013 * h, (screen, got["smallest"], got["smallestText"])
+            if screen != "overview":
+                continue
+            labels = page.evaluate(MAP_LABELS)
+            assert len(labels) == 21 + 2  # the cities, and the two provincial centres
+            for label in labels:  # WCAG AA: 4.5:1, or 3:1 for text of 24 px and more
+                ratio = contrast(label["fg"], label["bg"])
+                assert ratio >= (3.0 if label["size"] >= 24 else 4.5), (label, ratio)
     finally:
         context.close()
+
+
+def contrast(fg: str, bg: str) -> float:
+    """WCAG 2 contrast ratio of two CSS rgb() colours (an rgba background is taken as drawn
+    over the wall's own dark background)."""
+
+    def channels(css: str) -> list[float]:
+        values = [float(v) for v in css[css.index("(") + 1 : -1].split(",")]
+        if len(values) == 4:  # over the page's background, #07121f
+            alpha = values[3]
+            values = [
+                v * alpha + b * (1 - alpha) for v, b in zip(values, (7, 18, 31), strict=False)
+            ]
+        return values[:3]
+
+    def luminance(css: str) -> float:
+        def linear(c: float) -> float:
+            c /= 255
+            return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+        r, g, b = (linear(c) for c in channels(css))
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    light, dark = sorted((luminance(fg), luminance(bg)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
 
 
 def test_the_carousel_turns_to_the_next_screen(plain_wall, page):
@@ -100,16 +132,56 @@ def test_a_node_whose_data_stopped_is_shown_stale_never_green(plain_wall, page):
     alerts = page.page.inner_text(".screen.active ul.alerts")
     assert "汕头政务云节点 数据中断" in alerts
     assert "梅州" not in alerts
-    # the map: 汕头 grey (数据中断), 梅州 green (正常)
+    # the map answers the plan (both live, in their first year: the same colour), and marks
+    # health in words where something is wrong: 汕头's data stopped; 梅州 shows its
+    # utilization, 50 %, below the plan's 60 % floor
+    from geo.cities import CITIES
+
+    names = [c.name for c in CITIES]
+    paths = ".screen.active .map-graph path.choroplethlocation"
+    fill = f"i => getComputedStyle(document.querySelectorAll('{paths}')[i]).fill"
+    texts = (
+        "() => Array.from(document.querySelectorAll('.screen.active .map-graph .trace.scattergeo text'))"
+        ".map(t => t.textContent)"
+    )
+    page.page.wait_for_function(f"({texts})().includes('汕头⚠数据中断')", timeout=10_000)
+    assert "梅州▼50%" in page.page.evaluate(texts)
+    assert page.page.evaluate(fill, names.index("汕头")) == page.page.evaluate(
+        fill, names.index("梅州")
+    )
+
+
+def test_a_node_late_on_a_day_of_2019_is_red_and_says_so_on_the_map(plain_wall, page):
+    # 河源's node was due by 2019-09-30 (附件第2项); here it is still being built in October,
+    # while 肇庆 went live in July: as of 2019-10-15 the map shows 河源 late, in colour and words
+    url, data = plain_wall
+    plan = load_plan()
+    conn = connect(data / "state.db")
+    for kind, node, day in ((EventKind.node_building, "city-heyuan", 5),
+                            (EventKind.node_building, "city-zhaoqing", 3),
+                            (EventKind.node_live, "city-zhaoqing", 7)):  # fmt: skip
+        add_event(conn, plan, ProgressEvent(kind, node, datetime(2019, day, 1, 12, tzinfo=CHINA),
+                                            "验收", "test"))  # fmt: skip
+    conn.close()
+    open_wall(page, url, "overview", "&asof=2019-10-15")
     from geo.cities import CITIES
 
     names = [c.name for c in CITIES]
     paths = ".screen.active .map-graph path.choroplethlocation"
     fill = f"i => getComputedStyle(document.querySelectorAll('{paths}')[i]).fill"
     page.page.wait_for_function(
-        f"({fill})({names.index('汕头')}) === 'rgb(123, 132, 148)'", timeout=10_000
+        f"({fill})({names.index('河源')}) === 'rgb(163, 32, 47)'", timeout=15_000
     )
-    assert page.page.evaluate(fill, names.index("梅州")) == "rgb(31, 157, 85)"
+    # 韶关 (due the same day, no event at all) is late too; 肇庆 is live, the rest not yet due
+    reds = [n for i, n in enumerate(names) if page.page.evaluate(fill, i) == "rgb(163, 32, 47)"]
+    assert sorted(reds) == sorted(["河源", "韶关"])
+    labels = page.page.evaluate(
+        "() => Array.from(document.querySelectorAll('.screen.active .map-graph .trace.scattergeo text'))"
+        ".map(t => t.textContent)"
+    )
+    assert "河源逾期未建成" in labels
+    legend = page.page.inner_text(".screen.active .legend")
+    assert "逾期未建成/未对接" in legend and "一周年考核期内" in legend
 
 
 def test_a_slow_store_neither_freezes_the_screen_nor_piles_up_requests(tmp_path, browser):

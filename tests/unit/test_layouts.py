@@ -40,9 +40,11 @@ def test_threshold_levels_follow_the_direction():
 @pytest.mark.parametrize(
     ("file", "old", "new", "where"),
     [
-        ("overview.yaml", "panel: alerts", "panel: weather", "overview.yaml:29: panels[3].panel"),
-        ("overview.yaml", "width: 5, height: 3}", "width: 9, height: 3}", "overview.yaml:31: panels[3].area"),
-        ("overview.yaml", "thresholds: [node_utilization]", "thresholds: [rainfall]", "overview.yaml:23: panels[1].thresholds[0]"),
+        ("overview.yaml", "panel: alerts", "panel: weather", "overview.yaml:30: panels[3].panel"),
+        ("overview.yaml", "width: 5, height: 3}", "width: 9, height: 3}", "overview.yaml:32: panels[3].area"),
+        ("overview.yaml", "thresholds: [node_utilization]", "thresholds: [rainfall]", "overview.yaml:24: panels[1].thresholds[0]"),
+        ("overview.yaml", "colour: plan ", "colour: weather ", "overview.yaml:21: panels[1].colour"),
+        ("overview.yaml", "    limit: 6", "    limit: 6\n    colour: health", "overview.yaml:36: panels[3].colour"),
         ("thresholds.yaml", "    warn: 0.80\n    bad: 0.90", "    warn: 0.80\n    bad: 0.70", "thresholds.yaml:11: fields.node_utilization"),
         ("thresholds.yaml", "    careful: 0.70\n    warn: 0.80", "    careful: 0.85\n    warn: 0.80", "thresholds.yaml:11: fields.node_utilization"),
     ],

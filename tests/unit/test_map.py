@@ -100,3 +100,74 @@ def test_a_figure_with_views_changes_the_traces_the_patch_names():
         for key in path[:-1]:
             target = target[key]
         assert path[-1] in target or path[-1] == "color"
+
+
+def _event(kind, node, day, stage=None):
+    from wall.core.chinatime import CHINA
+    from wall.core.progress import ProgressEvent
+
+    at = datetime.fromisoformat(day).replace(hour=12, tzinfo=CHINA).astimezone(UTC)
+    return ProgressEvent(kind, node, at, "验收报告", "test", stage=stage)
+
+
+def test_the_plan_map_answers_the_plans_question_for_each_city():
+    """As of 2019-10-15, from these events: 河源 (due 2019-09-30 by 附件第2项) is still being
+    built, so it is late, in colour and in words; 肇庆, live since 2019-07-27, is in its first
+    year; 梅州 is being built (due 2020-06-30); 汕头 has nothing yet; 佛山's cloud docked on
+    2019-10-01; a node whose data stopped keeps its plan colour and is marked in words."""
+    from wall.core.chinatime import CHINA
+    from wall.core.progress import EventKind, Progress
+    from wall.read.judge import Judge, judge_all
+
+    events = [
+        _event(EventKind.node_building, "city-heyuan", "2019-05-01"),
+        _event(EventKind.node_building, "city-zhaoqing", "2019-03-01"),
+        _event(EventKind.node_live, "city-zhaoqing", "2019-07-27"),
+        _event(EventKind.node_building, "city-meizhou", "2019-08-01"),
+        _event(EventKind.docking_stage, "prd-foshan", "2019-10-01", NodeState.displayed),
+    ]
+    asof = datetime(2019, 10, 15, 20, tzinfo=CHINA)
+    progress = Progress(PLAN, events)
+    judge = Judge(PLAN, progress, None, asof)
+    states = {n.id: progress.state(n, asof) for n in PLAN.nodes}
+    health = {"city-zhaoqing": NodeHealth("stale", asof - timedelta(hours=3), 0.5, 0.2)}
+    views = gdmap.city_views(PLAN, states, health, asof, verdicts=judge_all(judge),
+                             floor=judge.utilization_floor, asof=asof)  # fmt: skip
+    words = {i: name for i, (name, _) in enumerate(gdmap.PLAN_CATEGORIES)}
+    assert words[view(views, 441600).plan_category] == "逾期未建成/未对接"  # 河源
+    assert view(views, 441600).plan_label == "河源<br>逾期未建成"
+    assert "应于 2019-09-30 前" in view(views, 441600).hover
+    assert words[view(views, 441200).plan_category] == "已上线·一周年考核期内"  # 肇庆
+    assert view(views, 441200).plan_label == "肇庆<br>⚠数据中断"
+    assert words[view(views, 441400).plan_category] == "建设中"  # 梅州
+    assert words[view(views, 440500).plan_category] == "未到期·待建设/对接"  # 汕头
+    assert words[view(views, 440600).plan_category] == "珠三角自建云已对接"  # 佛山
+    # the late colour is the map's red, and no other category shares it
+    late = dict(gdmap.PLAN_CATEGORIES)["逾期未建成/未对接"]
+    assert [c for _, c in gdmap.PLAN_CATEGORIES].count(late) == 1
+
+
+def test_utilization_is_read_against_the_plans_floor_and_pressure_apart():
+    from wall.core.layouts import load_layouts
+
+    states = {"city-meizhou": NodeState.online, "city-heyuan": NodeState.online,
+              "city-shantou": NodeState.online, "prd-foshan": NodeState.displayed}  # fmt: skip
+    health = {
+        "city-meizhou": NodeHealth("ok", NOW, 0.47, 0.3),  # below the plan's 60 %
+        "city-heyuan": NodeHealth("ok", NOW, 0.93, 0.3),  # capacity pressure (thresholds.yaml)
+        "city-shantou": NodeHealth("ok", NOW, 0.65, 0.3),
+        "prd-foshan": NodeHealth("ok", NOW, 0.47, 0.3),  # the plan sets no floor for PRD clouds
+    }
+    floor = {"city": 0.6}  # 二（六）: 地市 云资源整体使用率不低于60%
+
+    def floors(node):
+        return floor.get(node.tier.value)
+
+    views = gdmap.city_views(PLAN, states, health, NOW, thresholds=load_layouts().thresholds,
+                             floor=floors)  # fmt: skip
+    assert view(views, 441400).plan_label == "梅州<br>▼47%"
+    assert view(views, 441600).plan_label == "河源<br>▲93%"
+    assert view(views, 440500).plan_label == "汕头<br>65%"
+    assert view(views, 440600).plan_label == "佛山<br>47%"
+    colours = {v.name: gdmap.label_color(v, "plan") for v in views}
+    assert colours["梅州"] != colours["汕头"] == "#ffffff" != colours["河源"]

@@ -137,6 +137,9 @@ class Panel(Strict):
     tiles: list[Literal[TILE_KINDS]] | None = None  # type: ignore[valid-type]
     thresholds: list[FieldName] = []  # the fields of thresholds.yaml this panel judges by
     limit: int = Field(8, ge=1, le=50)  # rows of a list panel (alerts, milestones)
+    # what a map's colours answer: the plan (the judge's verdicts; health marked only where
+    # something is wrong) or the nodes' health
+    colour: Literal["plan", "health"] = "plan"
 
 
 class Grid(Strict):
@@ -199,6 +202,8 @@ def load_screen(path: Path, thresholds: Thresholds) -> Screen:
             problems.append(
                 doc.problem(("panels", i, "area"), f"outside the {g.columns}×{g.rows} grid")
             )
+        if "colour" in p.model_fields_set and p.panel != PanelKind.map:
+            problems.append(doc.problem(("panels", i, "colour"), "colour is a map's: plan or health"))  # fmt: skip
         if p.wide and not _fits(p.wide, g.wide_columns or g.columns, g.wide_rows or g.rows):
             problems.append(doc.problem(("panels", i, "wide"), "outside the wide grid"))
         for j, name in enumerate(p.thresholds):

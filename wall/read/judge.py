@@ -272,6 +272,12 @@ class Judge:
             )
         return Verdict(**base, **figures, state=State.missed, reason="；".join(failed))
 
+    def utilization_floor(self, node: Node) -> float | None:
+        """The 云资源整体使用率 the plan asks of a node (二（六）, 附件第6项: a city node's, 60 %),
+        or None where it asks none (the provincial platform, the PRD clouds)."""
+        target = self.plan.target("city-utilization")
+        return target.value if node.tier in target.scope else None
+
     def year_series(self, node: Node, first: date, last: date) -> pd.DataFrame:
         if self.store is None or last < first:
             return pd.DataFrame(columns=["day", "rate", "utilization_30d"])

@@ -1,6 +1,9 @@
 """What the map says of each of Guangdong's 21 cities, as of an instant: the node the plan has
-there, its state and health as a category, its label (name, utilization or trouble in words)
-and its hover text. The web's map panel gives these their colours and draws them."""
+there; two categories, one answering the plan's question (not yet built, late, live and in its
+first year, one-year targets met or missed: the judge's verdicts) and one the node's health;
+its label (name, and utilization against the plan's floor, or trouble in words) and its hover
+text. The web's map panel gives these their colours and draws them; a screen's layout says
+which category colours its map."""
 
 from __future__ import annotations
 
@@ -11,10 +14,16 @@ from wall.core.chinatime import CHINA
 from wall.core.formats import age_text
 from wall.core.layouts import Level, Thresholds
 from wall.core.plan.models import STATE_LABEL, NodeState, Plan, Tier
+from wall.read.judge import MET, State, Verdicts
 from wall.read.queries import NodeHealth
 
-# the categories a city is drawn in, in the order of the map's colour scale
+# the categories a city is drawn in, in the order of the map's colour scale: by health, and
+# by the plan (the judge's verdicts on the node's own deadline and its one-year targets)
 CATEGORY_LABELS = ["未建成/未对接", "建设中", "正常", "降级", "中断", "数据中断"]
+PLAN_LABELS = ["未到期·待建设/对接", "建设中", "逾期未建成/未对接", "已上线·一周年考核期内",
+               "一周年目标未达成", "一周年目标已达成", "一周年目标无法判断",
+               "珠三角自建云已对接"]  # fmt: skip
+LATE, MISSED = 2, 4
 HEALTH_LABEL = {
     "ok": "正常",
     "degraded": "降级",
@@ -33,7 +42,10 @@ class CityView:
     hover: str
     flowing: bool  # fresh data from this node reaches the province
     label: str = ""  # on the map: the city's name and its node's utilization or trouble
-    level: Level = Level.none  # of the utilization against its threshold
+    level: Level = Level.none  # how much the label asks for attention
+    plan_category: int = 0  # index into PLAN_LABELS
+    plan_label: str = ""  # the label when the map answers the plan's question
+    plan_level: Level = Level.none
 
 
 def city_views(
@@ -43,11 +55,16 @@ def city_views(
     now,
     replay: bool = False,
     thresholds: Thresholds | None = None,
+    verdicts: Verdicts | None = None,
+    floor=None,
+    asof=None,
 ) -> list[CityView]:
     """One view per city: the node the plan has there (city node or PRD cloud). In a replay of
     a past date, health is not known: live nodes are shown by their state alone. The label
     under each name gives the node's utilization (coloured by the `node_utilization`
-    threshold) or, when there is none to show, what is wrong, in words."""
+    threshold) or, when there is none to show, what is wrong, in words; the plan's label says
+    late in words, marks utilization below the plan's floor (`floor(node)`, the judge's) ▼ and
+    capacity pressure ▲ apart, and shows trouble only where health is not ok."""
     judge = (
         thresholds["node_utilization"]
         if thresholds and "node_utilization" in thresholds.fields
@@ -98,8 +115,63 @@ def city_views(
             mark = {Level.bad: "✖", Level.warn: "▲", Level.careful: "●"}.get(level, "")
             second = f"{mark}{h.utilization:.0%}"
         label = f"{city.name}<br>{second}" if second else city.name
+        built = verdicts.built.get(node.id) if verdicts else None
+        year = verdicts.year.get(node.id) if verdicts else None
+        in_year = (
+            year is not None
+            and year.due is not None
+            and (asof is None or asof.astimezone(CHINA).date() <= year.due)
+        )
+        pcat = _plan_category(
+            node, live, state, built and built.state, year and year.state, in_year
+        )
+        if built is not None and built.state == State.overdue:
+            lines.insert(1, f"计划：{built.title} · 应于 {built.due:%Y-%m-%d} 前 · 逾期未完成")
+        if year is not None and live:
+            lines.append(f"一周年目标：{year.label}{' · ' + year.reason if year.reason else ''}")
+        psecond, plevel = _plan_second(node, pcat, category, h, flowing, replay, judge, floor)
+        plabel = f"{city.name}<br>{psecond}" if psecond else city.name
         out.append(
             CityView(city.adcode, city.name, node.id, category, "<br>".join(lines), flowing,
-                     label, level)
+                     label, level, pcat, plabel, plevel)
         )  # fmt: skip
     return out
+
+
+def _plan_category(node, live: bool, state, built, year, in_year: bool) -> int:
+    """The plan's answer for a node: late when its own deadline passed unmet; a PRD cloud,
+    docked; a city node once live, how its one-year targets stand (in its first year, met,
+    missed, or undecidable once the anniversary has passed without the figures)."""
+    if built == State.overdue:
+        return LATE
+    if not live:
+        return 1 if state == NodeState.building else 0
+    if node.tier == Tier.prd:
+        return 7
+    if year in MET:
+        return 5
+    if year == State.missed:
+        return MISSED
+    if year == State.unknown and not in_year:
+        return 6
+    return 3
+
+
+def _plan_second(node, pcat, category, h, flowing, replay, judge, floor) -> tuple[str, Level]:
+    """The plan map's second line: late in words; trouble where health is not ok (down, data
+    stopped); else utilization, ▼ below the plan's floor, ▲ under capacity pressure."""
+    if pcat == LATE:
+        return ("逾期未对接" if node.tier == Tier.prd else "逾期未建成"), Level.bad
+    if category == 5 and not replay:
+        return ("⚠数据中断" if h else "⚠无数据"), Level.bad
+    if category == 4:
+        return "✖中断", Level.bad
+    if not flowing or h.utilization is None:
+        return "", Level.none
+    least = floor(node) if floor else None
+    if least is not None and h.utilization < least:
+        return f"▼{h.utilization:.0%}", Level.warn
+    pressure = judge.level(h.utilization) if judge else Level.none
+    if pressure in (Level.warn, Level.bad):
+        return f"▲{h.utilization:.0%}", Level.careful
+    return f"{h.utilization:.0%}", Level.none

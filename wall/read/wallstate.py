@@ -145,7 +145,8 @@ def wall_state(
     judge = Judge(plan, progress, None if error else store, asof)
     ov = build_overview(judge, figures, wanted, scope)
     states = {v.node.id: v.state for v in ov.nodes}
-    views = mapview.city_views(plan, states, health, now, replay=replay, thresholds=thresholds)
+    views = mapview.city_views(plan, states, health, now, replay=replay, thresholds=thresholds,
+                               verdicts=ov.verdicts, floor=judge.utilization_floor, asof=asof)  # fmt: skip
     rows = security_rows(ov, security)
     state = WallState(
         asof, now, ov, views, health, node_figs, security, rows, replay, error, thresholds,

@@ -45,6 +45,40 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       }
       return [nu, current === (picked || "") ? nu : current];  // the URL changed: show its date
     },
+    scaleMap: function (n, figures) {
+      // the map's texts and markers in multiples of the screen's unit (trace `meta`, set by
+      // wall/web/panels/gdmap.py), as every other text of the wall: plotly takes pixels
+      const nu = window.dash_clientside.no_update;
+      const probe = document.querySelector(".unit-probe");
+      if (!probe || !figures) { return (figures || []).map(() => nu); }
+      const unit = probe.getBoundingClientRect().width;
+      const px = k => Math.round(unit * k * 10) / 10;
+      return figures.map(fig => {
+        if (!fig || !fig.data || !unit) { return nu; }
+        let changed = false;
+        const data = fig.data.map(t => {
+          if (!t.meta) { return t; }
+          const out = Object.assign({}, t);
+          if (t.meta.text && (t.textfont || {}).size !== px(t.meta.text)) {
+            out.textfont = Object.assign({}, t.textfont, {size: px(t.meta.text)});
+            changed = true;
+          }
+          if (t.meta.marker && (t.marker || {}).size !== px(t.meta.marker)) {
+            out.marker = Object.assign({}, t.marker, {size: px(t.meta.marker)});
+            changed = true;
+          }
+          return out;
+        });
+        const layout = Object.assign({}, fig.layout);
+        const k = (layout.meta || {}).annotation_text;
+        if (k && (layout.annotations || []).some(a => (a.font || {}).size !== px(k))) {
+          layout.annotations = layout.annotations.map(
+            a => Object.assign({}, a, {font: Object.assign({}, a.font, {size: px(k)})}));
+          changed = true;
+        }
+        return changed ? Object.assign({}, fig, {data: data, layout: layout}) : nu;
+      });
+    },
     openNode: function (clicks, search) {
       const click = (clicks || []).find(c => c && c.points && c.points.length);
       const node = click && click.points[0].customdata;

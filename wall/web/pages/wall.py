@@ -63,13 +63,14 @@ def _area(a) -> str:
 _MAPS: dict[tuple, dict] = {}
 
 
-def initial_map(plan, geometry_path) -> dict:
-    """The map as first sent (geometry, names, no health yet), built once per process: a
-    plotly figure of 21 boundaries takes longer to build than the rest of the page."""
-    key = (plan.cache_name, str(geometry_path))
+def initial_map(plan, geometry_path, colour: str = "plan") -> dict:
+    """The map as first sent (geometry, names, no health yet), built once per process and
+    colouring: a plotly figure of 21 boundaries takes longer to build than the rest of the
+    page."""
+    key = (plan.cache_name, str(geometry_path), colour)
     if key not in _MAPS:
         views = gdmap.city_views(plan, {}, {}, now_utc())
-        figure = gdmap.figure(views, geometry_path).to_plotly_json()
+        figure = gdmap.figure(views, geometry_path, colour).to_plotly_json()
         for feature in figure["data"][0]["geojson"]["features"]:
             # rings as arrays: the JSON encoder passes arrays whole instead of walking
             # 60,000 coordinate pairs one by one on every page load
@@ -96,11 +97,13 @@ def screen_div(
         first = panels.draw(p, state, layouts) if state is not None else None
         body = html.Div(first, id=ids.panel(screen.id, i), className="panel-body")
         if p.panel == PanelKind.map:
+            plan = services.plan
             figure = (
-                initial_map(services.plan, services.settings.geometry_file) if with_map else None
+                initial_map(plan, services.settings.geometry_file, p.colour) if with_map else None
             )
             if figure is not None and state is not None:
-                figure = gdmap.with_views(figure, state.views)
+                figure = gdmap.with_views(figure, state.views, p.colour)
+            floor = plan.target("city-utilization").value
             body = html.Div(
                 [
                     dcc.Graph(
@@ -112,7 +115,7 @@ def screen_div(
                     ),
                     html.Div(
                         [
-                            html.Div(gdmap.legend(), className="legend"),
+                            html.Div(gdmap.legend(p.colour, floor), className="legend"),
                             html.Div("点击城市查看节点详情", className="summary-hint"),
                         ],
                         className="map-side",
@@ -232,6 +235,7 @@ def wall_layout(services, view: View | None, validation: bool = False) -> html.D
                     frame.demo_banner(services.settings.demo),
                     access.user_badge(),
                     html.Div(id=ids.CLOCK, className="clock"),
+                    html.Div(className="unit-probe"),  # the screen's unit, measured by scaleMap
                 ],
                 className="wall-header",
             ),
@@ -286,7 +290,8 @@ def refresh(services, _trigger, screen_id, search):
             drawn.append(nu)
             continue
         drawn.append(panels.draw(screen.panels[pid["index"]], state, layouts))
-    maps = [gdmap.patch(state.views) if m["screen"] == screen.id else nu for m in map_ids]
+    colour = next((p.colour for p in screen.panels if p.panel == PanelKind.map), "plan")
+    maps = [gdmap.patch(state.views, colour) if m["screen"] == screen.id else nu for m in map_ids]
     return drawn, maps, banner(state, services.layouts.error), asof_label(state), done
 
 
@@ -317,6 +322,13 @@ clientside(
     State(ids.CONFIG, "data"),
     State(ids.SCREEN, "data"),
     State(ids.DONE, "data"),
+)
+clientside(  # the map's texts and markers follow the screen's size (every second: resizes too)
+    ClientsideFunction("wall", "scaleMap"),
+    Output(ids.map_graph(ALL), "figure", allow_duplicate=True),
+    Input(ids.TICK, "n_intervals"),
+    State(ids.map_graph(ALL), "figure"),
+    prevent_initial_call=True,
 )
 clientside(  # a city clicked on the map opens its node page
     ClientsideFunction("wall", "openNode"),

@@ -1,7 +1,14 @@
-"""The "全省一片云" map: Guangdong's 21 cities coloured by their node's state and health, the
-provincial data centres marked, a link from every node to the provincial platform coloured
-by whether its data is flowing. Plotly Choropleth (SVG) over the committed GeoJSON; the
-geometry goes to the browser once, refreshes patch only colours and texts."""
+"""The "全省一片云" map: Guangdong's 21 cities coloured by the plan's question (the judge's
+verdict on each node: late, live in its first year, one-year targets met or missed) or by
+their node's health, as the screen's layout chooses; the provincial data centres marked, a
+link from every node to the provincial platform coloured by whether its data is flowing.
+Plotly Choropleth (SVG) over the committed GeoJSON; the geometry goes to the browser once,
+refreshes patch only colours and texts.
+
+Fills are dark enough that every label colour keeps WCAG AA contrast (4.5:1) on every fill,
+and text and marker sizes are given as multiples of the screen's unit (trace `meta`), which
+the browser applies (assets/wall.js, scaleMap): the map reads from the back of the room at
+any resolution, as the rest of the wall does."""
 
 from __future__ import annotations
 
@@ -10,53 +17,81 @@ from dash import Patch
 
 from geo.geometry import centroids, load_geojson
 from wall.core.layouts import Level
-from wall.read.mapview import CATEGORY_LABELS, HEALTH_LABEL, CityView, city_views
+from wall.read.mapview import CATEGORY_LABELS, HEALTH_LABEL, PLAN_LABELS, CityView, city_views
 from wall.web.panels.registry import panel
 from wall.web.widgets import FONT
 
 __all__ = ["HEALTH_LABEL", "CityView", "city_views"]  # the map's data, as the panel draws it
 
-# category → (label shown, colour); the order is the colour scale's
+# category → (label shown, colour); the order is the colour scale's. Health: …
 CATEGORIES = list(
     zip(
         CATEGORY_LABELS,
-        ["#34465e", "#8a6d1f", "#1f9d55", "#f5b942", "#ff4d4f", "#7b8494"],
+        ["#2e3d52", "#5c4a12", "#17683b", "#7a5200", "#a3202f", "#4a5261"],
         strict=True,
     )
 )
+# … and the plan: grey-blue not due, olive building, red late, blue in its first year, brown
+# one-year targets missed, green met, grey undecidable, violet a PRD cloud docked
+PLAN_CATEGORIES = list(
+    zip(
+        PLAN_LABELS,
+        ["#2e3d52", "#5c4a12", "#a3202f", "#1c4f86", "#7a3b0c", "#17683b", "#4a5261", "#553a85"],
+        strict=True,
+    )
+)
+COLOURS = ("plan", "health")
 GUANGZHOU = 440100
 CENTRES_LAT = 21.75  # the sea south of Zhuhai and Zhongshan
-LABEL_COLOR = {Level.bad: "#ff6b6b", Level.warn: "#ffc53d", Level.careful: "#8fd0ff"}  # else white
+# light label colours, each ≥ 4.5:1 on every fill above (tests/browser measure it rendered)
+LABEL_COLOR = {Level.bad: "#ffc9c9", Level.warn: "#ffe08a", Level.careful: "#bfe3ff"}  # else white
+# sizes in multiples of the screen's unit (CSS --unit: 1.42 % of a 16:9 screen's height)
+SCALE = {"names": 1.15, "centres": 1.0, "centre_marker": 1.1, "approval": 1.0}
 
 
-def label_color(view: CityView) -> str:
+def label_color(view: CityView, colour: str = "health") -> str:
     """A city label's colour: its level's, white when nothing needs saying."""
-    return LABEL_COLOR.get(view.level, "#ffffff")
+    level = view.plan_level if colour == "plan" else view.level
+    return LABEL_COLOR.get(level, "#ffffff")
 
 
-def _colorscale() -> list:
-    n = len(CATEGORIES)
+def _categories(colour: str) -> list[tuple[str, str]]:
+    return PLAN_CATEGORIES if colour == "plan" else CATEGORIES
+
+
+def _z(views: list[CityView], colour: str) -> list[int]:
+    return [v.plan_category if colour == "plan" else v.category for v in views]
+
+
+def _labels(views: list[CityView], colour: str) -> list[str]:
+    return [v.plan_label if colour == "plan" else v.label for v in views]
+
+
+def _colorscale(colour: str) -> list:
+    categories = _categories(colour)
+    n = len(categories)
     scale = []
-    for i, (_, color) in enumerate(CATEGORIES):
+    for i, (_, color) in enumerate(categories):
         scale += [[i / n, color], [(i + 1) / n, color]]
     return scale
 
 
-def figure(views: list[CityView], geometry_path=None) -> go.Figure:
-    """The whole map; built once per page, then patched by `patch`."""
+def figure(views: list[CityView], geometry_path=None, colour: str = "plan") -> go.Figure:
+    """The whole map, coloured by the plan or by health; built once per page, then patched
+    by `patch`."""
     geojson = load_geojson(str(geometry_path)) if geometry_path else load_geojson()
     points = centroids(str(geometry_path)) if geometry_path else centroids()
-    n = len(CATEGORIES)
+    n = len(_categories(colour))
     fig = go.Figure()
     fig.add_trace(
         go.Choropleth(
             geojson=geojson,
             featureidkey="properties.adcode",
             locations=[str(v.adcode) for v in views],
-            z=[v.category for v in views],
+            z=_z(views, colour),
             zmin=0,
             zmax=n,
-            colorscale=_colorscale(),
+            colorscale=_colorscale(colour),
             showscale=False,
             marker={"line": {"color": "#9fc3ff", "width": 0.8}},
             text=[v.hover for v in views],
@@ -85,12 +120,13 @@ def figure(views: list[CityView], geometry_path=None) -> go.Figure:
         go.Scattergeo(
             lon=[points[v.adcode][0] for v in views],
             lat=[points[v.adcode][1] for v in views],
-            text=[v.label for v in views],
+            text=_labels(views, colour),
             mode="text",
             hoverinfo="skip",
             showlegend=False,
-            textfont={"color": [label_color(v) for v in views], "size": 15},
+            textfont={"color": [label_color(v, colour) for v in views], "size": 17},
             name="names",
+            meta={"text": SCALE["names"]},
         )
     )
     # the two provincial centres, drawn off the coast south of the Pearl River Delta where no
@@ -113,14 +149,15 @@ def figure(views: list[CityView], geometry_path=None) -> go.Figure:
             textposition="bottom center",
             marker={
                 "symbol": "diamond",
-                "size": 16,
+                "size": 17,
                 "color": "#3ba0ff",
                 "line": {"color": "#fff", "width": 1.5},
             },
-            textfont={"color": "#9fc3ff", "size": 13},
+            textfont={"color": "#bfe3ff", "size": 15},
             hovertemplate="省级政务云 · %{text}数据中心<extra></extra>",
             name="datacentres",
             showlegend=False,
+            meta={"text": SCALE["centres"], "marker": SCALE["centre_marker"]},
         )
     )
     lon, lat = _bounds(geojson)
@@ -143,7 +180,8 @@ def figure(views: list[CityView], geometry_path=None) -> go.Figure:
     if number := geojson.get("approval"):  # the province's standard map: its 审图号 beside it
         fig.add_annotation(text=f"审图号：{number}", x=0, y=0, xref="paper", yref="paper",
                            xanchor="left", yanchor="bottom", showarrow=False,
-                           font={"size": 12, "color": "#8aa4c2"}, name="approval")  # fmt: skip
+                           font={"size": 15, "color": "#8aa4c2"}, name="approval")  # fmt: skip
+    fig.update_layout(meta={"annotation_text": SCALE["approval"], "colour": colour})
     return fig
 
 
@@ -163,11 +201,11 @@ def _link_color(v: CityView) -> str:
     return "rgba(46, 204, 113, 0.85)" if v.flowing else "rgba(123, 132, 148, 0.35)"
 
 
-def updates(views: list[CityView]) -> list[tuple[tuple, object]]:
+def updates(views: list[CityView], colour: str = "plan") -> list[tuple[tuple, object]]:
     """What changes between refreshes, as (path in the figure, value): colours, hover texts,
     link colours, the labels with utilization. Never the geometry."""
     out: list[tuple[tuple, object]] = [
-        (("data", 0, "z"), [v.category for v in views]),
+        (("data", 0, "z"), _z(views, colour)),
         (("data", 0, "text"), [v.hover for v in views]),
         (("data", 0, "customdata"), [v.node_id or "" for v in views]),
     ]
@@ -177,15 +215,15 @@ def updates(views: list[CityView]) -> list[tuple[tuple, object]]:
             continue
         out.append((("data", i, "line", "color"), _link_color(v)))
         i += 1
-    out.append((("data", i, "text"), [v.label for v in views]))  # the names with utilization
-    out.append((("data", i, "textfont", "color"), [label_color(v) for v in views]))
+    out.append((("data", i, "text"), _labels(views, colour)))  # the names with utilization
+    out.append((("data", i, "textfont", "color"), [label_color(v, colour) for v in views]))
     return out
 
 
-def patch(views: list[CityView]) -> Patch:
+def patch(views: list[CityView], colour: str = "plan") -> Patch:
     """The refresh sent to a browser that already has the figure."""
     p = Patch()
-    for path, value in updates(views):
+    for path, value in updates(views, colour):
         target = p
         for key in path[:-1]:
             target = target[key]
@@ -193,11 +231,11 @@ def patch(views: list[CityView]) -> Patch:
     return p
 
 
-def with_views(figure: dict, views: list[CityView]) -> dict:
+def with_views(figure: dict, views: list[CityView], colour: str = "plan") -> dict:
     """A copy of a figure dict showing these views (copying only what changes: the geometry
     is shared with the original)."""
     fig = {**figure, "data": [dict(trace) for trace in figure["data"]]}
-    for path, value in updates(views):
+    for path, value in updates(views, colour):
         target = fig["data"][path[1]]
         for key in path[2:-1]:
             target[key] = dict(target[key])
@@ -206,17 +244,23 @@ def with_views(figure: dict, views: list[CityView]) -> dict:
     return fig
 
 
-def legend() -> list:
-    """The colour key, as text and colour (state never by colour alone)."""
+def legend(colour: str = "plan", floor: float | None = None) -> list:
+    """The colour key in words (state never by colour alone), and on the plan's map what the
+    marks in the labels mean."""
     from dash import html
 
-    return [
+    items = [
         html.Span(
             [html.Span(className="swatch", style={"background": color}), label],
             className="legend-item",
         )
-        for label, color in CATEGORIES
+        for label, color in _categories(colour)
     ]
+    if colour == "plan":
+        below = f"▼ 使用率低于规划下限{floor:.0%}" if floor is not None else "▼ 使用率低于规划下限"
+        marks = [below, "▲ 资源紧张", "✖ 中断 · ⚠ 数据中断"]
+        items += [html.Span(m, className="legend-item legend-mark") for m in marks]
+    return items
 
 
 @panel("map")
