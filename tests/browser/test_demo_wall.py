@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, RecordingPage, sign_in_page
 from wall.core.plan import load_plan
 
 SHOTS = ROOT / "screenshots"
@@ -85,9 +85,10 @@ def test_recorded_progress_shows_on_the_wall_and_as_of_replays_it(plain_wall, pa
     # none of the three was live the day before their deadline: below the straight line
     assert "进度滞后" in page.page.inner_text("#ms-m2a-first-three")
     assert "截至 2019年9月29日" in page.page.inner_text("header")
-    # the date control shows the URL's day; choosing another day replays that one
-    assert page.page.input_value("#asof-pick") == "2019-09-29"
-    page.page.fill("#asof-pick", "2019-10-01")
+    # the date control shows the URL's day, in Chinese; choosing another day replays that one
+    assert page.page.input_value("#asof-pick") == "2019年9月29日"
+    page.page.fill("#asof-pick", "2019年10月1日")
+    page.page.press("#asof-pick", "Enter")
     page.page.wait_for_function(
         "document.querySelector('#tile-cities .tile-value').innerText === '3/14'", timeout=10_000
     )
@@ -101,7 +102,7 @@ def test_recorded_progress_shows_on_the_wall_and_as_of_replays_it(plain_wall, pa
     assert page.page.input_value("#asof-pick") == ""
     page.page.go_back()  # the browser's history holds the replayed day
     page.page.wait_for_function(
-        "document.querySelector('#asof-pick').value === '2019-10-01'", timeout=10_000
+        "document.querySelector('#asof-pick').value === '2019年10月1日'", timeout=10_000
     )
     page.page.wait_for_function(
         "document.querySelector('#wall-asof').innerText.includes('2019年10月1日')", timeout=10_000
@@ -246,3 +247,23 @@ def test_replaying_the_deadline_day_shows_what_was_late_when(plain_wall, page):
     assert "逾期完成" in status and tile == "14/14"
     assert "2020年7月15日" in page.page.inner_text("#ms-m2c-all-cities")
     assert page.foreign_requests(url) == []
+
+
+def test_the_date_control_speaks_chinese_under_an_english_browser(plain_wall, browser):
+    url, _ = plain_wall
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="en-US")
+    try:
+        page = context.new_page()
+        sign_in_page(RecordingPage(page), url)
+        page.goto(f"{url}/?screen=overview&asof=2020-06-30", wait_until="networkidle")
+        page.wait_for_selector("#asof-pick", timeout=30_000)
+        assert page.evaluate("navigator.language") == "en-US"
+        assert page.input_value("#asof-pick") == "2020年6月30日"
+        page.click("#asof-pick")
+        calendar = page.inner_text(".dash-datepicker-content")
+        heads = [d.strip() for d in calendar.split() if d.strip() in "一二三四五六日"]
+        assert heads[:7] == ["一", "二", "三", "四", "五", "六", "日"]  # weeks start on Monday
+        assert "6月" in calendar and "Mo" not in calendar and "Jun" not in calendar
+        assert page.get_attribute("#asof-pick", "placeholder") == "选择日期"
+    finally:
+        context.close()

@@ -63,8 +63,10 @@ def test_a_custom_range_and_a_replayed_day(demo_wall, page):
     url, _ = demo_wall
     open_page(page, f"{url}/node/city-meizhou")
     today = datetime.now(UTC).date()
-    page.page.fill("#range-from", (today - timedelta(days=3)).isoformat())
-    page.page.fill("#range-to", today.isoformat())
+    first = today - timedelta(days=3)
+    for pick, day in (("#range-from", first), ("#range-to", today)):  # typed as it shows
+        page.page.fill(pick, f"{day.year}年{day.month}月{day.day}日")
+        page.page.press(pick, "Enter")
     page.page.click("#range-apply")
     page.page.wait_for_url("**range=custom**", timeout=10_000)
     page.page.wait_for_function(

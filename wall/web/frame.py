@@ -29,17 +29,33 @@ def not_found(error: Exception) -> list:
     ]
 
 
+def date_picker(id: str, date: str | None = None, first=None, last=None, hint: str = "选择日期"):
+    """A date control in Chinese whatever the browser's language (a native date input shows
+    the browser's own, mm/dd/yyyy under English): Dash's picker with date-fns' zh-CN locale,
+    served from the wall's assets (date-fns-locale-zh-cn.min.js), the only one it has."""
+    return dcc.DatePickerSingle(
+        id=id,
+        date=date or None,
+        min_date_allowed=first,
+        max_date_allowed=last,
+        display_format="YYYY年M月D日",
+        month_format="YYYY年MMM",
+        first_day_of_week=1,
+        placeholder=hint,
+        clearable=False,
+        className="asof-pick date-pick",
+    )
+
+
 def asof_control(plan: Plan, label: str | None) -> html.Div:
     """The date the page is viewed as of (empty: now), and the way back to now."""
     return html.Div(
         [
             html.Label("查看日期", htmlFor=ids.ASOF_PICK),
-            dcc.Input(
-                id=ids.ASOF_PICK,
-                type="date",
-                min=plan.period.start.isoformat(),
-                max=datetime.now(CHINA).date().isoformat(),
-                className="asof-pick",
+            date_picker(
+                ids.ASOF_PICK,
+                first=plan.period.start.isoformat(),
+                last=datetime.now(CHINA).date().isoformat(),
             ),
             html.Button("实时", id=ids.ASOF_LIVE, className="asof-live"),
             html.Div(label, id=ids.ASOF, className="asof"),

@@ -36,14 +36,14 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       const fired = (ctx.triggered || []).map(t => t.prop_id);
       const params = new URLSearchParams(search || "");
       const current = params.get("asof") || "";
-      if (fired.includes("asof-live.n_clicks") || fired.includes("asof-pick.value")) {
+      if (fired.includes("asof-live.n_clicks") || fired.includes("asof-pick.date")) {
         const want = fired.includes("asof-live.n_clicks") ? "" : (picked || "");
-        if (want === current) { return [nu, want]; }
+        if (want === current) { return [nu, want || null]; }
         if (want) { params.set("asof", want); } else { params.delete("asof"); }
         const query = params.toString();
-        return [query ? "?" + query : "", want];
+        return [query ? "?" + query : "", want || null];
       }
-      return [nu, current === (picked || "") ? nu : current];  // the URL changed: show its date
+      return [nu, current === (picked || "") ? nu : (current || null)];  // the URL changed: show its date
     },
     scaleMap: function (n, figures) {
       // the map's texts and markers in multiples of the screen's unit (trace `meta`, set by

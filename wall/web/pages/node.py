@@ -18,7 +18,7 @@ from wall.read.mapview import HEALTH_LABEL
 from wall.read.reader import Reader
 from wall.read.view import RANGES, View
 from wall.read.wallstate import WallState
-from wall.web import ids
+from wall.web import frame, ids
 from wall.web.panels import gdmap
 from wall.web.registry import clientside, page
 from wall.web.services import PageContext
@@ -126,9 +126,9 @@ def range_bar(view: View) -> html.Div:
     last = (w.end - timedelta(seconds=1)).astimezone(CHINA).date().isoformat() if w else ""
     custom = html.Span(
         [
-            dcc.Input(id=ids.RANGE_FROM, type="date", value=first, className="asof-pick"),
+            frame.date_picker(ids.RANGE_FROM, first, hint="开始日期"),
             html.Span("至"),
-            dcc.Input(id=ids.RANGE_TO, type="date", value=last, className="asof-pick"),
+            frame.date_picker(ids.RANGE_TO, last, hint="结束日期"),
             html.Button("查看", id=ids.RANGE_APPLY, className="asof-live"),
         ],
         className="range-custom" + (" range-on" if w and w.name == "custom" else ""),
@@ -431,8 +431,8 @@ clientside(  # a custom range: the page's address carries it (shareable, the bac
     ClientsideFunction("wall", "customRange"),
     Output(ids.URL, "search", allow_duplicate=True),
     Input(ids.RANGE_APPLY, "n_clicks"),
-    State(ids.RANGE_FROM, "value"),
-    State(ids.RANGE_TO, "value"),
+    State(ids.RANGE_FROM, "date"),
+    State(ids.RANGE_TO, "date"),
     State(ids.URL, "search"),
     prevent_initial_call=True,
 )

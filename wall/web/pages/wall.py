@@ -308,9 +308,9 @@ clientside(
 clientside(  # the date control and ?asof= in the URL follow each other (every page)
     ClientsideFunction("wall", "asof"),
     Output(ids.URL, "search"),
-    Output(ids.ASOF_PICK, "value"),
+    Output(ids.ASOF_PICK, "date"),
     Input(ids.URL, "search"),
-    Input(ids.ASOF_PICK, "value"),
+    Input(ids.ASOF_PICK, "date"),
     Input(ids.ASOF_LIVE, "n_clicks"),
 )
 clientside(
