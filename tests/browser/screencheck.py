@@ -8,7 +8,8 @@ CHECK = """() => {
   const cut = [];
   let smallest = 1e9;
   const boxes = '.screen.active .panel, .screen.active .panel-body, .screen.active .tile, .wall-header';
-  const lines = '.screen.active .tile > div, .screen.active .tile span';  // cut short by an ellipsis
+  // cut short by an ellipsis or squeezed: tiles' lines, and everything in the header
+  const lines = '.screen.active .tile > div, .screen.active .tile span, .wall-header > *, .title-block > *';
   for (const el of document.querySelectorAll(boxes + ', ' + lines)) {
     const tall = el.matches(boxes) && el.scrollHeight > el.clientHeight + 2;
     if (tall || el.scrollWidth > el.clientWidth + 2) {

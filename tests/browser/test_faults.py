@@ -39,18 +39,23 @@ def _collector(tmp_path: Path, sources: Path, store_url: str) -> subprocess.Pope
         )  # fmt: skip
 
 
-def _asof_label(page) -> str:
-    return page.page.inner_text("#wall-asof")
-
-
 def _refreshes_land(page, times: int = 3, timeout_s: float = 30) -> None:
-    """The screen's "updated at" label changes `times` times: refreshes keep landing."""
-    seen = {_asof_label(page)}
-    deadline = time.monotonic() + timeout_s
-    while len(seen) <= times:
-        assert time.monotonic() < deadline, f"refreshes stopped landing: {seen}"
-        time.sleep(0.3)
-        seen.add(_asof_label(page))
+    """`times` refreshes of the screen come back answered: refreshes keep landing."""
+    landed = []
+
+    def answered(response):
+        body = response.request.post_data or ""
+        if "_dash-update-component" in response.url and "refresh-done" in body and response.ok:
+            landed.append(response.url)
+
+    page.page.on("response", answered)
+    try:
+        deadline = time.monotonic() + timeout_s
+        while len(landed) < times:
+            assert time.monotonic() < deadline, f"refreshes stopped landing: {len(landed)}"
+            page.page.wait_for_timeout(300)
+    finally:
+        page.page.remove_listener("response", answered)
 
 
 def _wait(predicate, timeout_s: float, what: str) -> None:

@@ -184,6 +184,24 @@ def test_a_node_late_on_a_day_of_2019_is_red_and_says_so_on_the_map(plain_wall, 
     assert "逾期未建成/未对接" in legend and "一周年考核期内" in legend
 
 
+def test_on_a_quiet_day_the_alert_panel_gives_its_room_to_the_next_deadlines(plain_wall, page):
+    # 2019-08-01, nothing built, nothing due yet: no alert. The plan's first deadlines after
+    # it (粤办函〔2019〕288号): 附件第7项 by the end of August 2019 (30 days later), then the
+    # three city nodes and 附件第2项's first three by 2019-09-30 (60 days)
+    url, _ = plain_wall
+    open_wall(page, url, "overview", "&asof=2019-08-01")
+    page.page.wait_for_selector(".screen.active .upcoming .deadline", timeout=15_000)
+    panel = page.page.inner_text(".screen.active .panel-alerts")
+    assert "当前无告警" in panel and "即将到期" in panel
+    rows = page.page.locator(".screen.active .upcoming .deadline").all_inner_texts()
+    assert len(rows) == 3
+    assert rows[0].startswith("30 天") and "2019年8月31日" in rows[0]
+    assert all(r.startswith("60 天") and "2019年9月30日" in r for r in rows[1:])
+    got = page.page.evaluate(CHECK)
+    assert got["cut"] == []  # the rows fit the panel, the header holds the document number
+    assert "粤办函〔2019〕288号" in page.page.inner_text(".title-block .doc-no")
+
+
 def test_a_slow_store_neither_freezes_the_screen_nor_piles_up_requests(tmp_path, browser):
     from tests.harness import servers as harness
     from tests.harness.slowproxy import SlowProxy

@@ -140,6 +140,9 @@ class Panel(Strict):
     # what a map's colours answer: the plan (the judge's verdicts; health marked only where
     # something is wrong) or the nodes' health
     colour: Literal["plan", "health"] = "plan"
+    # what an alert panel shows in the room its alerts leave: the plan's next deadlines with
+    # the days left (once all are past, the plan's score), or nothing
+    quiet: Literal["deadlines", "none"] = "deadlines"
 
 
 class Grid(Strict):
@@ -202,6 +205,8 @@ def load_screen(path: Path, thresholds: Thresholds) -> Screen:
             problems.append(
                 doc.problem(("panels", i, "area"), f"outside the {g.columns}×{g.rows} grid")
             )
+        if "quiet" in p.model_fields_set and p.panel != PanelKind.alerts:
+            problems.append(doc.problem(("panels", i, "quiet"), "quiet is an alert panel's"))
         if "colour" in p.model_fields_set and p.panel != PanelKind.map:
             problems.append(doc.problem(("panels", i, "colour"), "colour is a map's: plan or health"))  # fmt: skip
         if p.wide and not _fits(p.wide, g.wide_columns or g.columns, g.wide_rows or g.rows):

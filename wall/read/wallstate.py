@@ -66,6 +66,18 @@ class WallState:
     def verdicts(self) -> Verdicts:
         return self.overview.verdicts
 
+    def next_deadlines(self, count: int = 3) -> list[tuple[Verdict, int]]:
+        """The plan's next deadlines not yet met, as of the view (the judge's verdicts due
+        later: milestones, nodes to build, security platforms, one-year targets), soonest
+        first, each with the days left."""
+        today = self.asof.astimezone(CHINA).date()
+        v = self.verdicts
+        pending = [x for x in (*v.milestones, *v.built.values(), *v.security.values(),
+                               *v.year.values())
+                   if x.due is not None and x.due >= today and not x.met]  # fmt: skip
+        pending.sort(key=lambda x: (x.due, x.seq or "~", x.id))
+        return [(x, (x.due - today).days) for x in pending[:count]]
+
     def _utilization(self, figures: dict[str, queries.NodeFigures]) -> float | None:
         values = [
             f.utilization

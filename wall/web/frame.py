@@ -47,8 +47,9 @@ def date_picker(id: str, date: str | None = None, first=None, last=None, hint: s
     )
 
 
-def asof_control(plan: Plan, label: str | None) -> html.Div:
-    """The date the page is viewed as of (empty: now), and the way back to now."""
+def asof_control(plan: Plan, label: str | None, with_label: bool = True) -> html.Div:
+    """The date the page is viewed as of (empty: now), and the way back to now; with the
+    label saying what is shown (the wall puts it under its clock instead)."""
     return html.Div(
         [
             html.Label("查看日期", htmlFor=ids.ASOF_PICK),
@@ -58,7 +59,7 @@ def asof_control(plan: Plan, label: str | None) -> html.Div:
                 last=datetime.now(CHINA).date().isoformat(),
             ),
             html.Button("实时", id=ids.ASOF_LIVE, className="asof-live"),
-            html.Div(label, id=ids.ASOF, className="asof"),
+            html.Div(label, id=ids.ASOF, className="asof") if with_label else None,
         ],
         className="asof-control",
     )

@@ -174,11 +174,19 @@ def page_config(layouts: Layouts) -> dict:
 
 
 def asof_label(state: WallState | None) -> str | None:
+    """What the screen shows, large under the clock: a replayed day, or live with the time of
+    the newest data any node has sent (not the time of the refresh: a collector that stopped
+    shows here as an old time)."""
     if state is None:
         return None
     if state.replay:
         return f"回放 · 截至 {format_cn_date(state.asof.astimezone(CHINA).date())}"
-    return f"实时 · 更新于 {datetime.now(CHINA):%H:%M:%S}"
+    times = [h.time for h in state.health.values() if h.time is not None]
+    if not times:
+        return "实时 · 暂无数据"
+    newest = max(times).astimezone(CHINA)
+    day = "" if newest.date() == datetime.now(CHINA).date() else f"{newest:%m-%d} "
+    return f"实时 · 数据截至 {day}{newest:%H:%M:%S}"
 
 
 def landed(state: WallState | None, layouts: Layouts) -> dict | None:
@@ -227,14 +235,25 @@ def wall_layout(services, view: View | None, validation: bool = False) -> html.D
             dcc.Store(id=ids.SCREEN, data=None if validation else active),
             html.Header(
                 [
-                    html.H1("广东“数字政府”政务云 · 全省一片云"),
+                    html.Div(  # the document number under the title: never squeezed out
+                        [
+                            html.H1("广东“数字政府”政务云 · 全省一片云"),
+                            html.Div(f"依据 {services.plan.document}", className="doc-no"),
+                        ],
+                        className="title-block",
+                    ),
                     html.Div(id=ids.SCREEN_TITLE, className="screen-title"),
-                    html.Div(services.plan.document, className="doc-no"),
-                    frame.asof_control(services.plan, asof_label(state)),
+                    frame.asof_control(services.plan, None, with_label=False),
                     html.Div(id=ids.STATUS, className="refresh-status"),
                     frame.demo_banner(services.settings.demo),
                     access.user_badge(),
-                    html.Div(id=ids.CLOCK, className="clock"),
+                    html.Div(  # the time, and how fresh what the screen shows is
+                        [
+                            html.Div(id=ids.CLOCK, className="clock"),
+                            html.Div(asof_label(state), id=ids.ASOF, className="asof stamp"),
+                        ],
+                        className="clock-block",
+                    ),
                     html.Div(className="unit-probe"),  # the screen's unit, measured by scaleMap
                 ],
                 className="wall-header",

@@ -101,21 +101,60 @@ def alert_item(alert: Alert, replay_day=None, episode=None) -> html.Li:
     )
 
 
-def alerts(state: WallState, limit: int) -> html.Div:
-    """What needs attention now, most severe first; the rest counted."""
+def alerts(state: WallState, limit: int, quiet: str = "none") -> html.Div:
+    """What needs attention now, most severe first; the rest counted. The room the alerts
+    leave goes to what the layout says (`quiet`): the plan's next deadlines."""
     items = state.alerts
-    if not items:
-        return html.Div("✔ 当前无告警", className="panel-empty ok")
     shown = [
         alert_item(a, state.replay_day, state.episodes.get(f"{a.kind}:{a.subject}"))
         for a in items[:limit]
     ]
     more = len(items) - limit
+    room = limit - len(shown)
+    extra = upcoming(state, min(3, room)) if quiet == "deadlines" and room >= 2 else None
     return html.Div(
         [
-            html.Ul(shown, className="alerts"),
+            html.Ul(shown, className="alerts")
+            if shown
+            else html.Div("✔ 当前无告警", className="panel-empty ok"),
             html.Div(f"另有 {more} 条", className="alerts-more") if more > 0 else None,
-        ]
+            extra,
+        ],
+        className="alerts-body" + (" quiet" if not shown else ""),
+    )
+
+
+def upcoming(state: WallState, count: int) -> html.Div | None:
+    """The plan's next deadlines with the days left, the late-running first to the eye; once
+    every deadline is past, how the plan ended (the judge's milestone states)."""
+    rows = state.next_deadlines(count)
+    if rows:
+        items = [deadline_item(v, left) for v, left in rows]
+        return html.Div(
+            [html.H3("即将到期"), html.Ul(items, className="deadlines")], className="upcoming"
+        )
+    counts: dict[str, int] = {}
+    for v in state.verdicts.milestones:
+        counts[v.label] = counts.get(v.label, 0) + 1
+    summary = [html.Span([html.B(str(n)), f" {label}"], className="score-item")
+               for label, n in sorted(counts.items(), key=lambda kv: -kv[1])]  # fmt: skip
+    return html.Div(
+        [html.H3("规划期截止日期均已过 · 里程碑结果"), html.Div(summary, className="score")],
+        className="upcoming",
+    )
+
+
+def deadline_item(v, left: int) -> html.Li:
+    due = html.Span(
+        f"{format_cn_date(v.due)} · {v.label}", className="deadline-due", **verdict_attrs(v)
+    )
+    return html.Li(
+        [
+            html.Span(f"{left} 天", className="days-left"),
+            html.Span(v.title, className="deadline-title"),
+            due,
+        ],
+        className="deadline",
     )
 
 
@@ -126,4 +165,4 @@ def security_panel(spec: Panel, state: WallState, layouts: Layouts) -> html.Div:
 
 @panel("alerts")
 def alerts_panel(spec: Panel, state: WallState, layouts: Layouts) -> html.Div:
-    return alerts(state, spec.limit)
+    return alerts(state, spec.limit, spec.quiet)
