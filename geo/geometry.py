@@ -26,8 +26,28 @@ def active() -> Path:
 
 def load_geojson(path: str | Path | None = None) -> dict:
     """The FeatureCollection of the 21 cities (properties: adcode as text, name; at the top,
-    `approval`: the map's 审图号 when it is the province's own)."""
+    `approval`: the map's 审图号 when it is the province's own, and `insets`: the parts drawn
+    in a box of their own, 东沙群岛)."""
     return _load(str(path or _active))
+
+
+# the lon/lat box of 东沙群岛 (汕尾市), which provincial maps draw in an inset box
+DONGSHA = (116.5, 20.5, 117.0, 21.0)
+
+
+def insets(path: str | Path | None = None) -> list[dict]:
+    """The map's inset features (properties: adcode of the city they belong to, name): what
+    the wall and the bulletins draw in a box of its own beside the mainland."""
+    return list(load_geojson(path).get("insets", []))
+
+
+def inset_bounds(feature: dict, margin: float = 0.03) -> tuple[list[float], list[float]]:
+    """Longitude and latitude ranges of an inset feature, with a margin."""
+    geom = feature["geometry"]
+    polygons = geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
+    xs = [pt[0] for poly in polygons for ring in poly for pt in ring]
+    ys = [pt[1] for poly in polygons for ring in poly for pt in ring]
+    return [min(xs) - margin, max(xs) + margin], [min(ys) - margin, max(ys) + margin]
 
 
 @lru_cache(maxsize=4)

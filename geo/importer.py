@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from geo.cities import CITIES
+from geo.geometry import DONGSHA  # the lon/lat box of 东沙群岛
 
 TARGET_BYTES = 300_000  # about the packaged map's size: the wall's first paint stays fast
-DONGSHA = (116.5, 20.5, 117.0, 21.0)  # lon/lat box of 东沙群岛
+
 _APPROVAL = re.compile(r"^[\u4e00-\u9fff]{1,2}S[（(]\d{4}[）)]\d+号$")
 
 
@@ -104,8 +105,11 @@ def import_geometry(source: str | Path, approval: str, out: str | Path,
         text = _geojson(shapes, by_code, approval.strip(), source.name)
         if len(text.encode()) <= target_bytes:
             break
-    written = geopandas.GeoDataFrame.from_features(json.loads(text)["features"])
-    kept = written.intersects(_box(*DONGSHA)).any()
+    written = json.loads(text)
+    inset = written.get("insets", [])
+    kept = (
+        bool(inset) and geopandas.GeoDataFrame.from_features(inset).intersects(_box(*DONGSHA)).any()
+    )
     if had_dongsha and not kept:  # cannot happen with preserve_topology; never ship it if it does
         raise GeometryError("simplifying lost 东沙群岛")
     report = ImportReport(
@@ -127,13 +131,22 @@ def _box(x0: float, y0: float, x1: float, y1: float):
 
 
 def _geojson(shapes, by_code: dict, approval: str, source: str) -> str:
-    from shapely.geometry import mapping
+    from shapely.geometry import MultiPolygon, mapping
 
-    features = []
+    def plain(shape) -> dict:
+        return json.loads(json.dumps(mapping(shape)), parse_float=lambda s: round(float(s), 5))
+
+    features, insets = [], []
+    far = _box(*DONGSHA)
     for adcode, shape in shapes.items():
-        geometry = json.loads(json.dumps(mapping(shape)), parse_float=lambda s: round(float(s), 5))
+        parts = list(shape.geoms) if hasattr(shape, "geoms") else [shape]
+        away = [p for p in parts if far.contains(p.centroid)]  # 东沙群岛: drawn in its own box
+        if away and len(away) < len(parts):
+            insets.append({"type": "Feature", "properties": {"adcode": adcode, "name": "东沙群岛"},
+                           "geometry": plain(MultiPolygon(away))})  # fmt: skip
+            shape = MultiPolygon([p for p in parts if p not in away])
         features.append({"type": "Feature", "properties": {"adcode": adcode, "name": by_code[adcode].name},
-                         "geometry": geometry})  # fmt: skip
+                         "geometry": plain(shape)})  # fmt: skip
     features.sort(key=lambda f: f["properties"]["adcode"])
     return json.dumps({"type": "FeatureCollection", "approval": approval, "source": source,
-                       "features": features}, ensure_ascii=False, separators=(",", ":"))  # fmt: skip
+                       "features": features, "insets": insets}, ensure_ascii=False, separators=(",", ":"))  # fmt: skip

@@ -74,7 +74,11 @@ def test_a_shapefile_becomes_the_walls_map_with_its_approval_number(tmp_path):
     shanwei = next(
         shape(f["geometry"]) for f in doc["features"] if f["properties"]["adcode"] == "441500"
     )
-    assert shanwei.intersects(DONGSHA)  # the island survived simplification
+    # the island survived simplification, and is drawn in its own box (the map's inset), not
+    # as a speck in the sea of the mainland map
+    (inset,) = doc["insets"]
+    assert inset["properties"] == {"adcode": "441500", "name": "东沙群岛"}
+    assert shape(inset["geometry"]).intersects(DONGSHA) and not shanwei.intersects(DONGSHA)
     # the wall draws it from the data folder, its 审图号 beside the map
     from wall.core.settings import from_env
     from wall.web.app import create_app

@@ -16,15 +16,34 @@ def view(views, adcode):
     return next(v for v in views if v.adcode == adcode)
 
 
-def test_the_committed_geometry_has_the_21_cities_and_no_far_islands():
+def test_the_committed_geometry_has_the_21_cities_and_dongsha_in_its_own_box():
     features = load_geojson()["features"]
     assert sorted(int(f["properties"]["adcode"]) for f in features) == sorted(centroids())
     assert len(features) == 21
     points = [pt for f in features for poly in (f["geometry"]["coordinates"] if f["geometry"]["type"] == "MultiPolygon" else [f["geometry"]["coordinates"]]) for ring in poly for pt in ring]  # fmt: skip
-    assert not [
-        p for p in points if p[0] > 116.3 and p[1] < 21.5
-    ]  # 东沙群岛 (116.7°E, 20.7°N) is left out
+    # 东沙群岛 (116.7°E, 20.7°N, 汕尾) is not a speck on the mainland map but an inset feature
+    assert not [p for p in points if p[0] > 116.3 and p[1] < 21.5]
     assert max(p[0] for p in points) < 117.4 and min(p[1] for p in points) > 20.1  # the map's frame
+    (dongsha,) = load_geojson()["insets"]
+    assert dongsha["properties"] == {"adcode": "441500", "name": "东沙群岛"}
+    reef = [pt for poly in dongsha["geometry"]["coordinates"] for ring in poly for pt in ring]
+    assert all(116.6 < x < 117.0 and 20.5 < y < 20.85 for x, y in reef)
+
+
+def test_the_wall_map_draws_dongsha_in_an_inset_coloured_as_shanwei():
+    states = {"city-shanwei": NodeState.building}
+    fig = gdmap.figure(gdmap.city_views(PLAN, states, {}, NOW), colour="health").to_plotly_json()
+    inset = next(t for t in fig["data"] if t.get("name") == "inset")
+    assert inset["geo"] == "geo2" and inset["locations"] == ["441500"]
+    words = {i: name for i, (name, _) in enumerate(gdmap.CATEGORIES)}
+    assert words[inset["z"][0]] == "建设中"  # 汕尾's own category
+    assert any(a["text"] == "东沙群岛" for a in fig["layout"]["annotations"])
+    x0, _ = fig["layout"]["geo2"]["domain"]["x"]
+    assert x0 > 0.5 and fig["layout"]["shapes"][0]["x0"] == x0  # framed, in the lower right
+    # a refresh recolours it with 汕尾
+    later = gdmap.city_views(PLAN, {"city-shanwei": NodeState.online}, {}, NOW)
+    shown = gdmap.with_views(fig, later, "health")
+    assert words[next(t for t in shown["data"] if t.get("name") == "inset")["z"][0]] == "数据中断"
 
 
 def test_health_decides_the_colour_of_a_live_node():

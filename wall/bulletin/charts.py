@@ -15,7 +15,7 @@ from matplotlib.collections import PatchCollection
 from matplotlib.patches import Polygon
 
 from geo.cities import CITIES
-from geo.geometry import centroids, load_geojson
+from geo.geometry import centroids, inset_bounds, insets, load_geojson
 
 FONT = Path(__file__).with_name("vendor") / "wall-sans-regular.ttf"
 
@@ -57,6 +57,21 @@ def score_map(b) -> bytes:
     ax.set_aspect(1.08)
     ax.axis("off")
     ax.set_title("地市节点综合得分（灰色：珠三角自建云，不参与排名）", fontproperties=_font(10))
+    for feature in insets():  # 东沙群岛, in a framed box of its own in the lower right
+        adcode = int(feature["properties"]["adcode"])
+        score = scores.get(adcode)
+        color = cmap(score / 100) if score is not None else (0.85, 0.86, 0.88, 1)
+        box = ax.inset_axes([0.80, 0.02, 0.19, 0.2])
+        box.add_collection(PatchCollection(
+            [Polygon(poly[0], closed=True) for poly in feature["geometry"]["coordinates"]],
+            facecolor=color, edgecolor="#555555", linewidth=0.4))  # fmt: skip
+        lon, lat = inset_bounds(feature)
+        box.set_xlim(*lon)
+        box.set_ylim(*lat)
+        box.set_aspect(1.08)
+        box.set_xticks([])
+        box.set_yticks([])
+        box.set_title(feature["properties"]["name"], fontproperties=_font(6), pad=2)
     return _png(fig)
 
 

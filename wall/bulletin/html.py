@@ -19,6 +19,26 @@ ECHARTS = Path(__file__).with_name("vendor") / "echarts.min.js"
 MAP_NAME = "gdwall-cities"  # not one of pyecharts' own names, which would link its CDN file
 
 
+def _with_islands(geojson: dict) -> dict:
+    """The cities for the interactive map, each named, 东沙群岛 drawn with 汕尾 where it lies
+    (the reader zooms; the printed bulletins draw it in an inset box)."""
+    by_code = {str(c.adcode): c.name for c in CITIES}
+    extra: dict[str, list] = {}
+    for inset in geojson.get("insets", []):
+        geom = inset["geometry"]
+        polygons = geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
+        extra.setdefault(str(inset["properties"]["adcode"]), []).extend(polygons)
+    features = []
+    for f in geojson["features"]:
+        code = str(f["properties"]["adcode"])
+        geom = f["geometry"]
+        polygons = geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
+        features.append({"type": "Feature",
+                         "properties": {**f["properties"], "name": f["properties"].get("name") or by_code[code]},
+                         "geometry": {"type": "MultiPolygon", "coordinates": polygons + extra.get(code, [])}})  # fmt: skip
+    return {"type": "FeatureCollection", "features": features}
+
+
 def _charts(b) -> list:
     plan_city = {c.node.adcode: c for c in b.cities}
     data = []
@@ -26,11 +46,7 @@ def _charts(b) -> list:
         score = plan_city.get(city.adcode)
         if score is not None and score.score is not None:
             data.append((city.name, score.score))
-    geojson = load_geojson()
-    for f in geojson["features"]:
-        f["properties"]["name"] = f["properties"].get("name") or next(
-            c.name for c in CITIES if str(c.adcode) == str(f["properties"]["adcode"])
-        )
+    geojson = _with_islands(load_geojson())
     scoremap = (
         Map(init_opts=opts.InitOpts(width="100%", height="560px", chart_id="score-map"))
         .add_geo_json(geojson)

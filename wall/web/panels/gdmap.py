@@ -15,7 +15,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 from dash import Patch
 
-from geo.geometry import centroids, load_geojson
+from geo.geometry import centroids, inset_bounds, insets, load_geojson
 from wall.core.layouts import Level
 from wall.read.mapview import CATEGORY_LABELS, HEALTH_LABEL, PLAN_LABELS, CityView, city_views
 from wall.web.panels.registry import panel
@@ -47,6 +47,7 @@ CENTRES_LAT = 21.75  # the sea south of Zhuhai and Zhongshan
 LABEL_COLOR = {Level.bad: "#ffc9c9", Level.warn: "#ffe08a", Level.careful: "#bfe3ff"}  # else white
 # sizes in multiples of the screen's unit (CSS --unit: 1.42 % of a 16:9 screen's height)
 SCALE = {"names": 1.15, "centres": 1.0, "centre_marker": 1.1, "approval": 1.0}
+INSET_DOMAIN = {"x": [0.80, 0.99], "y": [0.02, 0.22]}  # 东沙群岛's box, in the sea south-east
 
 
 def label_color(view: CityView, colour: str = "health") -> str:
@@ -161,10 +162,12 @@ def figure(views: list[CityView], geometry_path=None, colour: str = "plan") -> g
         )
     )
     lon, lat = _bounds(geojson)
-    fig.update_geos(  # the frame given, not fitted in the browser to every boundary point
-        lonaxis_range=lon, lataxis_range=lat, visible=False, projection_type="mercator",
-        bgcolor="rgba(0,0,0,0)",
-    )  # fmt: skip
+    fig.update_layout(geo={  # the frame given, not fitted in the browser to every boundary point
+        "domain": {"x": [0, 1], "y": [0, 1]},
+        "lonaxis_range": lon, "lataxis_range": lat, "visible": False, "projection_type": "mercator",
+        "bgcolor": "rgba(0,0,0,0)",
+    })  # fmt: skip
+    _inset(fig, views, geometry_path, colour)
     fig.update_layout(
         font={"family": FONT},  # the app's own web font, not whatever the screen's PC has
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
@@ -183,6 +186,39 @@ def figure(views: list[CityView], geometry_path=None, colour: str = "plan") -> g
                            font={"size": 15, "color": "#8aa4c2"}, name="approval")  # fmt: skip
     fig.update_layout(meta={"annotation_text": SCALE["approval"], "colour": colour})
     return fig
+
+
+def _inset(fig: go.Figure, views: list[CityView], geometry_path, colour: str) -> None:
+    """东沙群岛 in a box of its own (as provincial maps draw it), coloured as its city: a
+    second geo subplot over the sea in the map's lower right, framed and named. The trace is
+    there even for a map without insets, so that the traces' order never changes."""
+    features = insets(str(geometry_path)) if geometry_path else insets()
+    z = dict(zip((v.adcode for v in views), _z(views, colour), strict=True))
+    names = {v.adcode: v.name for v in views}
+    codes = [f["properties"]["adcode"] for f in features]
+    fig.add_trace(
+        go.Choropleth(
+            geo="geo2", geojson={"type": "FeatureCollection", "features": features},
+            featureidkey="properties.adcode", locations=codes, z=[z.get(int(c), 0) for c in codes],
+            zmin=0, zmax=len(_categories(colour)), colorscale=_colorscale(colour), showscale=False,
+            marker={"line": {"color": "#9fc3ff", "width": 0.8}},
+            text=[f"东沙群岛（{names.get(int(c), '')}）" for c in codes],
+            hovertemplate="%{text}<extra></extra>", name="inset",
+        )
+    )  # fmt: skip
+    if not features:
+        return
+    lon, lat = inset_bounds(features[0])
+    x, y = INSET_DOMAIN["x"], INSET_DOMAIN["y"]
+    fig.update_layout(
+        geo2={"domain": INSET_DOMAIN, "lonaxis_range": lon, "lataxis_range": lat, "visible": False,
+              "projection_type": "mercator", "bgcolor": "rgba(0,0,0,0)"},
+        shapes=[{"type": "rect", "xref": "paper", "yref": "paper", "x0": x[0], "x1": x[1],
+                 "y0": y[0], "y1": y[1], "line": {"color": "#5b7fa8", "width": 1}}],
+    )  # fmt: skip
+    fig.add_annotation(text=features[0]["properties"]["name"], x=x[0], y=y[1], xref="paper",
+                       yref="paper", xanchor="left", yanchor="top", showarrow=False,
+                       font={"size": 15, "color": "#bfe3ff"}, name="inset-name")  # fmt: skip
 
 
 def _bounds(geojson: dict, margin: float = 0.05) -> tuple[list[float], list[float]]:
@@ -217,6 +253,11 @@ def updates(views: list[CityView], colour: str = "plan") -> list[tuple[tuple, ob
         i += 1
     out.append((("data", i, "text"), _labels(views, colour)))  # the names with utilization
     out.append((("data", i, "textfont", "color"), [label_color(v, colour) for v in views]))
+    # after the names: the two centres' links, the centres, then the inset (东沙群岛) coloured
+    # as its city (the map drawn is the process's: geometry.use)
+    z = dict(zip((v.adcode for v in views), _z(views, colour), strict=True))
+    codes = [int(f["properties"]["adcode"]) for f in insets()]
+    out.append((("data", i + 4, "z"), [z.get(c, 0) for c in codes]))
     return out
 
 
