@@ -1,6 +1,6 @@
 """Wall benchmark: server time of a full refresh, the page in Chromium, fifty screens at once.
 
-    .venv/bin/python -m benchmarks.wall_bench [--skip-influx] [--sections refresh,browser,load]
+    .venv/bin/python -m benchmarks.wall_bench [--skip-influx] [--sections refresh,browser,replay,load]
                                               [--load-s 300] [--screens 50]
 
 The data set is the simulated province's history since 2019 (the demo's backfill, with its
@@ -35,7 +35,7 @@ import subprocess
 import sys
 import time
 from contextlib import closing, suppress
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -121,7 +121,9 @@ def csrf_cookie(client) -> str:
 # -- the refresh the browser posts --------------------------------------------------------------
 
 
-def refresh_body(app, layouts: Layouts, screen_id: str, trigger: float, search: str = "") -> dict:
+def refresh_body(
+    app, layouts: Layouts, screen_id: str, trigger: float, search: str = "", replay=None
+) -> dict:
     """The JSON a browser posts to /_dash-update-component for one refresh of a screen."""
     key = next(k for k in app.callback_map if f"{ids.DONE}.data" in k)
     panels, maps = [], []
@@ -143,8 +145,9 @@ def refresh_body(app, layouts: Layouts, screen_id: str, trigger: float, search: 
             {"id": ids.TRIGGER, "property": "data", "value": trigger},
             {"id": ids.SCREEN, "property": "data", "value": screen_id},
             {"id": ids.URL, "property": "search", "value": search},
+            {"id": ids.REPLAY, "property": "data", "value": replay},
         ],
-        "changedPropIds": [f"{ids.TRIGGER}.data"],
+        "changedPropIds": [f"{ids.REPLAY}.data" if replay else f"{ids.TRIGGER}.data"],
         "state": [],
     }
 
@@ -231,6 +234,76 @@ def refresh_section(name: str, settings: Settings) -> None:
         f"{statistics.median(turns):6.1f} ms"
     )
     store.close()
+
+
+# -- ▶ 回放 ---------------------------------------------------------------------------------------
+
+REPLAY_FROM, REPLAY_WEEKS = date(2019, 1, 1), 78  # to mid-2020: the plan's busiest stretch
+
+
+def replay_section(name: str, settings: Settings) -> None:
+    """Server time of each frame of a replay, a week a step, from a cold cache: what ▶ 回放
+    costs on the server the first time it plays (and every hour, as the history expires)."""
+    from wall.web.app import create_app
+
+    app = create_app(settings)
+    layouts = LayoutSource(settings.layouts_dir).get()
+    client = app.server.test_client()
+    headers = sign_in(client)
+    cache.current().clear()
+    took = []
+    for k in range(REPLAY_WEEKS):
+        day = (REPLAY_FROM + timedelta(days=7 * k)).isoformat()
+        body = refresh_body(app, layouts, SCREEN, 1.0, "?screen=overview", {"at": day})
+        t = time.perf_counter()
+        r = client.post("/_dash-update-component", json=body, headers=headers)
+        took.append((time.perf_counter() - t) * 1000)
+        assert r.status_code == 200 and day in r.get_data(as_text=True), (day, r.status_code)
+    took_sorted = sorted(took)
+    print(f"{name:9} {REPLAY_WEEKS} frames a week apart from {REPLAY_FROM}, cold cache: "
+          f"median {statistics.median(took):5.1f} ms, p90 {took_sorted[int(0.9 * len(took)) - 1]:5.1f} ms, "
+          f"first {took[0]:5.1f} ms, max {took_sorted[-1]:5.1f} ms (goal ≤ 100 ms a frame)")  # fmt: skip
+
+
+def replay_browser(settings: Settings) -> None:
+    """▶ 回放 in Chromium: frames landed per second, and whether any was skipped."""
+    from playwright.sync_api import sync_playwright
+
+    proc, url = serve(settings)
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            )
+            context = browser.new_context(viewport={"width": 1920, "height": 1080}, bypass_csp=True)
+            page = context.new_page()
+            page.goto(f"{url}/login")
+            page.fill("#name", "bench-admin")
+            page.fill("#password", PASSWORD)
+            page.click("#login-submit")
+            page.wait_for_url(f"{url}/")
+            last = REPLAY_FROM + timedelta(days=7 * (REPLAY_WEEKS - 1))
+            for label in ("first play (cold)", "second play"):
+                t = time.perf_counter()
+                page.goto(
+                    f"{url}/?screen={SCREEN}&replay={REPLAY_FROM}..{last}", wait_until="commit"
+                )
+                page.wait_for_function(
+                    "window.gdwall && window.gdwall.replay && window.gdwall.replay.frames.length > 0"
+                    " && !window.gdwall.replay.playing", timeout=300_000, polling=50)  # fmt: skip
+                took = time.perf_counter() - t
+                frames = page.evaluate("window.gdwall.replay.frames")
+                want = [
+                    (REPLAY_FROM + timedelta(days=7 * k)).isoformat() for k in range(REPLAY_WEEKS)
+                ]
+                skipped = sorted(set(want) - set(frames))
+                print(f"Chromium 1920×1080 {label}: {len(frames)} frames in {took:.1f} s = "
+                      f"{len(frames) / took:.1f} frames/s (goal 4, the player's pace), "
+                      f"{len(skipped)} skipped")  # fmt: skip
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(30)
 
 
 # -- the node page ------------------------------------------------------------------------------
@@ -503,7 +576,7 @@ def load_section(settings: Settings, screens: int, duration_s: float, redis=None
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--skip-influx", action="store_true")
-    parser.add_argument("--sections", default="refresh,node,browser,load")
+    parser.add_argument("--sections", default="refresh,node,browser,replay,load")
     parser.add_argument("--load-s", type=float, default=300)
     parser.add_argument("--screens", type=int, default=50)
     parser.add_argument(
@@ -520,7 +593,7 @@ def main() -> None:
     )
     influx = redis = None
     try:
-        if not args.skip_influx and sections & {"refresh", "node"}:
+        if not args.skip_influx and sections & {"refresh", "node", "replay"}:
             influx = harness.influxdb(CACHE / "influxdb").start()
             url = influx.url.replace("http://", "influxdb://") + "/wall"
             influx_settings = prepare("influxdb", url, CACHE / "wall-influx")
@@ -534,6 +607,13 @@ def main() -> None:
             node_section("embedded", embedded)
             if influx:
                 node_section("influxdb", influx_settings)
+        if "replay" in sections:
+            print("\n== ▶ 回放, server time per frame (Flask test client, one process)")
+            replay_section("embedded", embedded)
+            if influx:
+                replay_section("influxdb", influx_settings)
+            print("\n== ▶ 回放 in Chromium (gunicorn, embedded store)")
+            replay_browser(embedded)
         if "browser" in sections:
             print("\n== the page in Chromium (gunicorn, embedded store)")
             browser_section(

@@ -275,3 +275,38 @@ def test_a_layout_edited_while_running_is_reloaded_and_a_bad_one_refused(
     banner = page.page.inner_text("#wall-banner")
     assert "overview.yaml:" in banner and "panels[3].panel" in banner
     assert "告警 · 值班关注" in page.page.inner_text("body")  # the last good layout stays
+
+
+def test_replay_plays_the_plan_period_frame_by_frame(demo_wall, browser):
+    """?replay=2019-06..2019-09 plays a week a step, every frame the as-of view of its day,
+    none skipped, and ends on the range's last day; cities light up as they go live (the
+    simulated province: 梅州 2019-06-28, 韶关 07-08, 肇庆 07-27, 河源 08-25)."""
+    from datetime import date
+
+    url, _ = demo_wall
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{url}/?screen=overview&replay=2019-06..2019-09", wait_until="networkidle")
+        page.wait_for_function(
+            "window.gdwall && window.gdwall.replay && window.gdwall.replay.frames.length > 2",
+            timeout=60_000,
+        )
+        assert page.inner_text("#replay-play") == "‖ 暂停"
+        page.wait_for_function("!window.gdwall.replay.playing", timeout=120_000)
+        frames = page.evaluate("window.gdwall.replay.frames")
+        want, day = [], date(2019, 6, 1)
+        while day <= date(2019, 9, 30):
+            want.append(day.isoformat())
+            day += timedelta(days=7)
+        assert frames == [*want, "2019-09-30"]
+        assert page.inner_text(".screen.active .replay-day") == "2019年9月30日"
+        assert "回放 · 截至 2019年9月30日" in page.inner_text("#wall-asof")
+        assert page.inner_text("#tile-cities .tile-value") == "4/14"
+        assert page.inner_text("#replay-play") == "▶ 回放"
+        # ▶ plays the range again from its start
+        page.click("#replay-play")
+        page.wait_for_function("window.gdwall.replay.frames.length >= 2", timeout=30_000)
+        assert page.evaluate("window.gdwall.replay.frames[0]") == "2019-06-01"
+    finally:
+        context.close()

@@ -235,7 +235,7 @@ class Judge:
             return Verdict(**base, state=State.not_due, reason="节点尚未上线")
         due = add_months(_day(live), rate_t.within_months_of_live or 12)
         today = _day(self.asof)
-        series = self.year_series(node, _day(live), min(due, today))
+        series = self.year_series(node, _day(live), min(due, today), due)
         base["due"] = due
         if series.empty:
             return Verdict(**base, state=State.unknown, reason="无指标数据")
@@ -278,10 +278,17 @@ class Judge:
         target = self.plan.target("city-utilization")
         return target.value if node.tier in target.scope else None
 
-    def year_series(self, node: Node, first: date, last: date) -> pd.DataFrame:
+    def year_series(
+        self, node: Node, first: date, last: date, due: date | None = None
+    ) -> pd.DataFrame:
+        """The node's one-year figures per day from first to last. Read up to its due date
+        (or today, whichever is first) once and cut at last: every as-of day of a replay
+        shares one read instead of making its own."""
         if self.store is None or last < first:
             return pd.DataFrame(columns=["day", "rate", "utilization_30d"])
-        return queries.city_year_series(self.store, node.id, first, last)
+        upto = max(last, min(due, datetime.now(CHINA).date())) if due else last
+        series = queries.city_year_series(self.store, node.id, first, upto)
+        return series if upto == last else series[series["day"] <= last].reset_index(drop=True)
 
     # -- the rules
 

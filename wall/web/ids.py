@@ -18,6 +18,10 @@ RANGE_TO = "range-to"
 RANGE_APPLY = "range-apply"
 COMPARE_NODES = "compare-nodes"  # the nodes side by side on the compare page
 BANNER = "wall-banner"
+REPLAY = "wall-replay"  # the replayed day the browser asks for (set by assets/wall.js)
+REPLAY_TICK = "wall-replay-tick"  # four times a second while a replay plays
+REPLAY_PLAY = "replay-play"  # ▶ 回放 / ‖ 暂停
+REPLAY_STEP = "replay-step"  # 单步: one step forward
 
 
 def panel(screen: str, index: int) -> dict:
@@ -35,3 +39,8 @@ def screen(screen_id: str) -> dict:
 def page_body(page: str) -> str:
     """An operator page's content: its own id, so only its page's callback redraws it."""
     return f"page-body-{page}"
+
+
+def replay_day(screen: str) -> dict:
+    """The replayed day, large over a screen's map while ▶ 回放 plays."""
+    return {"type": "replay-day", "screen": screen}

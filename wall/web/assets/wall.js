@@ -45,6 +45,73 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       }
       return [nu, current === (picked || "") ? nu : (current || null)];  // the URL changed: show its date
     },
+    replay: function (tick, play, step, search, config, done) {
+      // ▶ 回放: the wall as of one day after another (a week a step, or ?step=day), each frame
+      // asked for only when the last has landed, so none is skipped on a slow server; linked
+      // as ?replay=2019-06..2020-12 (months or days). The frames are the server's as-of views.
+      const nu1 = window.dash_clientside.no_update;
+      const ctx = window.dash_clientside.callback_context;
+      const days = ctx.outputs_list[3] || [];
+      const shown = text => days.map(() => text);  // the day over every map
+      const cn = d => d ? `${+d.slice(0, 4)}年${+d.slice(5, 7)}月${+d.slice(8, 10)}日` : "";
+      const out = (a, b, c, d) => [a, b, c, d === undefined ? days.map(() => nu1) : shown(d)];
+      const nu = nu1;
+      const w = window.gdwall = window.gdwall || {};
+      const fired = (ctx.triggered || []).map(t => t.prop_id);
+      const params = new URLSearchParams(search || "");
+      const r = w.replay = w.replay || {frames: []};
+      const iso = d => d.toISOString().slice(0, 10);
+      const day = (text, end) => {
+        if (/^\d{4}-\d{2}$/.test(text)) {  // a month: its first day, or its last
+          const [y, m] = text.split("-").map(Number);
+          return iso(new Date(Date.UTC(y, end ? m : m - 1, end ? 0 : 1)));
+        }
+        return /^\d{4}-\d{2}-\d{2}$/.test(text) ? text : null;
+      };
+      const label = playing => playing ? "‖ 暂停" : "▶ 回放";
+      if (!r.ready && config && config.replay) {
+        r.ready = true;
+        r.from = config.replay.from; r.to = config.replay.to;
+        r.step = params.get("step") === "day" ? 1 : 7;
+        const linked = (params.get("replay") || "").split("..");
+        if (linked.length === 2 && day(linked[0], false) && day(linked[1], true)) {
+          r.from = day(linked[0], false); r.to = day(linked[1], true);
+          r.at = r.from; r.playing = true; r.sent = r.at;
+          return out({at: r.at}, false, label(true));
+        }
+      }
+      if (!r.ready) { return out(nu, nu, nu); }
+      if (fired.includes("wall-url.search")) {  // a day picked or 实时: the replay gives way
+        if (params.get("replay") || r.at === undefined) { return out(nu, nu, nu); }
+        r.playing = false; r.at = undefined;
+        return out(null, true, label(false), "");
+      }
+      const next = () => {
+        const d = new Date(r.at + "T00:00:00Z");
+        d.setUTCDate(d.getUTCDate() + r.step);
+        return iso(d) > r.to ? r.to : iso(d);
+      };
+      if (fired.includes("replay-play.n_clicks")) {
+        r.playing = !r.playing;
+        if (r.playing && (r.at === undefined || r.at >= r.to)) {
+          r.at = r.from; r.sent = r.at; r.frames = [];
+          return out({at: r.at}, false, label(true));
+        }
+        return out(nu, !r.playing, label(r.playing));
+      }
+      if (fired.includes("replay-step.n_clicks")) {
+        r.playing = false;
+        r.at = r.at === undefined ? r.from : next(); r.sent = r.at;
+        return out({at: r.at}, true, label(false));
+      }
+      // a tick: the next frame once the last one is on screen (its day shown large)
+      if (!r.playing || !done || done.at !== r.sent) { return out(nu, nu, nu); }
+      const landed = r.frames[r.frames.length - 1] !== r.sent;
+      if (landed) { r.frames.push(r.sent); }
+      if (r.at >= r.to) { r.playing = false; return out(nu, true, label(false), cn(r.sent)); }
+      r.at = next(); r.sent = r.at;
+      return out({at: r.at}, nu, nu, landed ? cn(r.frames[r.frames.length - 1]) : undefined);
+    },
     scaleMap: function (n, figures) {
       // the map's texts and markers in multiples of the screen's unit (trace `meta`, set by
       // wall/web/panels/gdmap.py), as every other text of the wall: plotly takes pixels

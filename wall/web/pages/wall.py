@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 import dash
 import numpy as np
@@ -121,6 +121,7 @@ def screen_div(
                         className="map-side",
                     ),
                     html.Div(id=ids.panel(screen.id, i), className="panel-hidden"),
+                    html.Div(id=ids.replay_day(screen.id), className="replay-day"),
                 ],
                 className="panel-body map-body",
             )
@@ -155,9 +156,27 @@ def active_screen(layouts: Layouts, search: str, now_ms: int) -> str:
     return rotating[-1].id
 
 
-def page_config(layouts: Layouts) -> dict:
+def replay_range(plan, state: WallState | None) -> tuple[str, str]:
+    """What ▶ 回放 plays by default: from the plan period's start to the last due date the
+    judge knows (every node's deadline, security platform and first anniversary included)."""
+    dues = [m.deadline for m in plan.milestones if m.deadline] + [
+        n.deadline for n in plan.nodes if n.deadline
+    ]
+    if state is not None:
+        v = state.verdicts
+        dues += [
+            x.due
+            for x in (*v.milestones, *v.built.values(), *v.security.values(), *v.year.values())
+            if x.due
+        ]
+    last = max(dues)
+    return plan.period.start.isoformat(), min(last, datetime.now(CHINA).date()).isoformat()
+
+
+def page_config(layouts: Layouts, replay: tuple[str, str] | None = None) -> dict:
     reloads = [s.reload_s for s in layouts.screens if s.reload_s > 0]
     return {
+        "replay": {"from": replay[0], "to": replay[1]} if replay else None,
         "screens": [
             {
                 "id": s.id,
@@ -228,7 +247,9 @@ def wall_layout(services, view: View | None, validation: bool = False) -> html.D
             # triggers no refresh of a page that arrived drawn
             dcc.Location(id=ids.URL, refresh="callback-nav", **location),
             dcc.Interval(id=ids.TICK, interval=1000),
-            dcc.Store(id=ids.CONFIG, data=page_config(layouts)),
+            dcc.Store(id=ids.CONFIG, data=page_config(layouts, replay_range(services.plan, state))),
+            dcc.Store(id=ids.REPLAY),
+            dcc.Interval(id=ids.REPLAY_TICK, interval=250, disabled=True),
             dcc.Store(id=ids.TRIGGER),
             dcc.Store(id=ids.NAV),
             dcc.Store(id=ids.DONE, data=landed(state, layouts)),
@@ -244,6 +265,23 @@ def wall_layout(services, view: View | None, validation: bool = False) -> html.D
                     ),
                     html.Div(id=ids.SCREEN_TITLE, className="screen-title"),
                     frame.asof_control(services.plan, None, with_label=False),
+                    html.Div(
+                        [
+                            html.Button(
+                                "▶ 回放",
+                                id=ids.REPLAY_PLAY,
+                                className="asof-live replay-play",
+                                title="从规划期起点按周回放到最后一个截止日期",
+                            ),
+                            html.Button(
+                                "单步 ›",
+                                id=ids.REPLAY_STEP,
+                                className="asof-live",
+                                title="回放下一步",
+                            ),
+                        ],
+                        className="replay-control",
+                    ),
                     html.Div(id=ids.STATUS, className="refresh-status"),
                     frame.demo_banner(services.settings.demo),
                     access.user_badge(),
@@ -281,17 +319,23 @@ PAGE = add_page(PageSpec("wall", "/", "总览大屏", "wall", body=wall_layout, 
     Input(ids.TRIGGER, "data"),
     Input(ids.SCREEN, "data"),
     Input(ids.URL, "search"),
+    Input(ids.REPLAY, "data"),
     capability="wall",
     page="wall",
     prevent_initial_call=True,
 )
-def refresh(services, _trigger, screen_id, search):
-    """The screen on show, redrawn as of the view (its panels, the map's patch, the banner)."""
+def refresh(services, _trigger, screen_id, search, replay=None):
+    """The screen on show, redrawn as of the view (its panels, the map's patch, the banner);
+    a replay's frame is the same view as of the frame's day (?asof=), nothing else."""
     layouts = services.layouts.get()
     outputs = dash.ctx.outputs_list
     panel_ids = [o["id"] for o in outputs[0]]
     map_ids = [o["id"] for o in outputs[1]]
-    done = {"t": now_utc().timestamp(), "version": layouts.version}
+    frame_day = replay.get("at") if isinstance(replay, dict) else None
+    if isinstance(frame_day, str):
+        params = {k: v[0] for k, v in parse_qs((search or "").lstrip("?")).items()}
+        search = "?" + urlencode({**params, "asof": frame_day})
+    done = {"t": now_utc().timestamp(), "version": layouts.version, "at": frame_day}
     nu = dash.no_update
     try:
         screen = layouts.screen(screen_id)
@@ -340,6 +384,19 @@ clientside(
     Input(ids.TICK, "n_intervals"),
     State(ids.CONFIG, "data"),
     State(ids.SCREEN, "data"),
+    State(ids.DONE, "data"),
+)
+clientside(  # ▶ 回放: frame after frame, each asked when the last has landed
+    ClientsideFunction("wall", "replay"),
+    Output(ids.REPLAY, "data"),
+    Output(ids.REPLAY_TICK, "disabled"),
+    Output(ids.REPLAY_PLAY, "children"),
+    Output(ids.replay_day(ALL), "children"),
+    Input(ids.REPLAY_TICK, "n_intervals"),
+    Input(ids.REPLAY_PLAY, "n_clicks"),
+    Input(ids.REPLAY_STEP, "n_clicks"),
+    Input(ids.URL, "search"),
+    State(ids.CONFIG, "data"),
     State(ids.DONE, "data"),
 )
 clientside(  # the map's texts and markers follow the screen's size (every second: resizes too)
