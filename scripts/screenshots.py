@@ -3,7 +3,8 @@
     .venv/bin/python scripts/screenshots.py [URL] [--out screenshots]
 
 Uses Debian's Chromium through Playwright; prints, per size and screen, whether anything
-overflows (the page or a panel) and the smallest font size on show.
+overflows (the page or a panel) and the smallest font size on show; then one frame of
+▶ 回放 (the overview replayed to the last day of --replay).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ def main() -> None:
     parser.add_argument("url", nargs="?", default="http://127.0.0.1:8050")
     parser.add_argument("--out", default="screenshots")
     parser.add_argument("--screens", default="overview,operations")
+    parser.add_argument("--replay", default="2019-06..2020-06",
+                        help="also one frame of ▶ 回放: the last day of this range (empty: none)")  # fmt: skip
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(exist_ok=True)
@@ -38,6 +41,17 @@ def main() -> None:
                 path = out / f"wall-{screen}-{w}x{h}.png"
                 page.screenshot(path=str(path))
                 print(path, json.dumps(page.evaluate(CHECK), ensure_ascii=False))
+            page.close()
+        if args.replay:  # the overview replayed to the range's last day, 1920×1080
+            page = browser.new_page(viewport={"width": 1920, "height": 1080})
+            page.goto(f"{args.url}/?screen=overview&replay={args.replay}", wait_until="networkidle")
+            page.wait_for_function(
+                "window.gdwall && window.gdwall.replay && window.gdwall.replay.frames.length > 0"
+                " && !window.gdwall.replay.playing", timeout=300_000)  # fmt: skip
+            page.wait_for_timeout(1000)
+            path = out / "wall-overview-replay-1920x1080.png"
+            page.screenshot(path=str(path))
+            print(path, page.inner_text("#wall-asof"))
             page.close()
         browser.close()
 
