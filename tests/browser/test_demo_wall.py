@@ -186,9 +186,10 @@ def test_map_draws_the_21_cities_offline_and_a_click_opens_the_node_page(demo_wa
     open_wall(page, url)
     paths = ".screen.active .map-graph path.choroplethlocation"
     page.page.wait_for_selector(paths, timeout=20_000)
-    assert page.page.locator(paths).count() == 21
+    # the 21 cities in the geometry's order, then 东沙群岛 in its inset box
+    assert page.page.locator(paths).count() == 21 + 1
     text = page.page.inner_text(".screen.active .map-graph")
-    for name in ("广州", "梅州", "湛江", "汕尾"):
+    for name in ("广州", "梅州", "湛江", "汕尾", "东沙群岛"):
         assert name in text
     # click 梅州 (its path is the 12th feature, in the geometry's order)
     from geo.cities import CITIES
