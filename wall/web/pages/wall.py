@@ -399,12 +399,13 @@ clientside(  # ▶ 回放: frame after frame, each asked when the last has lande
     State(ids.CONFIG, "data"),
     State(ids.DONE, "data"),
 )
-clientside(  # the map's texts and markers follow the screen's size (every second: resizes too)
+clientside(  # the map's texts and markers follow the screen's size: at once when the page
+    # loads (initial call), then every second (a resized window)
     ClientsideFunction("wall", "scaleMap"),
     Output(ids.map_graph(ALL), "figure", allow_duplicate=True),
     Input(ids.TICK, "n_intervals"),
     State(ids.map_graph(ALL), "figure"),
-    prevent_initial_call=True,
+    prevent_initial_call="initial_duplicate",
 )
 clientside(  # a city clicked on the map opens its node page
     ClientsideFunction("wall", "openNode"),
