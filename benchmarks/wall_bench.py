@@ -275,13 +275,7 @@ def replay_browser(settings: Settings) -> None:
             browser = pw.chromium.launch(
                 executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
             )
-            context = browser.new_context(viewport={"width": 1920, "height": 1080}, bypass_csp=True)
-            page = context.new_page()
-            page.goto(f"{url}/login")
-            page.fill("#name", "bench-admin")
-            page.fill("#password", PASSWORD)
-            page.click("#login-submit")
-            page.wait_for_url(f"{url}/")
+            page = signed_in_page(browser, url)
             last = REPLAY_FROM + timedelta(days=7 * (REPLAY_WEEKS - 1))
             for label in ("first play (cold)", "second play"):
                 t = time.perf_counter()
@@ -344,6 +338,20 @@ NODE_DRAWN = """() => ['util', 'net', 'hosts'].every(c =>
 # -- the page in Chromium -----------------------------------------------------------------------
 
 
+def signed_in_page(browser, url: str):
+    """A fresh 1920×1080 browser context signed in as the benchmark's admin; its page.
+    (bypass_csp: wait_for_function compiles its predicate with eval, which the wall's CSP
+    refuses; tests/browser/test_security.py draws the wall under the CSP.)"""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{url}/login")
+    page.fill("#name", "bench-admin")
+    page.fill("#password", PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_url(f"{url}/")
+    return page
+
+
 def serve(settings: Settings, env_extra: dict[str, str] | None = None, workers: int = 2):
     port = harness.free_port()
     env = {**os.environ, "GDWALL_CACHE_BUCKET_S": str(settings.cache_bucket_s),
@@ -390,17 +398,8 @@ def browser_section(settings: Settings, what: str, path: str, drawn: str, goals:
             )
             cold, warm, later = [], [], []
             for _ in range(5):
-                # bypass_csp: wait_for_function compiles its predicate with eval, which the
-                # wall's CSP refuses (tests/browser/test_security.py draws it under the CSP)
-                context = browser.new_context(
-                    viewport={"width": 1920, "height": 1080}, bypass_csp=True
-                )
-                page = context.new_page()
-                page.goto(f"{url}/login")
-                page.fill("#name", "bench-admin")
-                page.fill("#password", PASSWORD)
-                page.click("#login-submit")
-                page.wait_for_url(f"{url}/")
+                page = signed_in_page(browser, url)
+                context = page.context
                 cdp = context.new_cdp_session(page)
                 cdp.send("Network.enable")
                 got: dict[str, float] = {}
