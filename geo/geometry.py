@@ -31,6 +31,12 @@ def load_geojson(path: str | Path | None = None) -> dict:
     return _load(str(path or _active))
 
 
+def polygons_of(geometry: dict) -> list:
+    """The polygons of a GeoJSON Polygon or MultiPolygon (each a list of rings)."""
+    coords = geometry["coordinates"]
+    return coords if geometry["type"] == "MultiPolygon" else [coords]
+
+
 # the lon/lat box of 东沙群岛 (汕尾市), which provincial maps draw in an inset box
 DONGSHA = (116.5, 20.5, 117.0, 21.0)
 
@@ -44,7 +50,7 @@ def insets(path: str | Path | None = None) -> list[dict]:
 def inset_bounds(feature: dict, margin: float = 0.03) -> tuple[list[float], list[float]]:
     """Longitude and latitude ranges of an inset feature, with a margin."""
     geom = feature["geometry"]
-    polygons = geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
+    polygons = polygons_of(geom)
     xs = [pt[0] for poly in polygons for ring in poly for pt in ring]
     ys = [pt[1] for poly in polygons for ring in poly for pt in ring]
     return [min(xs) - margin, max(xs) + margin], [min(ys) - margin, max(ys) + margin]
@@ -86,7 +92,7 @@ def _centroids(path: str) -> dict[int, tuple[float, float]]:
     out = {}
     for feature in load_geojson(path)["features"]:
         geom = feature["geometry"]
-        polygons = geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
+        polygons = polygons_of(geom)
         best = max((_ring_centroid(poly[0]) for poly in polygons), key=lambda c: c[0])
         out[int(feature["properties"]["adcode"])] = (round(best[1], 4), round(best[2], 4))
     return out

@@ -15,7 +15,7 @@ from matplotlib.collections import PatchCollection
 from matplotlib.patches import Polygon
 
 from geo.cities import CITIES
-from geo.geometry import centroids, inset_bounds, insets, load_geojson
+from geo.geometry import centroids, inset_bounds, insets, load_geojson, polygons_of
 
 FONT = Path(__file__).with_name("vendor") / "wall-sans-regular.ttf"
 
@@ -40,7 +40,7 @@ def score_map(b) -> bytes:
     for feature in load_geojson()["features"]:
         adcode = int(feature["properties"]["adcode"])
         geom = feature["geometry"]
-        polygons = geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
+        polygons = polygons_of(geom)
         score = scores.get(adcode)
         color = cmap(score / 100) if score is not None else (0.85, 0.86, 0.88, 1)
         for poly in polygons:

@@ -12,7 +12,7 @@ from pyecharts import options as opts
 from pyecharts.charts import Bar, Map
 
 from geo.cities import CITIES
-from geo.geometry import load_geojson
+from geo.geometry import load_geojson, polygons_of
 from wall.bulletin.tables import DEPARTMENT_HEAD, MILESTONE_HEAD, PRD_HEAD, PROVINCE_HEAD
 
 ECHARTS = Path(__file__).with_name("vendor") / "echarts.min.js"
@@ -26,13 +26,13 @@ def _with_islands(geojson: dict) -> dict:
     extra: dict[str, list] = {}
     for inset in geojson.get("insets", []):
         geom = inset["geometry"]
-        polygons = geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
+        polygons = polygons_of(geom)
         extra.setdefault(str(inset["properties"]["adcode"]), []).extend(polygons)
     features = []
     for f in geojson["features"]:
         code = str(f["properties"]["adcode"])
         geom = f["geometry"]
-        polygons = geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
+        polygons = polygons_of(geom)
         features.append({"type": "Feature",
                          "properties": {**f["properties"], "name": f["properties"].get("name") or by_code[code]},
                          "geometry": {"type": "MultiPolygon", "coordinates": polygons + extra.get(code, [])}})  # fmt: skip

@@ -15,7 +15,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 from dash import Patch
 
-from geo.geometry import centroids, inset_bounds, insets, load_geojson
+from geo.geometry import centroids, inset_bounds, insets, load_geojson, polygons_of
 from wall.core.layouts import Level
 from wall.read.mapview import CATEGORY_LABELS, HEALTH_LABEL, PLAN_LABELS, CityView, city_views
 from wall.web.panels.registry import panel
@@ -226,7 +226,7 @@ def _bounds(geojson: dict, margin: float = 0.05) -> tuple[list[float], list[floa
     xs, ys = [], []
     for feature in geojson["features"]:
         geom = feature["geometry"]
-        polygons = geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
+        polygons = polygons_of(geom)
         for ring in (ring for poly in polygons for ring in poly):
             xs += [pt[0] for pt in ring]
             ys += [pt[1] for pt in ring]
