@@ -282,7 +282,6 @@ def wall_layout(services, view: View | None, validation: bool = False) -> html.D
                         ],
                         className="replay-control",
                     ),
-                    html.Div(id=ids.STATUS, className="refresh-status"),
                     frame.demo_banner(services.settings.demo),
                     access.user_badge(),
                     html.Div(  # the time, and how fresh what the screen shows is
@@ -301,7 +300,10 @@ def wall_layout(services, view: View | None, validation: bool = False) -> html.D
                 id=ids.BANNER,
                 className="banners",
             ),
-            html.Div(screens, className="screens"),
+            html.Div(
+                [*screens, html.Div(id=ids.STATUS, className="refresh-status")],
+                className="screens",
+            ),
         ],
         className="wall",
     )
