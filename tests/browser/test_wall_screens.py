@@ -291,10 +291,12 @@ def test_replay_plays_the_plan_period_frame_by_frame(demo_wall, browser):
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, bypass_csp=True)
     try:
         page = context.new_page()
-        page.goto(f"{url}/?screen=overview&replay=2019-06..2019-09", wait_until="networkidle")
+        # not "networkidle": a playing replay keeps the network busy until its last frame
+        page.goto(f"{url}/?screen=overview&replay=2019-06..2019-09", wait_until="commit")
         page.wait_for_function(
             "window.gdwall && window.gdwall.replay && window.gdwall.replay.frames.length > 2",
             timeout=60_000,
+            polling=50,
         )
         assert page.inner_text("#replay-play") == "‖ 暂停"
         page.wait_for_function("!window.gdwall.replay.playing", timeout=120_000)

@@ -408,3 +408,27 @@ def test_rollups_stay_whole_when_a_cycle_writes_nodes_and_measurements_apart(sto
                             NOW + timedelta(days=1), resolution).set_index("node")  # fmt: skip
         # n1's second monitoring sample at the same instant replaced its first
         assert took.loc["n1", "max"] == 50.0 and took.loc["n2", "max"] == 70.0
+
+
+def test_the_live_read_of_several_measurements_gives_what_each_latest_gives(store):
+    """The wall's one read per time bucket (latest_many) answers, measurement by measurement,
+    what latest does: every series (departments apart), text fields, newest values only."""
+    t = datetime(2020, 6, 30, 12, tzinfo=CHINA)
+    store.write([
+        Sample.make("migration", {"node": "city-heyuan", "dept": d}, {"systems_planned": 10, "systems_migrated": n}, t)
+        for d, n in (("公安厅", 3), ("卫健委", 5))
+    ] + [
+        usage("city-meizhou", t - timedelta(minutes=5), cpu_util=0.2),
+        usage("city-meizhou", t, cpu_util=0.4),
+        Sample.make("collector", {"source": "sim", "node": "city-meizhou"}, {"ok": 0, "error": "refused"}, t),
+    ])  # fmt: skip
+    wanted = {"migration": ["systems_migrated"], "usage": ["cpu_util"], "collector": ["ok", "error"],
+              "security": ["open_incidents"]}  # fmt: skip
+    got = store.latest_many(wanted)
+    assert set(got) == set(wanted)
+    for name, fields in wanted.items():
+        pd.testing.assert_frame_equal(got[name], store.latest(name, fields), check_dtype=False)
+    migrated = got["migration"].set_index("dept")["value"].to_dict()
+    assert migrated == {"公安厅": 3.0, "卫健委": 5.0}
+    assert got["usage"]["value"].tolist() == [0.4]
+    assert got["security"].empty

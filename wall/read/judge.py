@@ -23,6 +23,7 @@ A verdict says the state, the figure, the due date, where the plan says it (附�
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -113,6 +114,21 @@ def _day(when: datetime | None) -> date | None:
     return when.astimezone(CHINA).date() if when is not None else None
 
 
+def _once(method):
+    """A verdict decided once per judge: a target or a node's row is asked by several
+    milestones, the targets, the map and the pages alike."""
+
+    @functools.wraps(method)
+    def decide(self, subject):
+        key = (method.__name__, subject if isinstance(subject, str) else subject.id)
+        verdict = self._decided.get(key)
+        if verdict is None:
+            verdict = self._decided[key] = method(self, subject)
+        return verdict
+
+    return decide
+
+
 class Judge:
     """Decides the plan as of one instant: built once per request from the plan, the progress
     events and the store (its reads go through the cached query layer). Nothing it decides
@@ -125,6 +141,7 @@ class Judge:
         self.store = store
         self.asof = asof
         self.start = day_start(plan.period.start)
+        self._decided: dict[tuple[str, str], Verdict] = {}
 
     # -- the plan's parts
 
@@ -165,6 +182,7 @@ class Judge:
     def targets(self) -> dict[str, Verdict]:
         return {t.id: self.target(t.id) for t in self.plan.targets}
 
+    @_once
     def target(self, target_id: str) -> Verdict:
         t = self.plan.target(target_id)
         base = dict(id=t.id, seq="", title=t.title, section=t.section, due=t.deadline,
@@ -188,6 +206,7 @@ class Judge:
 
     # -- one node
 
+    @_once
     def built(self, node: Node) -> Verdict:
         """A node's own deadline: a city node built, a PRD cloud docked (displayed), by the
         day the plan names for it."""
@@ -202,6 +221,7 @@ class Judge:
             return Verdict(**base, state=state, met_at=reached)
         return Verdict(**base, state=self._by_deadline(reached, node.deadline), met_at=reached)
 
+    @_once
     def security(self, node: Node) -> Verdict:
         """附件第4项: the node's security operations platform, due six months after it went
         live (a PRD cloud: first docked) and at the latest on the row's own date (2020-12-31,
@@ -221,6 +241,7 @@ class Judge:
         return Verdict(**base, state=state, reason=reason,
                        figure_text=f"已部署 {_day(deployed)}" if deployed else "未部署")  # fmt: skip
 
+    @_once
     def city_year(self, node: Node) -> Verdict:
         """附件第6项: on the first anniversary of going live, the migration rate ≥ 50 % and the
         30-day mean of 云资源整体使用率 ending that day ≥ 60 %; met early when both held on an

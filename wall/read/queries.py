@@ -1,7 +1,15 @@
 """The query layer: the named reads the wall and the bulletins make, over the store.
 
 Pages and bulletins never speak to the store themselves; they call these functions, which
-return plain values and tidy frames (and are the place where caching will sit).
+return plain values and tidy frames, cached (wall.read.cache) by their arguments and time bucket.
+
+What a screen reads follows what changes when:
+- whole past days change only with late data: read once for the whole history and kept an hour
+  (the provincial figures per day, the daily table every series' figure of a past day is
+  looked up in: a replay's frames and the tiles' 30-day trend make no read of their own);
+- within today only the newest values move: one live read per time bucket (`live`, every
+  measurement's latest values in one request) gives health, utilization, today's counters,
+  today's provincial figures and the open incidents.
 """
 
 from __future__ import annotations
@@ -9,12 +17,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+import numpy as np
 import pandas as pd
 
 from wall.core.chinatime import CHINA, day_start
 from wall.core.plan.models import Plan, Tier
+from wall.read.cache import bucket as cache_bucket
 from wall.read.cache import cached
 from wall.store import Resolution, Store
+from wall.store.schema import measurement as schema_of
 
 # the plan's provincial targets and the stored field that measures each
 PROVINCE_METRICS = {
@@ -54,23 +65,63 @@ def province_daily(
     first = day_start(start.astimezone(CHINA).date())
     now_day = day_start(datetime.now(CHINA).date())
     last_day = day_start((end - timedelta(seconds=2)).astimezone(CHINA).date())
+    # every whole day before today comes from one read of the whole history (an hour's cache
+    # shared by every caller, whatever its start), cut here
+    whole = _province_days(store, plan, metric, HISTORY_START, now_day)
     if last_day < now_day and end - last_day >= timedelta(days=1) - timedelta(seconds=2):
-        # a past day viewed at its end (a replay's frame): its whole days come from one read
-        # of the whole history, cut here, not a read of their own
-        whole = _province_days(store, plan, metric, HISTORY_START, now_day)
-        keep = (whole.index >= first) & (whole.index <= last_day) if not whole.empty else []
-        frame = whole[keep] if not whole.empty else whole
-        if frame.empty:
-            return pd.Series(dtype=float)
-        return frame.sort_index().ffill().sum(axis=1, min_count=1).dropna()
-    past = _province_days(store, plan, metric, first, today) if first < today else None
-    tail = _province_frame(store, plan, metric, max(today, start), end) if today < end else None
+        # a past day viewed at its end (a replay's frame): its whole days only
+        past, tail = _cut(whole, first, last_day + timedelta(days=1)), None
+    else:
+        past = _cut(whole, first, min(today, now_day)) if first < today else None
+        # the day of end: today's from the time bucket's live read (now is end's bucket),
+        # another day's read up to end
+        if today == now_day and end > datetime.now(CHINA) - LIVE_WITHIN:
+            tail = _province_live(store, plan, metric, today, end - timedelta(seconds=1))
+        else:
+            tail = (
+                _province_tail(store, plan, metric, max(today, start), end) if today < end else None
+            )
     parts = [f for f in (past, tail) if f is not None and not f.empty]
     if not parts:
         return pd.Series(dtype=float)
-    frame = pd.concat(parts)
+    frame = pd.concat(parts) if len(parts) > 1 else parts[0]
     frame = frame.sort_index().ffill()  # a centre silent one day keeps its last value
     return frame.sum(axis=1, min_count=1).dropna()
+
+
+LIVE_WITHIN = timedelta(minutes=1)  # an end this close to now is now: read live
+
+
+def _province_live(store: Store, plan: Plan, metric: str, today: datetime, now: datetime):
+    """Today's row: each provincial node's newest value, if it is today's (a node's several
+    series add up, as a series read of the day's last values does)."""
+    measurement, field = PROVINCE_METRICS[metric]
+    frame = live(store, now)[measurement]
+    ids = [n.id for n in plan.nodes_of(Tier.province)]
+    today_s = today.timestamp()
+    row: dict[str, float] = {}
+    for node, name, value, when in zip(frame["node"].tolist(), frame["field"].tolist(),
+                                       frame["value"].tolist(), frame["time"].tolist(), strict=True):  # fmt: skip
+        if name == field and node in ids and when.timestamp() >= today_s:
+            row[node] = row.get(node, 0.0) + float(value)
+    if not row:
+        return pd.DataFrame()
+    index = pd.DatetimeIndex([pd.Timestamp(today).tz_convert("UTC")], name="time")
+    return pd.DataFrame([[row.get(n) for n in ids]], index=index, columns=ids, dtype=float)
+
+
+def _cut(frame: pd.DataFrame, first: datetime, end: datetime) -> pd.DataFrame:
+    """The rows of days from first up to (not including) end."""
+    if frame.empty:
+        return frame
+    return frame[(frame.index >= first) & (frame.index < end)]
+
+
+@cached()
+def _province_tail(
+    store: Store, plan: Plan, metric: str, start: datetime, end: datetime
+) -> pd.DataFrame:
+    return _province_frame(store, plan, metric, start, end)
 
 
 @cached(ttl_s=HISTORY_TTL_S)
@@ -120,15 +171,45 @@ class NodeHealth:
 
 ALLOCATION = (("vcpu_allocated", "vcpu_total"), ("mem_allocated_gib", "mem_total_gib"),
               ("storage_allocated_tib", "storage_total_tib"))  # fmt: skip
+ALLOCATION_FIELDS = tuple(f for pair in ALLOCATION for f in pair)
+MIGRATION_FIELDS = ("systems_planned", "systems_migrated")
+# what changes within a day, read once per time bucket: every other figure of the wall is
+# whole past days (kept an hour) or the plan's verdicts over them
+LIVE_FIELDS = {
+    "health": ("up", "hosts_down"),
+    "capacity": ALLOCATION_FIELDS,
+    "usage": ("cpu_util",),
+    "migration": MIGRATION_FIELDS,
+    "security": ("open_incidents",),
+}
+
+
+@cached()
+def live(store: Store, now: datetime) -> dict[str, pd.DataFrame]:
+    """The newest value of every field in LIVE_FIELDS (long form, per measurement), in one
+    read per time bucket: health, utilization, today's counters and open incidents."""
+    return store.latest_many({m: list(f) for m, f in LIVE_FIELDS.items()})
+
+
+def _wide(frame: pd.DataFrame, fields: tuple[str, ...]) -> pd.DataFrame:
+    """A live frame (tags, field, value, time) as counters gives it: tags, one column a field."""
+    tags = [c for c in frame.columns if c not in ("field", "value", "time")]
+    rows: dict[tuple, dict[str, float]] = {}
+    for *key, name, value in frame[[*tags, "field", "value"]].itertuples(index=False):
+        rows.setdefault(tuple(key), {})[name] = value
+    return pd.DataFrame(
+        [[*key, *(got.get(f) for f in fields)] for key, got in rows.items()],
+        columns=[*tags, *fields],
+        dtype=object,
+    ).astype({f: float for f in fields})
 
 
 @cached()
 def node_health(store: Store, stale_after_s: float, now: datetime) -> dict[str, NodeHealth]:
     """Health of every node with data, from the newest samples: stale when the newest is
     older than stale_after_s — never shown as ok."""
-    health = store.latest("health", ["up", "hosts_down"])
-    capacity = store.latest("capacity", [f for pair in ALLOCATION for f in pair])
-    usage = store.latest("usage", ["cpu_util"])
+    snapshot = live(store, now)
+    health, capacity, usage = snapshot["health"], snapshot["capacity"], snapshot["usage"]
     values: dict[str, dict[str, float]] = {}
     newest: dict[str, datetime] = {}
     for frame in (health, capacity, usage):
@@ -170,14 +251,79 @@ class NodeFigures:
         return self.systems_migrated / self.systems_planned
 
 
-ALLOCATION_FIELDS = tuple(f for pair in ALLOCATION for f in pair)
-MIGRATION_FIELDS = ("systems_planned", "systems_migrated")
-
-
 @cached()
 def counters(store: Store, measurement: str, fields: tuple[str, ...], asof: datetime):
-    """store.counters, cached: the wall's figures and a node page's tables share one read."""
+    """store.counters, cached: the wall's figures and a node page's tables share one read.
+    A day before today is looked up in the daily table (a replay's frame, a trend's past day:
+    no read of its own)."""
+    today = datetime.now(CHINA).date()
+    if asof.astimezone(CHINA).date() < today:
+        return daily_table(store, measurement, fields, "last", day_start(today)).last_asof(asof)
     return store.counters(measurement, list(fields), asof)
+
+
+@dataclass(frozen=True)
+class DailyTable:
+    """Every series' daily figure of some fields over the whole history before today (one
+    read each, kept an hour): what a replay's frames look up instead of reading the store."""
+
+    tags: list[str]
+    keys: list[tuple]  # one per series: its tag values
+    days: np.ndarray  # the China days' starts, epoch seconds, ascending
+    values: dict[str, np.ndarray]  # field → days × series
+
+    def last_asof(self, asof: datetime) -> pd.DataFrame:
+        """As store.counters: each series' newest daily value up to asof's day (a series
+        without any by then is left out)."""
+        return self._row(asof, carried=True)
+
+    def of_day(self, asof: datetime) -> pd.DataFrame:
+        """Each series' figure of asof's own day (the daily sum of counted events)."""
+        return self._row(asof, carried=False)
+
+    def _row(self, asof: datetime, carried: bool) -> pd.DataFrame:
+        day = day_start(asof.astimezone(CHINA).date()).timestamp()
+        i = int(np.searchsorted(self.days, day, side="right")) - 1
+        fields = list(self.values)
+        if i < 0 or (not carried and self.days[i] != day):
+            return pd.DataFrame(columns=[*self.tags, *fields])
+        frame = pd.DataFrame(self.keys, columns=self.tags)
+        for f, table in self.values.items():
+            frame[f] = table[i]
+        frame = frame.dropna(subset=fields, how="all")
+        return frame.sort_values(self.tags).reset_index(drop=True)
+
+
+@cached(ttl_s=HISTORY_TTL_S)
+def daily_table(
+    store: Store, measurement: str, fields: tuple[str, ...], stat: str, today: datetime
+) -> DailyTable:
+    """The daily `stat` (last, sum) of each field for every series from the start of the
+    history to today (exclusive); `last` is carried forward over days a series was silent."""
+    parts = {}
+    tags: list[str] = []
+    for f in fields:
+        frame = store.rollup(measurement, f, HISTORY_START, today, Resolution.daily,
+                             stats=(stat,), by=schema_of(measurement).tags)  # fmt: skip
+        tags = [c for c in frame.columns if c not in ("time", stat)]
+        parts[f] = frame
+    keys = sorted(
+        {tuple(k) for frame in parts.values() for k in frame[tags].itertuples(index=False)}
+    )
+    days = sorted({int(t.timestamp()) for frame in parts.values() for t in frame["time"]})
+    column = {k: j for j, k in enumerate(keys)}
+    row = {d: i for i, d in enumerate(days)}
+    values = {}
+    for f, frame in parts.items():
+        table = np.full((len(days), len(keys)), np.nan)
+        if not frame.empty:
+            rows = [row[int(t.timestamp())] for t in frame["time"]]
+            cols = [column[tuple(k)] for k in frame[tags].itertuples(index=False)]
+            table[rows, cols] = frame[stat].to_numpy(dtype=float)
+        if stat == "last":
+            table = pd.DataFrame(table).ffill().to_numpy()
+        values[f] = table
+    return DailyTable(tags, keys, np.array(days, dtype=np.int64), values)
 
 
 @cached()
@@ -186,6 +332,37 @@ def node_figures(store: Store, asof: datetime) -> dict[str, NodeFigures]:
     rollup up to that day (today's rollup holds today's newest sample)."""
     capacity = counters(store, "capacity", ALLOCATION_FIELDS, asof)
     migration = counters(store, "migration", MIGRATION_FIELDS, asof)
+    return _node_figures(capacity, migration)
+
+
+@cached()
+def node_figures_live(store: Store, now: datetime) -> dict[str, NodeFigures]:
+    """node_figures as of now, from the bucket's live read (the newest sample is today's
+    rollup's last value)."""
+    snapshot = live(store, now)
+    capacity: dict[str, dict[str, float]] = {}
+    for node, name, value in _triples(snapshot["capacity"]):
+        capacity.setdefault(node, {})[name] = value
+    migration: dict[str, dict[str, float]] = {}
+    for node, name, value in _triples(snapshot["migration"]):  # departments add up
+        got = migration.setdefault(node, {})
+        got[name] = got.get(name, 0.0) + value
+    out = {}
+    for node in sorted(set(capacity) | set(migration)):
+        cap, mig = capacity.get(node, {}), migration.get(node, {})
+        ratios = [cap[a] / cap[t] for a, t in ALLOCATION if cap.get(t) and a in cap]
+        util = sum(ratios) / len(ratios) if len(ratios) == len(ALLOCATION) else None
+        out[node] = NodeFigures(util, mig.get("systems_planned"), mig.get("systems_migrated"))
+    return out
+
+
+def _triples(frame: pd.DataFrame):
+    """(node, field, value) of a live frame, as plain Python values."""
+    return zip(frame["node"].tolist(), frame["field"].tolist(), frame["value"].astype(float).tolist(),
+               strict=True)  # fmt: skip
+
+
+def _node_figures(capacity: pd.DataFrame, migration: pd.DataFrame) -> dict[str, NodeFigures]:
     migrated = migration.groupby("node")[["systems_planned", "systems_migrated"]].sum(min_count=1)
     out = {}
     nodes = set(capacity["node"]) | set(migrated.index)
@@ -246,6 +423,40 @@ SEVERITIES = ("high", "medium", "low")
 @cached()
 def security_summary(store: Store, asof: datetime) -> SecuritySummary:
     """Events per node and severity over the 24 h before asof, incidents open at asof."""
+    incidents = counters(store, "security", ("open_incidents",), asof)
+    today = datetime.now(CHINA).date()
+    day = asof.astimezone(CHINA).date()
+    if day < today and asof >= day_start(day + timedelta(days=1)) - timedelta(seconds=1):
+        # a past day at its end (a replay's frame): the 24 hours are that day, in the table
+        table = daily_table(store, "security", ("events",), "sum", day_start(today))
+        events = table.of_day(asof)[["node", "severity", "events"]]
+        return SecuritySummary(events, _incidents(incidents))
+    return SecuritySummary(_security_events(store, asof), _incidents(incidents))
+
+
+@cached()
+def security_summary_live(store: Store, now: datetime) -> SecuritySummary:
+    """security_summary as of now, its open incidents from the bucket's live read."""
+    incidents = _wide(live(store, now)["security"], ("open_incidents",))
+    return SecuritySummary(_recent_events(store, cache_bucket(now, EVENTS_EVERY_S)),
+                           _incidents(incidents))  # fmt: skip
+
+
+EVENTS_EVERY_S = 60  # a live screen's 24-hour event counts are read once a minute
+
+
+@cached()
+def _recent_events(store: Store, minute: datetime) -> pd.DataFrame:
+    return _security_events(store, minute)
+
+
+def _incidents(frame: pd.DataFrame) -> pd.DataFrame:
+    if frame.empty:
+        return pd.DataFrame(columns=["node", "severity", "open_incidents"])
+    return frame.dropna(subset=["open_incidents"])[["node", "severity", "open_incidents"]]
+
+
+def _security_events(store: Store, asof: datetime) -> pd.DataFrame:
     start = asof - timedelta(hours=24)
     events = store.rollup(
         "security",
@@ -264,10 +475,7 @@ def security_summary(store: Store, asof: datetime) -> SecuritySummary:
         )
     else:
         events = pd.DataFrame(columns=["node", "severity", "events"])
-    incidents = store.counters("security", ["open_incidents"], asof)
-    if incidents.empty:
-        incidents = pd.DataFrame(columns=["node", "severity", "open_incidents"])
-    return SecuritySummary(events, incidents[["node", "severity", "open_incidents"]])
+    return events
 
 
 # -- one node, for the operator pages ----------------------------------------------------------

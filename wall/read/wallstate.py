@@ -6,6 +6,8 @@ alerts that follow from them. Pure data: panels draw it, tests check it.
 from __future__ import annotations
 
 import dataclasses
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -115,6 +117,36 @@ class WallState:
 _LAST_GOOD: dict = {}
 
 
+# the plan's verdicts of a live screen are decided once a minute (and at once when a progress
+# event is recorded): they rest on whole days and the recorded events, and the only thing
+# that moves them within a day, today's figures, is read every time bucket for the tiles
+JUDGE_EVERY_S = 60
+_OVERVIEWS: OrderedDict = OrderedDict()
+_OVERVIEWS_KEPT = 32
+_overviews_lock = threading.Lock()
+
+
+def _overview(store: Store, plan: Plan, progress: Progress, now: datetime, asof: datetime,
+              replay: bool, scope: Node | None, error: str | None) -> Overview:  # fmt: skip
+    """The judge's overview as of asof (of a live screen: as of the minute's start)."""
+    if not replay and asof == now:
+        asof = cache.bucket(asof, JUDGE_EVERY_S)
+    wanted = (lambda m: concerns(m, scope, plan)) if scope is not None else None
+    keep = error is None and cache.current().kind != "off" and not getattr(store, "uncached", False)
+    key = (store.cache_name, plan.cache_name, progress.digest(), asof, scope.id if scope else None)
+    with _overviews_lock:
+        ov = _OVERVIEWS.get(key) if keep else None
+    if ov is None:
+        ov = build_overview(Judge(plan, progress, None if error else store, asof), None, wanted,
+                            scope)  # fmt: skip
+        if keep:
+            with _overviews_lock:
+                _OVERVIEWS[key] = ov
+                while len(_OVERVIEWS) > _OVERVIEWS_KEPT:
+                    _OVERVIEWS.popitem(last=False)
+    return ov
+
+
 def wall_state(
     store: Store,
     plan: Plan,
@@ -139,8 +171,12 @@ def wall_state(
             before = asof - timedelta(days=queries.TREND_DAYS)
             node_figs_before = queries.node_figures_past(store, cache.bucket(before, 3600))
         health = {} if replay else queries.node_health(store, stale_after_s, now)
-        node_figs = queries.node_figures(store, asof)
-        security = queries.security_summary(store, asof)
+        if replay or asof != now:
+            node_figs = queries.node_figures(store, asof)
+            security = queries.security_summary(store, asof)
+        else:  # what changes within the day: one live read a time bucket
+            node_figs = queries.node_figures_live(store, now)
+            security = queries.security_summary_live(store, now)
 
         if scope is None and not replay:
             _LAST_GOOD[store.cache_name] = dict(figures=figures, health=health, node_figs=node_figs,
@@ -153,9 +189,9 @@ def wall_state(
             security, node_figs_before = last["security"], last["before"]
             health = {n: dataclasses.replace(h, health="stale") if h.health != "none" else h
                       for n, h in last["health"].items()}  # fmt: skip
-    wanted = (lambda m: concerns(m, scope, plan)) if scope is not None else None
+    ov = dataclasses.replace(_overview(store, plan, progress, now, asof, replay, scope, error),
+                             figures=figures, asof=asof)  # fmt: skip
     judge = Judge(plan, progress, None if error else store, asof)
-    ov = build_overview(judge, figures, wanted, scope)
     states = {v.node.id: v.state for v in ov.nodes}
     views = mapview.city_views(plan, states, health, now, replay=replay, thresholds=thresholds,
                                verdicts=ov.verdicts, floor=judge.utilization_floor, asof=asof)  # fmt: skip

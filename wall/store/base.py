@@ -7,7 +7,7 @@ lives outside wall/store. Reads return tidy pandas frames with UTC timestamps.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -236,6 +236,12 @@ class Store(ABC):
         self, measurement_name: str, fields: Sequence[str], nodes: Sequence[str] | None = None
     ) -> pd.DataFrame:
         """Latest value of each field per series: columns node, field, value, time (+ tags)."""
+
+    def latest_many(self, wanted: Mapping[str, Sequence[str]]) -> dict[str, pd.DataFrame]:
+        """`latest` of several measurements at once ({measurement: fields} → {measurement:
+        frame}): what changes within a day, read in one go (a store that can, in one
+        request)."""
+        return {name: self.latest(name, fields) for name, fields in wanted.items()}
 
     @abstractmethod
     def series(

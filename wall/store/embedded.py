@@ -408,6 +408,35 @@ class EmbeddedStore(Store):
         return frame[columns].sort_values([*m.tags, "field"]).reset_index(drop=True)
 
     @_reads
+    def latest_many(self, wanted) -> dict[str, pd.DataFrame]:
+        """One query for every measurement wanted (the wall's live read each time bucket)."""
+        for name, fields in wanted.items():
+            for f in fields:
+                check_field(name, f)
+        pairs = [(name, f) for name, fields in wanted.items() for f in fields]
+        rows: dict[str, list] = {name: [] for name in wanted}
+        if pairs:
+            marks = ",".join("(?, ?)" for _ in pairs)
+            found = self._conn().execute(
+                "SELECT s.measurement, s.tags, l.field, l.value, l.ts FROM latest AS l"
+                " JOIN series AS s ON s.id = l.series_id"
+                f" WHERE (s.measurement, l.field) IN (VALUES {marks})",
+                [v for pair in pairs for v in pair],
+            )
+            for name, tags, field, value, ts in found:
+                rows[name].append((json.loads(tags), field, value, ts))
+        out = {}
+        for name, got in rows.items():  # built by hand: pandas' merge and sort cost more
+            m = measurement(name)  # than the query itself
+            table = sorted(([t.get(k) or "" for k in m.tags], f, v, ts) for t, f, v, ts in got)
+            columns = {k: [r[0][i] for r in table] for i, k in enumerate(m.tags)}
+            columns["field"] = [r[1] for r in table]
+            columns["value"] = [r[2] for r in table]
+            columns["time"] = pd.to_datetime([r[3] for r in table], unit="s", utc=True)
+            out[name] = pd.DataFrame(columns)
+        return out
+
+    @_reads
     def series(self, measurement_name, field, node, start, end, step, agg=None, resolution=None):
         check_field(measurement_name, field, numeric=True)
         agg = series_agg(measurement_name, field, agg)

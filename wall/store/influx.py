@@ -476,14 +476,34 @@ class InfluxStore(Store):
         for f in fields:
             check_field(measurement_name, f)
         m = measurement(measurement_name)
-        columns = [*m.tags, "field", "value", "time"]
         if nodes is not None and not nodes:
-            return pd.DataFrame(columns=columns)
+            return self._latest_frame(m, fields, [])
         where = self._node_filter(nodes).replace(" AND ", " WHERE ", 1)
+        results = self.query(f"SELECT * FROM {self._from('latest', m.name)}{where} GROUP BY *")
+        return self._latest_frame(m, fields, self._series(results))
+
+    def latest_many(self, wanted) -> dict[str, pd.DataFrame]:
+        """One request: a statement per measurement."""
+        for name, fields in wanted.items():
+            for f in fields:
+                check_field(name, f)
+        names = list(wanted)
+        if not names:
+            return {}
+        statements = ";".join(
+            f"SELECT * FROM {self._from('latest', measurement(n).name)} GROUP BY *" for n in names
+        )
+        results = self.query(statements)
+        return {
+            n: self._latest_frame(measurement(n), wanted[n], r.get("series", []))
+            for n, r in zip(names, results, strict=True)
+        }
+
+    @staticmethod
+    def _latest_frame(m, fields, series: list[dict]) -> pd.DataFrame:
+        columns = [*m.tags, "field", "value", "time"]
         rows = []
-        for s in self._series(
-            self.query(f"SELECT * FROM {self._from('latest', m.name)}{where} GROUP BY *")
-        ):
+        for s in series:
             tags = [s["tags"].get(t, "") for t in m.tags]
             cols = s["columns"]
             for row in s["values"]:

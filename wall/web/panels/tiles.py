@@ -93,8 +93,8 @@ def _all_stale(state: WallState) -> str | None:
 def _fresh_note(state: WallState, when: datetime | None) -> str:
     if when is None:
         return ""
-    if state.replay:
-        return f"数据日期 {format_cn_date(when.astimezone(CHINA).date())}"
+    if state.replay:  # never later than the day replayed (a tile timed by the refresh's now)
+        return f"数据日期 {format_cn_date(min(when, state.asof).astimezone(CHINA).date())}"
     newest = [h.time for h in state.health.values() if h.time]
     at = max(newest) if newest else when
     return f"更新于 {at.astimezone(CHINA):%H:%M}"
