@@ -4,6 +4,7 @@ standard map (审图号) instead of the packaged one."""
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 from functools import lru_cache
@@ -54,6 +55,17 @@ def inset_bounds(feature: dict, margin: float = 0.03) -> tuple[list[float], list
     xs = [pt[0] for poly in polygons for ring in poly for pt in ring]
     ys = [pt[1] for poly in polygons for ring in poly for pt in ring]
     return [min(xs) - margin, max(xs) + margin], [min(ys) - margin, max(ys) + margin]
+
+
+def digest(path: str | Path | None = None) -> str:
+    """A short hash of the map file's bytes: names it in URLs a browser may keep for good."""
+    target = Path(path or _active)
+    return _digest(str(target), target.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=4)
+def _digest(path: str, _mtime_ns: int) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
 
 
 @lru_cache(maxsize=4)

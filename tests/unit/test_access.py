@@ -8,6 +8,7 @@ from contextlib import closing
 
 import pytest
 
+from geo import geometry
 from tests.conftest import TEST_PASSWORD, TEST_SECRET, form_token, sign_in_client
 from wall.core.settings import Settings
 from wall.state import auth
@@ -155,6 +156,7 @@ PUBLIC = [
     ("/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>",
      "/_dash-component-suites/dash/dcc/dash_core_components.v4_4_1m1.js"),
     ("/_favicon.ico", "/_favicon.ico"),
+    ("geometry", f"/geo/cities-{geometry.digest()}.geojson"),
     ("login", "/login"),
     ("login_token", "/login/token/not-a-token"),
     ("healthz", "/healthz"),

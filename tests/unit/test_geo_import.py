@@ -4,6 +4,7 @@ Krüger, EPSG:4547), cities split into parts, codes and full names as attributes
 small island of 汕尾 — becomes the wall's map, with its 审图号 beside it."""
 
 import json
+import re
 
 import geopandas
 import pytest
@@ -87,6 +88,15 @@ def test_a_shapefile_becomes_the_walls_map_with_its_approval_number(tmp_path):
     layout = client.get("/_dash-layout", headers={"Referer": "http://localhost/?screen=overview"})
     assert f"审图号：{APPROVAL}" in layout.get_data(as_text=True)
     assert load_geojson()["approval"] == APPROVAL  # and so do the bulletins (the active map)
+    # the boundaries travel apart from the page, by a name that changes with the file: kept
+    # by the browser for good (whoever is signed in), never stale after an import
+    page = json.dumps(json.loads(layout.get_data()), ensure_ascii=False)
+    url = re.search(r"/geo/cities-[0-9a-f]{16}\.geojson", page)[0]
+    got = client.get(url)
+    assert got.status_code == 200 and json.loads(got.data) == doc
+    assert "immutable" in got.headers["Cache-Control"]
+    assert "cookie" not in got.headers.get("Vary", "").lower()
+    assert client.get("/geo/cities-0123456789abcdef.geojson").status_code == 404
 
 
 @pytest.mark.parametrize(

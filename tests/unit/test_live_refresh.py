@@ -93,16 +93,38 @@ def test_a_past_day_is_looked_up_in_the_daily_table_with_the_stores_own_answers(
     fields = ("systems_planned", "systems_migrated")
     for day, want in ((1, {"公安厅": 3, "卫健委": 5}), (2, {"公安厅": 3, "卫健委": 5}),
                       (3, {"公安厅": 7, "卫健委": 5})):  # fmt: skip
-        got = queries.counters(store, "migration", fields, end_of(day))
+        got = queries.counters_of_day(store, "migration", fields, end_of(day))
         assert got.set_index("dept")["systems_migrated"].to_dict() == want, day
         stored = store.counters("migration", list(fields), end_of(day))
         pd.testing.assert_frame_equal(got, stored, check_dtype=False)
-    assert queries.counters(
+    assert queries.counters_of_day(
         store, "migration", fields, datetime(2020, 2, 29, 12, tzinfo=CHINA)
     ).empty
-    summary = queries.security_summary(store, end_of(2))
+    summary = queries.security_summary(store, end_of(2), daily=True)
     assert summary.events.to_dict("records") == [
         {"node": "city-heyuan", "severity": "high", "events": 7.0}
     ]
     assert summary.open_total == 0  # the day's last count: 0 at 21:00
-    assert queries.node_figures(store, end_of(3))["city-heyuan"].systems_migrated == 12.0
+    assert (
+        queries.node_figures(store, end_of(3), daily=True)["city-heyuan"].systems_migrated == 12.0
+    )
+
+
+def test_the_daily_table_carries_a_silent_series_across_the_new_year(tmp_path):
+    from wall.read import queries
+
+    cache.configure(cache.QueryCache())
+    store = open_store(f"sqlite:///{tmp_path}/m.db")
+    store.write([
+        Sample.make("capacity", {"node": "city-heyuan"}, {"vcpu_total": 800.0}, datetime(2019, 12, 30, 9, tzinfo=CHINA)),
+        Sample.make("capacity", {"node": "city-meizhou"}, {"vcpu_total": 500.0}, datetime(2020, 1, 3, 9, tzinfo=CHINA)),
+    ])  # fmt: skip
+    jan5 = datetime(2020, 1, 5, 23, 59, 59, tzinfo=CHINA)
+    got = queries.counters_of_day(store, "capacity", ("vcpu_total",), jan5)
+    assert got.set_index("node")["vcpu_total"].to_dict() == {
+        "city-heyuan": 800.0,
+        "city-meizhou": 500.0,
+    }
+    pd.testing.assert_frame_equal(
+        got, store.counters("capacity", ["vcpu_total"], jan5), check_dtype=False
+    )

@@ -132,16 +132,17 @@ def test_the_opening_screen_follows_the_address_then_the_carousel_clock():
     assert active_screen(layouts, "", cycle * 7 + dwell["overview"] + 1) == "operations"
 
 
-def test_the_layout_json_is_plain_json():
-    # numpy rings travel as lists: a browser gets ordinary GeoJSON
-    from wall.web.pages.wall import initial_map
-
-    figure = initial_map(load_plan(), None)
+def test_the_map_names_its_boundaries_instead_of_carrying_them():
+    # the 21 cities' 60,000 coordinate pairs travelled in every page's layout (230 KB to
+    # encode and send on each load); the figure now names the file the browser keeps
     from plotly.io.json import to_json_plotly
 
-    geo = json.loads(to_json_plotly(figure))["data"][0]["geojson"]
-    ring = geo["features"][0]["geometry"]["coordinates"][0]
-    assert isinstance(ring[0], list)
+    from geo import geometry
+    from wall.web.pages.wall import initial_map
+
+    text = to_json_plotly(initial_map(load_plan(), None))
+    assert json.loads(text)["data"][0]["geojson"] == f"/geo/cities-{geometry.digest()}.geojson"
+    assert len(text) < 30_000  # names, labels and the 东沙群岛 inset only
 
 
 def test_the_served_font_has_every_character_the_wall_shows():

@@ -15,6 +15,8 @@ import logging
 import pickle
 import threading
 import time
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import ParamSpec, TypeVar
@@ -124,6 +126,8 @@ class QueryCache:
             return False
 
     def clear(self) -> None:
+        for memo in list(_memos):
+            memo.clear()
         self.fallback.clear()
         try:
             self.backend.clear()
@@ -151,6 +155,42 @@ def _count(outcome: str) -> None:
 
 
 _cache = QueryCache()
+
+
+class Memo:
+    """Decided states kept in this process, newest last, by everything they depend on (what
+    is too costly to pickle through the query cache on every refresh: a screen's whole state,
+    the plan's verdicts); emptied with the query cache."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._kept: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        _memos.add(self)
+
+    def get_or_compute(self, key, compute: Callable[[], R], keep: Callable[[R], bool]) -> R:
+        """The value kept for key, else compute's (kept when keep says so); nothing is kept
+        while the query cache is off."""
+        if _cache.kind == "off":
+            return compute()
+        with self._lock:
+            value = self._kept.get(key, _MISSING)
+        if value is not _MISSING:
+            return value
+        value = compute()
+        if keep(value):
+            with self._lock:
+                self._kept[key] = value
+                while len(self._kept) > self.size:
+                    self._kept.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+
+
+_memos: weakref.WeakSet[Memo] = weakref.WeakSet()
 
 
 def configure(cache: QueryCache) -> QueryCache:

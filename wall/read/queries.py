@@ -253,13 +253,17 @@ class NodeFigures:
 
 @cached()
 def counters(store: Store, measurement: str, fields: tuple[str, ...], asof: datetime):
-    """store.counters, cached: the wall's figures and a node page's tables share one read.
-    A day before today is looked up in the daily table (a replay's frame, a trend's past day:
-    no read of its own)."""
-    today = datetime.now(CHINA).date()
-    if asof.astimezone(CHINA).date() < today:
-        return daily_table(store, measurement, fields, "last", day_start(today)).last_asof(asof)
+    """store.counters, cached: the wall's figures and a node page's tables share one read."""
     return store.counters(measurement, list(fields), asof)
+
+
+def counters_of_day(store: Store, measurement: str, fields: tuple[str, ...], asof: datetime):
+    """counters as of a day before today, looked up in the whole history's daily table (a
+    replay's frames make no read of their own); today's, read."""
+    day = asof.astimezone(CHINA).date()
+    if day < datetime.now(CHINA).date():
+        return daily_table(store, measurement, fields, "last", day.year).last_asof(asof)
+    return counters(store, measurement, fields, asof)
 
 
 @dataclass(frozen=True)
@@ -296,42 +300,58 @@ class DailyTable:
 
 @cached(ttl_s=HISTORY_TTL_S)
 def daily_table(
-    store: Store, measurement: str, fields: tuple[str, ...], stat: str, today: datetime
+    store: Store, measurement: str, fields: tuple[str, ...], stat: str, year: int
 ) -> DailyTable:
-    """The daily `stat` (last, sum) of each field for every series from the start of the
-    history to today (exclusive); `last` is carried forward over days a series was silent."""
-    parts = {}
-    tags: list[str] = []
-    for f in fields:
-        frame = store.rollup(measurement, f, HISTORY_START, today, Resolution.daily,
-                             stats=(stat,), by=schema_of(measurement).tags)  # fmt: skip
-        tags = [c for c in frame.columns if c not in ("time", stat)]
-        parts[f] = frame
-    keys = sorted(
-        {tuple(k) for frame in parts.values() for k in frame[tags].itertuples(index=False)}
-    )
-    days = sorted({int(t.timestamp()) for frame in parts.values() for t in frame["time"]})
-    column = {k: j for j, k in enumerate(keys)}
-    row = {d: i for i, d in enumerate(days)}
+    """The daily `stat` (last, sum) of each field for every series through one China year
+    (read once for the year, kept an hour; a replay's frames only read the years they show);
+    `last` is carried forward over the days a series was silent, from the years before too."""
+    tags = list(schema_of(measurement).tags)
+    first, end = day_start(date(year, 1, 1)), day_start(date(year + 1, 1, 1))
+    parts = {f: store.rollup(measurement, f, first, end, Resolution.daily, stats=(stat,),
+                             by=tags) for f in fields}  # fmt: skip
+    carried = None  # the year before's last values, as the row of its last day
+    if stat == "last" and year > HISTORY_START.astimezone(CHINA).year:
+        carried = daily_table(store, measurement, fields, stat, year - 1).last_asof(
+            first - timedelta(seconds=1)
+        )
+        carried = None if carried.empty else carried
+    every = pd.concat([p[["time", *tags]] for p in parts.values()], ignore_index=True)
+    days = np.unique(_epoch_s(every["time"]))
+    keys = set(every[tags].itertuples(index=False, name=None))
+    if carried is not None:
+        days = np.concatenate([[int((first - timedelta(days=1)).timestamp())], days])
+        keys |= set(carried[tags].itertuples(index=False, name=None))
+    keys = sorted(keys)
+    index = pd.MultiIndex.from_tuples(keys, names=tags) if keys else None
     values = {}
     for f, frame in parts.items():
         table = np.full((len(days), len(keys)), np.nan)
+        if carried is not None:
+            table[0, index.get_indexer(pd.MultiIndex.from_frame(carried[tags]))] = carried[f]
         if not frame.empty:
-            rows = [row[int(t.timestamp())] for t in frame["time"]]
-            cols = [column[tuple(k)] for k in frame[tags].itertuples(index=False)]
+            rows = np.searchsorted(days, _epoch_s(frame["time"]))
+            cols = index.get_indexer(pd.MultiIndex.from_frame(frame[tags]))
             table[rows, cols] = frame[stat].to_numpy(dtype=float)
-        if stat == "last":
+        if stat == "last":  # a series silent on a day keeps its last value
             table = pd.DataFrame(table).ffill().to_numpy()
         values[f] = table
-    return DailyTable(tags, keys, np.array(days, dtype=np.int64), values)
+    return DailyTable(tags, keys, days.astype(np.int64), values)
+
+
+def _epoch_s(times: pd.Series) -> np.ndarray:
+    """Instants as whole epoch seconds, whatever the column's unit or dtype."""
+    t = pd.to_datetime(times, utc=True)
+    return ((t - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)).to_numpy(dtype=np.int64)
 
 
 @cached()
-def node_figures(store: Store, asof: datetime) -> dict[str, NodeFigures]:
+def node_figures(store: Store, asof: datetime, daily: bool = False) -> dict[str, NodeFigures]:
     """Utilization and migration of every node as of asof: the last value of each day's
-    rollup up to that day (today's rollup holds today's newest sample)."""
-    capacity = counters(store, "capacity", ALLOCATION_FIELDS, asof)
-    migration = counters(store, "migration", MIGRATION_FIELDS, asof)
+    rollup up to that day (today's rollup holds today's newest sample); daily, a past day's
+    from the daily table (a replay's frames)."""
+    read = counters_of_day if daily else counters
+    capacity = read(store, "capacity", ALLOCATION_FIELDS, asof)
+    migration = read(store, "migration", MIGRATION_FIELDS, asof)
     return _node_figures(capacity, migration)
 
 
@@ -382,10 +402,10 @@ def _node_figures(capacity: pd.DataFrame, migration: pd.DataFrame) -> dict[str, 
 
 
 @cached(ttl_s=HISTORY_TTL_S)
-def node_figures_past(store: Store, asof: datetime) -> dict[str, NodeFigures]:
+def node_figures_past(store: Store, asof: datetime, daily: bool = False) -> dict[str, NodeFigures]:
     """node_figures as of a past instant (the tiles' trend), kept an hour: pass an hour-bucketed
     asof, so every refresh in that hour shares it."""
-    return node_figures.__wrapped__(store, asof)
+    return node_figures.__wrapped__(store, asof, daily)
 
 
 def _num(value) -> float | None:
@@ -421,14 +441,17 @@ SEVERITIES = ("high", "medium", "low")
 
 
 @cached()
-def security_summary(store: Store, asof: datetime) -> SecuritySummary:
-    """Events per node and severity over the 24 h before asof, incidents open at asof."""
-    incidents = counters(store, "security", ("open_incidents",), asof)
+def security_summary(store: Store, asof: datetime, daily: bool = False) -> SecuritySummary:
+    """Events per node and severity over the 24 h before asof, incidents open at asof; daily,
+    a past day's from the daily tables (a replay's frames)."""
+    read = counters_of_day if daily else counters
+    incidents = read(store, "security", ("open_incidents",), asof)
     today = datetime.now(CHINA).date()
     day = asof.astimezone(CHINA).date()
-    if day < today and asof >= day_start(day + timedelta(days=1)) - timedelta(seconds=1):
+    at_end = asof >= day_start(day + timedelta(days=1)) - timedelta(seconds=1)
+    if daily and day < today and at_end:
         # a past day at its end (a replay's frame): the 24 hours are that day, in the table
-        table = daily_table(store, "security", ("events",), "sum", day_start(today))
+        table = daily_table(store, "security", ("events",), "sum", day.year)
         events = table.of_day(asof)[["node", "severity", "events"]]
         return SecuritySummary(events, _incidents(incidents))
     return SecuritySummary(_security_events(store, asof), _incidents(incidents))

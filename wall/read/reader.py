@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -29,7 +28,10 @@ from wall.state.progress import list_events
 from wall.store import Store, StoreError
 
 log = logging.getLogger(__name__)
-STATES_KEPT = 32  # a bucket's states of a few screens, node pages and replay frames
+# the wall's states decided in this process: a screen refreshing twice in one time bucket,
+# or a second screen showing the same, is decided once (a bucket's states of a few screens,
+# node pages and replay frames)
+_STATES = cache.Memo(32)
 StateUnavailable = StateDatabaseError  # what a page catches when the state database is away
 DataUnavailable = StoreError  # and when the store is
 
@@ -47,9 +49,6 @@ class Backend:
     # alert episodes, read back once per cache bucket per process (see Reader.wall_state)
     _episodes: dict = field(default_factory=lambda: {"now": None, "episodes": {}})
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    # the wall's states decided in this process, by everything they depend on (see
-    # Reader.wall_state): a screen refreshing twice in one bucket is decided once
-    _states: OrderedDict = field(default_factory=OrderedDict)
 
     def forget_episodes(self) -> None:
         """An acknowledgement was recorded: read the episodes again at the next refresh."""
@@ -82,19 +81,18 @@ class Reader:
         progress = self.progress()
         # what the state depends on: the data (named by the store and the time bucket of now
         # and asof), the recorded events, the thresholds and the scope
-        key = (self._store.cache_name, v.now, v.asof, v.replay, scope.id if scope else None,
-               progress.digest(), thresholds.model_dump_json(), self.backend.stale_after_s)  # fmt: skip
-        keep = cache.current().kind != "off" and not getattr(self._store, "uncached", False)
-        with self.backend._lock:
-            state = self.backend._states.get(key) if keep else None
-        if state is None:
-            state = wall_state(self._store, self.plan, progress, v.now, v.asof, v.replay,
-                               thresholds, self.backend.stale_after_s, scope)  # fmt: skip
-            if keep and state.store_error is None:  # a store that failed is asked again next time
-                with self.backend._lock:
-                    self.backend._states[key] = state
-                    while len(self.backend._states) > STATES_KEPT:
-                        self.backend._states.popitem(last=False)
+        key = (self._store.cache_name, self.backend.state.cache_name, v.now, v.asof, v.replay,
+               scope.id if scope else None, progress.digest(), thresholds.model_dump_json(),
+               self.backend.stale_after_s)  # fmt: skip
+
+        def decide() -> WallState:
+            return wall_state(self._store, self.plan, progress, v.now, v.asof, v.replay,
+                              thresholds, self.backend.stale_after_s, scope)  # fmt: skip
+
+        if getattr(self._store, "uncached", False):  # a traced store: every read must be seen
+            state = decide()
+        else:  # a store that failed is asked again next time
+            state = _STATES.get_or_compute(key, decide, lambda s: s.store_error is None)
         return self._with_episodes(state) if episodes else state
 
     def _with_episodes(self, state: WallState) -> WallState:

@@ -6,8 +6,6 @@ alerts that follow from them. Pure data: panels draw it, tests check it.
 from __future__ import annotations
 
 import dataclasses
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -121,9 +119,7 @@ _LAST_GOOD: dict = {}
 # event is recorded): they rest on whole days and the recorded events, and the only thing
 # that moves them within a day, today's figures, is read every time bucket for the tiles
 JUDGE_EVERY_S = 60
-_OVERVIEWS: OrderedDict = OrderedDict()
-_OVERVIEWS_KEPT = 32
-_overviews_lock = threading.Lock()
+_OVERVIEWS = cache.Memo(32)
 
 
 def _overview(store: Store, plan: Plan, progress: Progress, now: datetime, asof: datetime,
@@ -132,19 +128,15 @@ def _overview(store: Store, plan: Plan, progress: Progress, now: datetime, asof:
     if not replay and asof == now:
         asof = cache.bucket(asof, JUDGE_EVERY_S)
     wanted = (lambda m: concerns(m, scope, plan)) if scope is not None else None
-    keep = error is None and cache.current().kind != "off" and not getattr(store, "uncached", False)
+
+    def decide() -> Overview:
+        return build_overview(Judge(plan, progress, None if error else store, asof), None,
+                              wanted, scope)  # fmt: skip
+
+    if error is not None or getattr(store, "uncached", False):
+        return decide()
     key = (store.cache_name, plan.cache_name, progress.digest(), asof, scope.id if scope else None)
-    with _overviews_lock:
-        ov = _OVERVIEWS.get(key) if keep else None
-    if ov is None:
-        ov = build_overview(Judge(plan, progress, None if error else store, asof), None, wanted,
-                            scope)  # fmt: skip
-        if keep:
-            with _overviews_lock:
-                _OVERVIEWS[key] = ov
-                while len(_OVERVIEWS) > _OVERVIEWS_KEPT:
-                    _OVERVIEWS.popitem(last=False)
-    return ov
+    return _OVERVIEWS.get_or_compute(key, decide, lambda _: True)
 
 
 def wall_state(
@@ -169,11 +161,12 @@ def wall_state(
                 m: queries.province_figure(store, plan, m, asof) for m in queries.WALL_FIGURES
             }
             before = asof - timedelta(days=queries.TREND_DAYS)
-            node_figs_before = queries.node_figures_past(store, cache.bucket(before, 3600))
+            node_figs_before = queries.node_figures_past(store, cache.bucket(before, 3600),
+                                                         daily=replay)  # fmt: skip
         health = {} if replay else queries.node_health(store, stale_after_s, now)
-        if replay or asof != now:
-            node_figs = queries.node_figures(store, asof)
-            security = queries.security_summary(store, asof)
+        if replay or asof != now:  # a replayed day: looked up in the daily tables
+            node_figs = queries.node_figures(store, asof, daily=replay)
+            security = queries.security_summary(store, asof, daily=replay)
         else:  # what changes within the day: one live read a time bucket
             node_figs = queries.node_figures_live(store, now)
             security = queries.security_summary_live(store, now)

@@ -70,6 +70,7 @@ INFRA_ROUTES: dict[str, str] = {
     "_dash_assets.static": "public",  # the app's own CSS, JS and fonts: no data
     "/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>": "public",
     "/_favicon.ico": "public",
+    "geometry": "public",  # the city boundaries the map draws: no data
     "/_dash-layout": "layout",  # the capability of the page asking (its Referer)
     "/_dash-dependencies": "signed_in",
     "/_dash-update-component": "callback",  # the capability its callback was declared with
@@ -161,6 +162,18 @@ class _SessionInterface(SecureCookieSessionInterface):
 
     def get_cookie_secure(self, app) -> bool:
         return request.is_secure if self.secure is None else self.secure
+
+    def save_session(self, app, session, response) -> None:
+        super().save_session(app, session, response)
+        if response.cache_control.public:
+            # what anyone may keep (assets, the map's boundaries) is the same whoever asks: a
+            # "Vary: Cookie" would have browsers fetch it again whenever the session's cookie
+            # is renewed, which is every page load
+            kept = [v for v in response.vary if v.lower() != "cookie"]
+            if kept:
+                response.headers["Vary"] = ", ".join(kept)
+            else:
+                del response.headers["Vary"]
 
 
 def user_badge():

@@ -149,6 +149,7 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
         app.clientside_callback(*args, **kwargs)
     for d in DOWNLOADS.values():
         app.server.add_url_rule(d.rule, d.endpoint, bound(d.function, services, d.endpoint))
+    app.server.add_url_rule("/geo/<name>", "geometry", _geometry(settings))
     requestlog.install(app.server)
     health.install(app.server, services.state, services.store)
     rules = access.Rules.derive(actions.values(), DOWNLOADS.values())
@@ -160,6 +161,26 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
         app.index()
     access.security_headers(app.server, list(app.csp_hashes()))
     return app
+
+
+def _geometry(settings: Settings):
+    """The city boundaries the map draws, by the file's hash: public (no data of the plan or
+    of any node), kept by browsers for good under that name."""
+    from flask import Response, abort
+
+    from geo import geometry
+
+    def serve(name: str):
+        path = settings.geometry_file or geometry.DEFAULT_GEOJSON
+        if name != f"cities-{geometry.digest(path)}.geojson":
+            abort(404)
+        response = Response(path.read_bytes(), mimetype="application/json")
+        response.cache_control.public = True
+        response.cache_control.max_age = 365 * 86400
+        response.cache_control.immutable = True
+        return response
+
+    return serve
 
 
 def _index_with_preloads(app: dash.Dash) -> str:

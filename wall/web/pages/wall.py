@@ -12,7 +12,6 @@ from datetime import datetime
 from urllib.parse import parse_qs, urlencode
 
 import dash
-import numpy as np
 from dash import ALL, ClientsideFunction, Input, Output, State, dcc, html
 
 from wall.core.chinatime import CHINA, format_cn_date, now_utc
@@ -63,6 +62,13 @@ def _area(a) -> str:
 _MAPS: dict[tuple, dict] = {}
 
 
+def geometry_url(geometry_path) -> str:
+    """Where the browser fetches the map's boundaries (app.py serves them there)."""
+    from geo import geometry
+
+    return f"/geo/cities-{geometry.digest(geometry_path)}.geojson"
+
+
 def initial_map(plan, geometry_path, colour: str = "plan") -> dict:
     """The map as first sent (geometry, names, no health yet), built once per process and
     colouring: a plotly figure of 21 boundaries takes longer to build than the rest of the
@@ -71,15 +77,10 @@ def initial_map(plan, geometry_path, colour: str = "plan") -> dict:
     if key not in _MAPS:
         views = gdmap.city_views(plan, {}, {}, now_utc())
         figure = gdmap.figure(views, geometry_path, colour).to_plotly_json()
-        for feature in figure["data"][0]["geojson"]["features"]:
-            # rings as arrays: the JSON encoder passes arrays whole instead of walking
-            # 60,000 coordinate pairs one by one on every page load
-            geom = feature["geometry"]
-            polygons = geom["coordinates"]
-            if geom["type"] == "Polygon":
-                polygons = [polygons]
-            arrays = [[np.asarray(ring, dtype=float) for ring in poly] for poly in polygons]
-            geom["coordinates"] = arrays if geom["type"] == "MultiPolygon" else arrays[0]
+        # the boundaries by their address (/geo/…, kept by the browser for good): a reload
+        # then carries none of their 60,000 coordinate pairs, in the layout or in the JSON
+        # encoder
+        figure["data"][0]["geojson"] = geometry_url(geometry_path)
         _MAPS[key] = figure
     return _MAPS[key]
 
