@@ -131,7 +131,7 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
         update_title=None,
     )
     app.server.after_request(_cache_headers)
-    app.index_string = _index_with_preloads(app)
+    app.index_string = _index_with_preloads(app, settings.geometry_file)
     app.layout = lambda: layout(services)
     # what the browser checks callbacks against: every component, without the map's figure
     app.validation_layout = layout(services, validation=True)
@@ -183,13 +183,17 @@ def _geometry(settings: Settings):
     return serve
 
 
-def _index_with_preloads(app: dash.Dash) -> str:
+def _index_with_preloads(app: dash.Dash, geometry_file) -> str:
     """The layout and the callback list are asked for while the scripts still load, not after
     (the renderer's own requests then find the answers already on their way)."""
     prefix = app.config.requests_pathname_prefix
+    from wall.web.pages.wall import geometry_url
+
+    # and the map's boundaries, which plotly would only ask for once the page has rendered
+    paths = ("_dash-layout", "_dash-dependencies", geometry_url(geometry_file).lstrip("/"))
     preloads = "".join(
         f'\n        <link rel="preload" href="{prefix}{path}" as="fetch" crossorigin="anonymous">'
-        for path in ("_dash-layout", "_dash-dependencies")
+        for path in paths
     )
     return dash.dash._default_index.replace("{%css%}", "{%css%}" + preloads)
 
