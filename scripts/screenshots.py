@@ -43,8 +43,10 @@ def main() -> None:
                 print(path, json.dumps(page.evaluate(CHECK), ensure_ascii=False))
             page.close()
         if args.replay:  # the overview replayed to the range's last day, 1920×1080
-            page = browser.new_page(viewport={"width": 1920, "height": 1080})
-            page.goto(f"{args.url}/?screen=overview&replay={args.replay}", wait_until="networkidle")
+            # bypass_csp: wait_for_function compiles its predicate with eval, which the wall's
+            # CSP refuses; not "networkidle": a playing replay keeps the network busy
+            page = browser.new_page(viewport={"width": 1920, "height": 1080}, bypass_csp=True)
+            page.goto(f"{args.url}/?screen=overview&replay={args.replay}", wait_until="commit")
             page.wait_for_function(
                 "window.gdwall && window.gdwall.replay && window.gdwall.replay.frames.length > 0"
                 " && !window.gdwall.replay.playing", timeout=300_000)  # fmt: skip
