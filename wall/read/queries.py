@@ -230,9 +230,7 @@ def node_health(store: Store, stale_after_s: float, now: datetime) -> dict[str, 
             state = "degraded"
         else:
             state = "ok"
-        ratios = [v[a] / v[t] for a, t in ALLOCATION if v.get(t)]
-        util = sum(ratios) / len(ratios) if len(ratios) == len(ALLOCATION) else None
-        out[node] = NodeHealth(state, newest[node], util, v.get("cpu_util"))
+        out[node] = NodeHealth(state, newest[node], utilization(v), v.get("cpu_util"))
     return out
 
 
@@ -352,7 +350,8 @@ def node_figures(store: Store, asof: datetime, daily: bool = False) -> dict[str,
     read = counters_of_day if daily else counters
     capacity = read(store, "capacity", ALLOCATION_FIELDS, asof)
     migration = read(store, "migration", MIGRATION_FIELDS, asof)
-    return _node_figures(capacity, migration)
+    return _node_figures(_by_node(_wide_triples(capacity, ALLOCATION_FIELDS)),
+                         _by_node(_wide_triples(migration, MIGRATION_FIELDS)))  # fmt: skip
 
 
 @cached()
@@ -360,20 +359,16 @@ def node_figures_live(store: Store, now: datetime) -> dict[str, NodeFigures]:
     """node_figures as of now, from the bucket's live read (the newest sample is today's
     rollup's last value)."""
     snapshot = live(store, now)
-    capacity: dict[str, dict[str, float]] = {}
-    for node, name, value in _triples(snapshot["capacity"]):
-        capacity.setdefault(node, {})[name] = value
-    migration: dict[str, dict[str, float]] = {}
-    for node, name, value in _triples(snapshot["migration"]):  # departments add up
-        got = migration.setdefault(node, {})
-        got[name] = got.get(name, 0.0) + value
-    out = {}
-    for node in sorted(set(capacity) | set(migration)):
-        cap, mig = capacity.get(node, {}), migration.get(node, {})
-        ratios = [cap[a] / cap[t] for a, t in ALLOCATION if cap.get(t) and a in cap]
-        util = sum(ratios) / len(ratios) if len(ratios) == len(ALLOCATION) else None
-        out[node] = NodeFigures(util, mig.get("systems_planned"), mig.get("systems_migrated"))
-    return out
+    return _node_figures(_by_node(_triples(snapshot["capacity"])),
+                         _by_node(_triples(snapshot["migration"])))  # fmt: skip
+
+
+def utilization(values: dict[str, float]) -> float | None:
+    """云资源整体使用率: the mean of allocated ÷ total over vCPU, memory and storage (None
+    unless all three are known)."""
+    ratios = [values[a] / values[t] for a, t in ALLOCATION
+              if values.get(t) and values.get(a) is not None]  # fmt: skip
+    return sum(ratios) / len(ratios) if len(ratios) == len(ALLOCATION) else None
 
 
 def _triples(frame: pd.DataFrame):
@@ -382,22 +377,32 @@ def _triples(frame: pd.DataFrame):
                strict=True)  # fmt: skip
 
 
-def _node_figures(capacity: pd.DataFrame, migration: pd.DataFrame) -> dict[str, NodeFigures]:
-    migrated = migration.groupby("node")[["systems_planned", "systems_migrated"]].sum(min_count=1)
+def _wide_triples(frame: pd.DataFrame, fields: tuple[str, ...]):
+    """(node, field, value) of a counters frame (one column a field), missing values left out."""
+    for f in fields:
+        for node, value in zip(
+            frame["node"].tolist(), frame[f].astype(float).tolist(), strict=True
+        ):
+            if not pd.isna(value):
+                yield node, f, value
+
+
+def _by_node(triples) -> dict[str, dict[str, float]]:
+    """Each node's fields, its several series (departments) added up."""
+    out: dict[str, dict[str, float]] = {}
+    for node, name, value in triples:
+        got = out.setdefault(node, {})
+        got[name] = got.get(name, 0.0) + value
+    return out
+
+
+def _node_figures(capacity: dict[str, dict[str, float]],
+                  migration: dict[str, dict[str, float]]) -> dict[str, NodeFigures]:  # fmt: skip
     out = {}
-    nodes = set(capacity["node"]) | set(migrated.index)
-    cap = capacity.set_index("node") if not capacity.empty else pd.DataFrame()
-    for node in sorted(nodes):
-        util = None
-        if node in cap.index:
-            row = cap.loc[node]
-            ratios = [row[a] / row[t] for a, t in ALLOCATION if pd.notna(row[t]) and row[t]]
-            util = float(sum(ratios) / len(ratios)) if len(ratios) == len(ALLOCATION) else None
-        planned = migrated_n = None
-        if node in migrated.index:
-            planned = _num(migrated.loc[node, "systems_planned"])
-            migrated_n = _num(migrated.loc[node, "systems_migrated"])
-        out[node] = NodeFigures(util, planned, migrated_n)
+    for node in sorted(set(capacity) | set(migration)):
+        mig = migration.get(node, {})
+        out[node] = NodeFigures(utilization(capacity.get(node, {})), mig.get("systems_planned"),
+                                mig.get("systems_migrated"))  # fmt: skip
     return out
 
 
@@ -406,10 +411,6 @@ def node_figures_past(store: Store, asof: datetime, daily: bool = False) -> dict
     """node_figures as of a past instant (the tiles' trend), kept an hour: pass an hour-bucketed
     asof, so every refresh in that hour shares it."""
     return node_figures.__wrapped__(store, asof, daily)
-
-
-def _num(value) -> float | None:
-    return None if pd.isna(value) else float(value)
 
 
 @dataclass(frozen=True)
