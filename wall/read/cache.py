@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import ParamSpec, TypeVar
 
-from flask_caching.backends import NullCache, RedisCache, SimpleCache
+from flask_caching.backends import NullCache, RedisCache
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,43 @@ DOWN_FOR_S = 5.0
 # answers kept per process: a minute of buckets of every screen and page (expired ones are
 # dropped when it fills), so a worker's memory levels off instead of growing with the day
 CACHE_ENTRIES = 600
+# with Redis, the newest of them also kept in the process
+NEAR_ENTRIES = 200
+
+
+class Kept:
+    """Answers kept in this process as they are (not pickled: their readers never change
+    them), each until its timeout, the least recently used dropped beyond size; the get/set
+    of a flask-caching backend."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._kept: OrderedDict[str, tuple[float, object]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str):
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is None:
+                return None
+            if kept[0] <= time.monotonic():
+                del self._kept[key]
+                return None
+            self._kept.move_to_end(key)
+            return kept[1]
+
+    def set(self, key: str, value, timeout: float) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._kept[key] = (time.monotonic() + timeout, value)
+            self._kept.move_to_end(key)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
 
 
 class QueryCache:
@@ -52,12 +89,16 @@ class QueryCache:
             client = redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1,
                                           retry=Retry(NoBackoff(), 0))  # fmt: skip
             self.backend = RedisCache(host=client, key_prefix="gdwall:", default_timeout=self.ttl_s)
-        else:
-            self.backend = SimpleCache(threshold=CACHE_ENTRIES, default_timeout=self.ttl_s)
+        else:  # answers kept as they are, never pickled
+            self.backend = Kept(CACHE_ENTRIES)
         # while Redis is away, this process's own cache answers; Redis is tried again after
         # DOWN_FOR_S (so a stopped Redis costs one failed call per worker per period, not one
         # per query)
-        self.fallback = SimpleCache(threshold=CACHE_ENTRIES, default_timeout=self.ttl_s)
+        self.fallback = Kept(CACHE_ENTRIES)
+        # the answers this process read from Redis last, unpickled: a refresh asks the same few
+        # answers several times (the bucket's live read feeds health, figures and today's
+        # provincial row), and unpickling frames each time cost more than the rest of it
+        self._near = Kept(NEAR_ENTRIES if self.kind == "redis" else 0)
         self._down_until = 0.0
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
@@ -99,7 +140,11 @@ class QueryCache:
 
     def get_or_compute(self, key: str, compute: Callable[[], R], ttl_s: float | None = None) -> R:
         """The cached answer for key, computing it once per process when missing."""
-        value = self._get(key)
+        value = self._near.get(key) or _MISSING
+        if value is _MISSING:
+            value = self._get(key)
+            if value is not _MISSING:
+                self._near.set(key, value, ttl_s or self.ttl_s)
         if value is not _MISSING:
             self.hits += 1
             _count("hit")
@@ -109,11 +154,13 @@ class QueryCache:
             if value is not _MISSING:
                 self.hits += 1
                 _count("hit")
+                self._near.set(key, value, ttl_s or self.ttl_s)
                 return value[0]
             self.misses += 1
             _count("miss")
             result = compute()
             self._set(key, (result,), ttl_s)  # wrapped, so a None answer is cached too
+            self._near.set(key, (result,), ttl_s or self.ttl_s)
             return result
 
     def ping(self) -> bool:
@@ -128,6 +175,7 @@ class QueryCache:
     def clear(self) -> None:
         for memo in list(_memos):
             memo.clear()
+        self._near.clear()
         self.fallback.clear()
         try:
             self.backend.clear()

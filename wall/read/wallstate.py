@@ -204,8 +204,7 @@ def security_rows(ov: Overview, security: queries.SecuritySummary | None) -> lis
     if security is not None:
         for node, sev, n in security.events[["node", "severity", "events"]].itertuples(index=False):
             events.setdefault(node, {})[sev] = events.get(node, {}).get(sev, 0) + float(n)
-        for node, n in security.open_incidents.groupby("node")["open_incidents"].sum().items():
-            incidents[node] = int(n)
+        incidents = security.open_by("node")
     return [
         SecurityRow(v.node.id, v.node.name, events.get(v.node.id, {}),
                     incidents.get(v.node.id, 0), ov.verdicts.security[v.node.id])

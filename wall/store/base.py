@@ -17,7 +17,7 @@ from enum import StrEnum
 import pandas as pd
 
 from wall.store.samples import Batch, Sample, SampleError, to_epoch_s
-from wall.store.schema import FieldType, measurement
+from wall.store.schema import FieldType, Measurement, measurement
 
 HOUR = 3600
 DAY = 86400
@@ -120,6 +120,18 @@ def as_batches(data: Batch | Sample | Iterable[Batch | Sample]) -> list[Batch]:
         else:
             raise SampleError(f"cannot write {type(item).__name__}: expected Sample or Batch")
     return batches + Batch.from_samples(samples)
+
+
+def latest_frame(m: Measurement, rows: list[tuple[tuple[str, ...], str, object, int]]):
+    """Latest values in store.latest's long form (tags, field, value, time), sorted by tags and
+    field, from rows of (tag values in m's order, field, value, epoch seconds): built by hand,
+    as pandas' merge and sort cost the live read more than the query itself."""
+    table = sorted(rows, key=lambda r: (r[0], r[1]))
+    columns: dict[str, object] = {k: [r[0][i] for r in table] for i, k in enumerate(m.tags)}
+    columns["field"] = [r[1] for r in table]
+    columns["value"] = [r[2] for r in table]
+    columns["time"] = pd.to_datetime([r[3] for r in table], unit="s", utc=True)
+    return pd.DataFrame(columns)
 
 
 def check_field(measurement_name: str, field: str, numeric: bool = False) -> None:

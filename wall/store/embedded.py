@@ -46,6 +46,7 @@ from wall.store.base import (
     day_bucket,
     epoch,
     hour_bucket,
+    latest_frame,
     note_query,
     series_agg,
 )
@@ -139,13 +140,22 @@ def parse_sqlite_url(url: str) -> Path:
     return Path(rest)
 
 
+@functools.lru_cache(maxsize=65536)
+def _tag_values(name: str, tags: str) -> tuple[str, ...]:
+    """A series' tag values in its measurement's order, from the series table's JSON (the
+    same few hundred series each live read: decoded once)."""
+    decoded = json.loads(tags)
+    return tuple(decoded.get(k) or "" for k in measurement(name).tags)
+
+
 class EmbeddedStore(Store):
     @property
     def cache_name(self) -> str:
-        return f"sqlite:{self.path.resolve()}"
+        return self._name
 
     def __init__(self, path: str | Path, retention: Retention | None = None, timeout_s: float = 10):
         self.path = Path(path)
+        self._name = f"sqlite:{self.path.resolve()}"  # asked by every cached query
         self.retention = retention or Retention()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
@@ -424,17 +434,8 @@ class EmbeddedStore(Store):
                 [v for pair in pairs for v in pair],
             )
             for name, tags, field, value, ts in found:
-                rows[name].append((json.loads(tags), field, value, ts))
-        out = {}
-        for name, got in rows.items():  # built by hand: pandas' merge and sort cost more
-            m = measurement(name)  # than the query itself
-            table = sorted(([t.get(k) or "" for k in m.tags], f, v, ts) for t, f, v, ts in got)
-            columns = {k: [r[0][i] for r in table] for i, k in enumerate(m.tags)}
-            columns["field"] = [r[1] for r in table]
-            columns["value"] = [r[2] for r in table]
-            columns["time"] = pd.to_datetime([r[3] for r in table], unit="s", utc=True)
-            out[name] = pd.DataFrame(columns)
-        return out
+                rows[name].append((_tag_values(name, tags), field, value, ts))
+        return {name: latest_frame(measurement(name), got) for name, got in rows.items()}
 
     @_reads
     def series(self, measurement_name, field, node, start, end, step, agg=None, resolution=None):

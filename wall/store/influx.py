@@ -49,6 +49,7 @@ from wall.store.base import (
     day_bucket,
     epoch,
     hour_bucket,
+    latest_frame,
     note_query,
     series_agg,
 )
@@ -501,20 +502,17 @@ class InfluxStore(Store):
 
     @staticmethod
     def _latest_frame(m, fields, series: list[dict]) -> pd.DataFrame:
-        columns = [*m.tags, "field", "value", "time"]
         rows = []
         for s in series:
-            tags = [s["tags"].get(t, "") for t in m.tags]
+            tags = tuple(s["tags"].get(t, "") for t in m.tags)
             cols = s["columns"]
             for row in s["values"]:
                 record = dict(zip(cols, row, strict=True))
                 for f in fields:
                     if record.get(f) is not None and record.get(f + "__ts") is not None:
                         value = record[f] if m.field(f).type == FieldType.text else float(record[f])
-                        rows.append([*tags, f, value, int(record[f + "__ts"])])
-        frame = pd.DataFrame(rows, columns=[*m.tags, "field", "value", "ts"])
-        frame["time"] = pd.to_datetime(frame["ts"].astype("int64"), unit="s", utc=True)
-        return frame[columns].sort_values([*m.tags, "field"]).reset_index(drop=True)
+                        rows.append((tags, f, value, int(record[f + "__ts"])))
+        return latest_frame(m, rows)
 
     def series(self, measurement_name, field, node, start, end, step, agg=None, resolution=None):
         check_field(measurement_name, field, numeric=True)
