@@ -128,3 +128,27 @@ def test_the_daily_table_carries_a_silent_series_across_the_new_year(tmp_path):
     pd.testing.assert_frame_equal(
         got, store.counters("capacity", ["vcpu_total"], jan5), check_dtype=False
     )
+
+
+def test_a_centre_silent_today_counts_with_its_last_value(tmp_path):
+    """Today's provincial figure adds each centre's newest value; a centre that has sent
+    nothing today counts with yesterday's (not zero), and the trend compares with the sum
+    30 days before, a centre silent then counting with its earlier value."""
+    cache.configure(cache.QueryCache())
+    store = open_store(f"sqlite:///{tmp_path}/m.db")
+    now = cache.bucket(datetime.now(UTC), 5)
+    today = datetime.combine(now.astimezone(CHINA).date(), datetime.min.time(), CHINA)
+    a, b = [n.id for n in PLAN.nodes if n.id.startswith("prov-")][:2]
+    vcpu = {  # centre: (when, value)
+        a: [(today - timedelta(days=40), 100.0), (today - timedelta(hours=12), 1000.0),
+            (max(now - timedelta(minutes=2), today + timedelta(seconds=1)), 40000.0)],
+        b: [(today - timedelta(days=31, hours=12), 500.0), (today - timedelta(hours=12), 2000.0)],
+    }  # fmt: skip
+    store.write([Sample.make("capacity", {"node": node}, {"vcpu_total": v}, when)
+                 for node, points in vcpu.items() for when, v in points])  # fmt: skip
+    backend = Backend(store, StateDB(tmp_path / "state.db"), PLAN)
+
+    figure = _reader(backend, now).wall_state(LAYOUTS.thresholds).overview.figures["vcpu_total"]
+    assert figure.value == 40000.0 + 2000.0
+    # 30 days before today: a's 100 (day 40) carried, b's 500 (day 31)
+    assert figure.previous == 100.0 + 500.0

@@ -67,26 +67,43 @@ def province_daily(
     last_day = day_start((end - timedelta(seconds=2)).astimezone(CHINA).date())
     # every whole day before today comes from one read of the whole history (an hour's cache
     # shared by every caller, whatever its start), cut here
-    whole = _province_days(store, plan, metric, HISTORY_START, now_day)
     if last_day < now_day and end - last_day >= timedelta(days=1) - timedelta(seconds=2):
         # a past day viewed at its end (a replay's frame): its whole days only
-        past, tail = _cut(whole, first, last_day + timedelta(days=1)), None
+        return _past_sums(store, plan, metric, first, last_day + timedelta(days=1), now_day)[1]
+    past_end = min(today, now_day)
+    last, past = (
+        _past_sums(store, plan, metric, first, past_end, now_day) if first < today else (None, None)
+    )
+    # the day of end: today's from the time bucket's live read (now is end's bucket), another
+    # day's read up to end
+    if today == now_day and end > datetime.now(CHINA) - LIVE_WITHIN:
+        tail = _province_live(store, plan, metric, today, end - timedelta(seconds=1))
     else:
-        past = _cut(whole, first, min(today, now_day)) if first < today else None
-        # the day of end: today's from the time bucket's live read (now is end's bucket),
-        # another day's read up to end
-        if today == now_day and end > datetime.now(CHINA) - LIVE_WITHIN:
-            tail = _province_live(store, plan, metric, today, end - timedelta(seconds=1))
-        else:
-            tail = (
-                _province_tail(store, plan, metric, max(today, start), end) if today < end else None
-            )
-    parts = [f for f in (past, tail) if f is not None and not f.empty]
-    if not parts:
-        return pd.Series(dtype=float)
-    frame = pd.concat(parts) if len(parts) > 1 else parts[0]
-    frame = frame.sort_index().ffill()  # a centre silent one day keeps its last value
-    return frame.sum(axis=1, min_count=1).dropna()
+        tail = _province_tail(store, plan, metric, max(today, start), end) if today < end else None
+    if tail is None or tail.empty:
+        return past if past is not None else pd.Series(dtype=float)
+    if last is not None:  # a centre silent today keeps its last value
+        tail = pd.concat([last, tail]).ffill().iloc[len(last) :]
+    sums = _sums_of(tail)
+    return pd.concat([past, sums]) if past is not None and not past.empty else sums
+
+
+def _sums_of(frame: pd.DataFrame) -> pd.Series:
+    """The provincial figure of each day: the nodes' values summed, a centre silent one day
+    keeping its last value."""
+    return frame.sort_index().ffill().sum(axis=1, min_count=1).dropna()
+
+
+@cached(ttl_s=HISTORY_TTL_S)
+def _past_sums(store: Store, plan: Plan, metric: str, first: datetime, end: datetime,
+               now_day: datetime) -> tuple[pd.DataFrame | None, pd.Series]:  # fmt: skip
+    """The whole days from first up to end, summed, and the nodes' values on the last of
+    them (carried forward): what today's row is completed from."""
+    whole = _province_days(store, plan, metric, HISTORY_START, now_day)
+    frame = _cut(whole, first, end)
+    if frame.empty:
+        return None, pd.Series(dtype=float)
+    return frame.sort_index().ffill().iloc[-1:], _sums_of(frame)
 
 
 LIVE_WITHIN = timedelta(minutes=1)  # an end this close to now is now: read live
@@ -194,14 +211,17 @@ def live(store: Store, now: datetime) -> dict[str, pd.DataFrame]:
 def _wide(frame: pd.DataFrame, fields: tuple[str, ...]) -> pd.DataFrame:
     """A live frame (tags, field, value, time) as counters gives it: tags, one column a field."""
     tags = [c for c in frame.columns if c not in ("field", "value", "time")]
+    keys = list(zip(*(frame[t].tolist() for t in tags), strict=True)) if tags else []
     rows: dict[tuple, dict[str, float]] = {}
-    for *key, name, value in frame[[*tags, "field", "value"]].itertuples(index=False):
-        rows.setdefault(tuple(key), {})[name] = value
-    return pd.DataFrame(
-        [[*key, *(got.get(f) for f in fields)] for key, got in rows.items()],
-        columns=[*tags, *fields],
-        dtype=object,
-    ).astype({f: float for f in fields})
+    for key, name, value in zip(
+        keys, frame["field"].tolist(), frame["value"].tolist(), strict=True
+    ):
+        rows.setdefault(key, {})[name] = value
+    data: dict[str, list] = {t: [key[i] for key in rows] for i, t in enumerate(tags)}
+    for f in fields:
+        data[f] = [float("nan") if got.get(f) is None else float(got[f]) for got in rows.values()]
+    out = pd.DataFrame(data, columns=[*tags, *fields])
+    return out if rows else out.astype({f: float for f in fields})
 
 
 @cached()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+import numpy as np
 import pandas as pd
 
 from wall.store.samples import Batch, Sample, SampleError, to_epoch_s
@@ -130,7 +131,8 @@ def latest_frame(m: Measurement, rows: list[tuple[tuple[str, ...], str, object, 
     columns: dict[str, object] = {k: [r[0][i] for r in table] for i, k in enumerate(m.tags)}
     columns["field"] = [r[1] for r in table]
     columns["value"] = [r[2] for r in table]
-    columns["time"] = pd.to_datetime([r[3] for r in table], unit="s", utc=True)
+    seconds = np.array([r[3] for r in table], dtype="datetime64[s]")
+    columns["time"] = pd.DatetimeIndex(seconds.astype("datetime64[us]")).tz_localize("UTC")
     return pd.DataFrame(columns)
 
 

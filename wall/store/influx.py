@@ -477,10 +477,10 @@ class InfluxStore(Store):
         for f in fields:
             check_field(measurement_name, f)
         m = measurement(measurement_name)
-        if nodes is not None and not nodes:
+        if (nodes is not None and not nodes) or not fields:
             return self._latest_frame(m, fields, [])
         where = self._node_filter(nodes).replace(" AND ", " WHERE ", 1)
-        results = self.query(f"SELECT * FROM {self._from('latest', m.name)}{where} GROUP BY *")
+        results = self.query(self._latest_select(m, fields) + where)
         return self._latest_frame(m, fields, self._series(results))
 
     def latest_many(self, wanted) -> dict[str, pd.DataFrame]:
@@ -488,30 +488,39 @@ class InfluxStore(Store):
         for name, fields in wanted.items():
             for f in fields:
                 check_field(name, f)
-        names = list(wanted)
-        if not names:
-            return {}
-        statements = ";".join(
-            f"SELECT * FROM {self._from('latest', measurement(n).name)} GROUP BY *" for n in names
-        )
-        results = self.query(statements)
-        return {
-            n: self._latest_frame(measurement(n), wanted[n], r.get("series", []))
-            for n, r in zip(names, results, strict=True)
-        }
+        wanted = {n: list(f) for n, f in wanted.items()}
+        asked = [n for n, f in wanted.items() if f]
+        out = {n: self._latest_frame(measurement(n), [], []) for n, f in wanted.items() if not f}
+        if asked:
+            results = self.query(
+                ";".join(self._latest_select(measurement(n), wanted[n]) for n in asked)
+            )
+            for n, r in zip(asked, results, strict=True):
+                out[n] = self._latest_frame(measurement(n), wanted[n], r.get("series", []))
+        return {n: out[n] for n in wanted}
+
+    def _latest_select(self, m, fields) -> str:
+        """The fields wanted, their times and the tags as columns of one series: a third of
+        the time and bytes of `SELECT * … GROUP BY *`, which answers a series per tag set."""
+        columns = [f"{_ident(t)}::tag" for t in m.tags]
+        columns += [_ident(c) for f in fields for c in (f, f + "__ts")]
+        return f"SELECT {','.join(columns)} FROM {self._from('latest', m.name)}"
 
     @staticmethod
     def _latest_frame(m, fields, series: list[dict]) -> pd.DataFrame:
         rows = []
         for s in series:
-            tags = tuple(s["tags"].get(t, "") for t in m.tags)
-            cols = s["columns"]
+            grouped = s.get("tags") or {}
+            at = {c: i for i, c in enumerate(s["columns"])}
+            tag_at = [(at.get(t), grouped.get(t, "")) for t in m.tags]
+            field_at = [(f, at[f], at[f + "__ts"], m.field(f).type == FieldType.text)
+                        for f in fields if f in at and f + "__ts" in at]  # fmt: skip
             for row in s["values"]:
-                record = dict(zip(cols, row, strict=True))
-                for f in fields:
-                    if record.get(f) is not None and record.get(f + "__ts") is not None:
-                        value = record[f] if m.field(f).type == FieldType.text else float(record[f])
-                        rows.append((tags, f, value, int(record[f + "__ts"])))
+                tags = tuple(default if i is None else row[i] or default for i, default in tag_at)
+                for f, i, ts_i, text in field_at:
+                    value, ts = row[i], row[ts_i]
+                    if value is not None and ts is not None:
+                        rows.append((tags, f, value if text else float(value), int(ts)))
         return latest_frame(m, rows)
 
     def series(self, measurement_name, field, node, start, end, step, agg=None, resolution=None):

@@ -167,9 +167,24 @@ def plan_href(replay_day=None) -> str:
     return f"/plan?asof={replay_day.isoformat()}" if replay_day else "/plan"
 
 
+# the milestones as last drawn, by the verdicts they were drawn from (decided once a minute:
+# a refresh within that minute reuses the table); the verdicts are kept with their drawing,
+# so the identity that keys them cannot be reused by another list while the entry lives
+_DRAWN: dict[tuple, tuple[list[Verdict], html.Table]] = {}
+
+
 @panel("milestones")
 def milestones_panel(spec: Panel, state: WallState, layouts: Layouts) -> html.Table:
-    return milestone_table(state.overview.milestones, spec.limit, state.replay_day)
+    verdicts = state.overview.milestones
+    key = (id(verdicts), spec.limit, state.replay_day)
+    kept = _DRAWN.get(key)
+    if kept is not None and kept[0] is verdicts:
+        return kept[1]
+    table = milestone_table(verdicts, spec.limit, state.replay_day)
+    if len(_DRAWN) >= 16:
+        _DRAWN.clear()
+    _DRAWN[key] = (verdicts, table)
+    return table
 
 
 @panel("nodes")
