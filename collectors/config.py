@@ -25,7 +25,8 @@ from wall.core.plan.models import NodeId, Plan
 SourceName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 # the source types a sources file may name: the built-in ones, and those registered at run time
 # (collectors.registry.register adds to it)
-SOURCE_TYPES: set[str] = {"prometheus", "exposition", "http_json", "inventory", "simulator"}
+SOURCE_TYPES: set[str] = {"prometheus", "exposition", "http_json", "inventory", "simulator",
+                          "blackbox"}  # fmt: skip
 
 
 # PromQL label matchers as operators write them: {job="meizhou", instance=~"10\.44\..*"}
@@ -111,6 +112,12 @@ class Source(BaseModel):
             return {n: self.node_regex.matcher_for(n) for n in self.nodes}
         return None
 
+    links_file: Path | None = Field(
+        None, description="blackbox: the links file whose far ends it probes (default: shipped)."
+    )
+    loss_window_s: float = Field(
+        300.0, gt=0, description="blackbox: the window a link's loss is the share of failures in."
+    )
     auth_header_env: str | None = Field(
         None, description="Environment variable holding the Authorization header (never inline)."
     )
@@ -167,6 +174,13 @@ def check_sources(doc: YamlDocument, sources: SourcesFile, plan: Plan | None) ->
             if source.type not in ("prometheus", "exposition"):
                 problems.append(doc.problem(("sources", i, way),
                                             f"{way} is for prometheus and exposition sources"))  # fmt: skip
+        if source.links_file is not None and source.type != "blackbox":
+            problems.append(doc.problem(("sources", i, "links_file"),
+                                        "links_file is for blackbox sources"))  # fmt: skip
+        elif source.links_file is not None and not source.links_file.is_file():
+            problems.append(
+                doc.problem(("sources", i, "links_file"), f"no such file: {source.links_file}")
+            )
         if source.ca_file is not None and not source.ca_file.is_file():
             problems.append(
                 doc.problem(("sources", i, "ca_file"), f"no such file: {source.ca_file}")

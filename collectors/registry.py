@@ -17,6 +17,7 @@ BUILTIN: dict[str, str] = {
     "http_json": "collectors.http_json:HttpJsonCollector",
     "inventory": "collectors.inventory:InventoryCollector",
     "simulator": "collectors.simulator.collector:SimulatorCollector",
+    "blackbox": "collectors.blackbox:BlackboxCollector",
 }
 REGISTRY: dict[str, Factory] = {}
 

@@ -7,10 +7,11 @@ from pathlib import Path
 
 from collectors.config import load_sources
 from wall.core.configfile import ConfigError, Problem, load_yaml
+from wall.core.links import load_links
 from wall.core.plan.loader import DEFAULT_PLAN_PATH, load_plan
 from wall.core.plan.models import Plan
 
-KINDS = ("plan", "sources")
+KINDS = ("plan", "sources", "links")
 
 
 def probe_sources(paths: Sequence[str | Path], now=None) -> list[str]:
@@ -95,4 +96,14 @@ def check_files(paths: Sequence[str | Path]) -> tuple[list[str], list[Problem]]:
             continue
         against = f"checked against plan {plan.id}" if plan else "plan not checked"
         summaries.append(f"{path}: {len(sources.sources)} sources, {against}")
+    for path, kind in kinds.items():
+        if kind != "links":
+            continue
+        try:
+            links = load_links(path, plan)
+        except ConfigError as exc:
+            problems += exc.problems
+            continue
+        against = f"checked against plan {plan.id}" if plan else "plan not checked"
+        summaries.append(f"{path}: {len(links.links)} links, {against}")
     return summaries, problems

@@ -23,6 +23,7 @@ PACKAGES = {
     "influxd": "influxdb",
     "prometheus": "prometheus",
     "prometheus-node-exporter": "prometheus-node-exporter",
+    "prometheus-blackbox-exporter": "prometheus-blackbox-exporter",
     "redis-server": "redis-server",
     "chromium": "chromium",
     "openssl": "openssl",
@@ -171,6 +172,23 @@ def node_exporter(root: Path) -> Server:
         "node-exporter",
         f"http://127.0.0.1:{port}",
         [binary, f"--web.listen-address=127.0.0.1:{port}"],
+        root,
+        "/metrics",
+    )
+
+
+BLACKBOX_CONFIG = Path(__file__).resolve().parents[2] / "deploy" / "blackbox.yml"
+
+
+def blackbox_exporter(root: Path, config: Path = BLACKBOX_CONFIG) -> Server:
+    """Debian's prometheus-blackbox-exporter on a loopback port, with the wall's modules."""
+    binary = need("prometheus-blackbox-exporter")
+    root.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    return Server(
+        "blackbox-exporter",
+        f"http://127.0.0.1:{port}",
+        [binary, f"--config.file={config}", f"--web.listen-address=127.0.0.1:{port}"],
         root,
         "/metrics",
     )

@@ -107,6 +107,20 @@ MEASUREMENTS: dict[str, Measurement] = {
             FieldSpec("open_incidents", "incidents", G, "incidents open at the instant"),
         ),
         _m(
+            "link",
+            ("node", "link"),
+            "The government extranet (电子政务外网) link from a provincial centre to a node or a "
+            "county site (the links file names each), probed at its far end and, where its "
+            "router is readable, measured on the router's interface.",
+            FieldSpec("up", "bool", G, "1 if the far end answered the last probes, 0 if none"),
+            FieldSpec("rtt_ms", "ms", G, "round-trip time of the answered probes"),
+            FieldSpec("loss", "ratio", G, "share of probes unanswered over the loss window, 0..1"),
+            FieldSpec("in_mbps", "Mbit/s", G, "traffic into the far end (router interface)"),
+            FieldSpec("out_mbps", "Mbit/s", G, "traffic out of the far end (router interface)"),
+            FieldSpec("util", "ratio", G, "the busier direction against the contracted Mbit/s"),
+            FieldSpec("oper_up", "bool", G, "1 if the router interface is operationally up"),
+        ),
+        _m(
             "collector",
             ("source", "node"),
             "Self-monitoring of every collection attempt, so stale data shows as stale.",
