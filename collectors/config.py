@@ -26,7 +26,7 @@ SourceName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$
 # the source types a sources file may name: the built-in ones, and those registered at run time
 # (collectors.registry.register adds to it)
 SOURCE_TYPES: set[str] = {"prometheus", "exposition", "http_json", "inventory", "simulator",
-                          "blackbox"}  # fmt: skip
+                          "blackbox", "snmp"}  # fmt: skip
 
 
 # PromQL label matchers as operators write them: {job="meizhou", instance=~"10\.44\..*"}
@@ -113,7 +113,7 @@ class Source(BaseModel):
         return None
 
     links_file: Path | None = Field(
-        None, description="blackbox: the links file whose far ends it probes (default: shipped)."
+        None, description="blackbox, snmp: the links file it probes or reads (default: shipped)."
     )
     loss_window_s: float = Field(
         300.0, gt=0, description="blackbox: the window a link's loss is the share of failures in."
@@ -174,9 +174,9 @@ def check_sources(doc: YamlDocument, sources: SourcesFile, plan: Plan | None) ->
             if source.type not in ("prometheus", "exposition"):
                 problems.append(doc.problem(("sources", i, way),
                                             f"{way} is for prometheus and exposition sources"))  # fmt: skip
-        if source.links_file is not None and source.type != "blackbox":
+        if source.links_file is not None and source.type not in ("blackbox", "snmp"):
             problems.append(doc.problem(("sources", i, "links_file"),
-                                        "links_file is for blackbox sources"))  # fmt: skip
+                                        "links_file is for blackbox and snmp sources"))  # fmt: skip
         elif source.links_file is not None and not source.links_file.is_file():
             problems.append(
                 doc.problem(("sources", i, "links_file"), f"no such file: {source.links_file}")

@@ -18,6 +18,7 @@ BUILTIN: dict[str, str] = {
     "inventory": "collectors.inventory:InventoryCollector",
     "simulator": "collectors.simulator.collector:SimulatorCollector",
     "blackbox": "collectors.blackbox:BlackboxCollector",
+    "snmp": "collectors.snmp:SnmpCollector",
 }
 REGISTRY: dict[str, Factory] = {}
 

@@ -4,7 +4,7 @@
 # Extra arguments go to pytest (e.g. bash scripts/test.sh tests/unit -x).
 source "$(dirname "$0")/setup.sh"
 
-apt_install postgresql influxdb prometheus prometheus-node-exporter prometheus-blackbox-exporter redis-server chromium chromium-driver \
+apt_install postgresql influxdb prometheus prometheus-node-exporter prometheus-blackbox-exporter prometheus-snmp-exporter snmpd redis-server chromium chromium-driver \
   fonts-noto-cjk poppler-utils python3-venv libreoffice-writer-nogui
 ensure_venv
 cd "$ROOT"

@@ -24,6 +24,8 @@ PACKAGES = {
     "prometheus": "prometheus",
     "prometheus-node-exporter": "prometheus-node-exporter",
     "prometheus-blackbox-exporter": "prometheus-blackbox-exporter",
+    "prometheus-snmp-exporter": "prometheus-snmp-exporter",
+    "snmpd": "snmpd",
     "redis-server": "redis-server",
     "chromium": "chromium",
     "openssl": "openssl",
@@ -192,6 +194,60 @@ def blackbox_exporter(root: Path, config: Path = BLACKBOX_CONFIG) -> Server:
         root,
         "/metrics",
     )
+
+
+SNMP_CONFIG = Path(__file__).resolve().parents[2] / "deploy" / "snmp.yml"
+
+
+def snmp_exporter(root: Path, config: Path = SNMP_CONFIG) -> Server:
+    """Debian's prometheus-snmp-exporter (0.21) on a loopback port, with the wall's IF-MIB module."""
+    binary = need("prometheus-snmp-exporter")
+    root.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    return Server(
+        "snmp-exporter",
+        f"http://127.0.0.1:{port}",
+        [binary, f"--config.file={config}", f"--web.listen-address=127.0.0.1:{port}"],
+        root,
+        "/metrics",
+    )
+
+
+@dataclass
+class UdpServer(Server):
+    """A server that listens on UDP: ready once its port is bound (/proc/net/udp)."""
+
+    def _answers(self) -> bool:
+        wanted = f":{self.port:04X}"
+        lines = Path("/proc/net/udp").read_text().splitlines()[1:]
+        return any(line.split()[1].endswith(wanted) for line in lines)
+
+
+def snmpd(root: Path, community: str = "public") -> UdpServer:
+    """Debian's snmpd with its own configuration on a high UDP port of 127.0.0.1: a read-only
+    community whose view is IF-MIB (and the system group), nothing else. Its interfaces are
+    this machine's: the loopback interface's counters move with the test's own traffic."""
+    binary = need("snmpd")
+    root.mkdir(parents=True, exist_ok=True)
+    port = free_udp_port()
+    conf = root / "snmpd.conf"
+    conf.write_text(
+        f"""agentAddress udp:127.0.0.1:{port}
+view ifmib included .1.3.6.1.2.1.1
+view ifmib included .1.3.6.1.2.1.2
+view ifmib included .1.3.6.1.2.1.31
+rocommunity {community} 127.0.0.1 -V ifmib
+"""
+    )
+    argv = [binary, "-f", "-Lo", "-C", "-c", str(conf), "-p", str(root / "snmpd.pidfile")]
+    return UdpServer("snmpd", f"udp://127.0.0.1:{port}", argv, root)
+
+
+def free_udp_port() -> int:
+    """A UDP port on 127.0.0.1 that is free right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def scrape_job(name: str, target: str, labels: dict | None = None, path: str = "/metrics") -> dict:
