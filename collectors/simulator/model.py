@@ -18,6 +18,7 @@ from functools import cached_property
 import numpy as np
 
 from wall.core.chinatime import CHINA, add_months, deadline_end
+from wall.core.links import Link, LinksFile, load_links
 from wall.core.plan.models import Node, NodeState, Plan, Tier
 from wall.core.progress import EventKind, ProgressEvent
 
@@ -84,15 +85,84 @@ class NodeSim:
         return self.seed & 0xFFFFFFF
 
 
+@dataclass(frozen=True)
+class LinkSim:
+    """One extranet link's character: when its far end first answers, its latency, how busy
+    it is, and its outages (the link's own, apart from the node's)."""
+
+    link: Link
+    seed: int
+    live_ts: int | None
+    rtt_ms: float
+    busy: float  # share of the contracted bandwidth used at the office-hours peak
+    outages: np.ndarray = field(repr=False)  # (n, 2) start, end epoch seconds
+
+    @property
+    def salt(self) -> int:
+        return self.seed & 0xFFFFFFF
+
+
+MEIZHOU_5A = date(2019, 12, 31)  # 梅州市县两级政务外网改造 (三（一）)
+MEIZHOU_5B = date(2020, 12, 31)  # 全部梅州政务外网改造 (三（三）)
+
+
 class Province:
     """The whole simulated province, built from the plan registry and a seed."""
 
-    def __init__(self, plan: Plan, seed: int = 2019, now: datetime | None = None):
+    def __init__(self, plan: Plan, seed: int = 2019, now: datetime | None = None,
+                 links: LinksFile | None = None):  # fmt: skip
         self.plan = plan
         self.seed = seed
         self.start = _ts(plan.period.start, 0)
         self.now = now or datetime.now(UTC)
         self.nodes: dict[str, NodeSim] = {n.id: self._draw(n) for n in plan.nodes}
+        self.links_file = links or load_links()
+        self.links: dict[str, LinkSim] = {
+            link.id: self._draw_link(link) for link in self.links_file.links
+        }
+
+    def _draw_link(self, link: Link) -> LinkSim:
+        """A plan node's link answers from the node's go-live; a 梅州 county site's from its
+        rebuild, most before the plan's date for it (2019-12 for the county level, 2020-12
+        for the rest), some late."""
+        rng = np.random.default_rng(_seed(self.seed, link.id))
+        if link.site is None:
+            live = self.nodes[link.node].live_ts
+        else:
+            due = MEIZHOU_5A if "m5a-meizhou-extranet" in link.milestones else MEIZHOU_5B
+            shift = int(rng.integers(5, 70)) if rng.random() < 0.2 else -int(rng.integers(3, 160))
+            live = _ts(due + timedelta(days=shift), 15)
+        n_out = int(rng.integers(4, 10))
+        starts = np.sort(rng.integers(self.start, self.start + int(12 * YEAR), n_out))
+        outages = np.stack([starts, starts + rng.integers(5, 120, n_out) * 60], axis=1)
+        return LinkSim(link, _seed(self.seed, link.id, "salt"), live,
+                       float(rng.uniform(3.0, 18.0)), float(rng.uniform(0.15, 0.65)), outages)  # fmt: skip
+
+    def link_state(self, sim: LinkSim, t: np.ndarray) -> dict[str, np.ndarray]:
+        """What a link's far end and router show at instants t: answering (1/0), round-trip
+        time, the share of probes lost, and traffic in and out (Mbit/s)."""
+        t = np.asarray(t, dtype=np.int64)
+        live = t >= (sim.live_ts if sim.live_ts is not None else np.iinfo(np.int64).max)
+        i = np.searchsorted(sim.outages[:, 0], t, side="right") - 1
+        ok = i >= 0
+        out = ok & (t < np.where(ok, sim.outages[np.clip(i, 0, None), 1], 0))
+        up = live & ~out
+        hourly = noise(t // 3600 * 3600, sim.salt + 1)
+        lossy = hourly > 0.96  # a bad hour now and then: loss and latency up together
+        loss = np.where(lossy, np.round((hourly - 0.96) * 2.5, 3), 0.0)
+        rtt = sim.rtt_ms * (1 + 0.2 * noise(t, sim.salt + 2)) * np.where(lossy, 6.0, 1.0)
+        local = (t + 8 * 3600) % DAY / 3600.0
+        office = np.exp(-(((local - 11.0) / 3.2) ** 2)) + 0.7 * np.exp(
+            -(((local - 15.5) / 2.5) ** 2)
+        )
+        mbps = sim.link.mbps * sim.busy * (0.08 + office) * (0.85 + 0.3 * noise(t, sim.salt + 3))
+        return {
+            "up": np.where(up, 1.0, 0.0),
+            "rtt_ms": np.round(rtt, 2),
+            "loss": np.where(up, loss, 1.0),
+            "in_mbps": np.where(up, np.round(mbps, 2), 0.0),
+            "out_mbps": np.where(up, np.round(mbps * 0.6, 2), 0.0),
+        }
 
     # -- the nodes' character
     def _draw(self, node: Node) -> NodeSim:

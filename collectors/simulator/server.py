@@ -9,7 +9,15 @@ openstack-exporter (mapping openstack_exporter) and of node_exporter on a few hy
     GET /nodes/<node>/node/metrics        node_exporter only
     GET /api/v1/clouds/<node>             JSON (schema in docs/simulator-api.md)
     GET /api/v1/security/<node>           security events and incidents, JSON
+    GET /probe?target=…&module=…          a blackbox exporter probing an extranet link's far
+                                          end (probe_success, probe_duration_seconds)
+    GET /snmp?target=…&module=if_mib      an snmp exporter reading an extranet router
+                                          (IF-MIB: ifHCInOctets, ifHCOutOctets, ifHighSpeed,
+                                          ifOperStatus per ifIndex)
     GET /healthz
+
+The links are those of the links file (wall/core/plan/links.yaml): its probe targets and
+routers are the addresses these two answer for.
 
 A node whose platform does not exist yet (not live, not docked) answers 404, as a city
 without a cloud has nothing to scrape.
@@ -21,12 +29,12 @@ import threading
 from datetime import UTC, datetime
 
 import numpy as np
-from flask import Flask, Response, abort, jsonify
+from flask import Flask, Response, abort, jsonify, request
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from collectors.simulator.model import NodeSim, Province
+from collectors.simulator.model import NodeSim, Province, noise
 
 GIB = 1024**3
 TIB = 1024**4
@@ -275,6 +283,70 @@ def create_app(province: Province, clock=lambda: datetime.now(UTC).timestamp()) 
         "security",
         lambda node_id: jsonify(security_json(province, sim_or_404(node_id), clock())),
     )
+    targets = {p.target: link.id for link in province.links_file.links for p in link.probes}
+    routers: dict[str, list] = {}
+    for link in province.links_file.links:
+        if link.interface is not None:
+            routers.setdefault(link.interface.router, []).append(link)
+
+    def text(lines: list[str]) -> Response:
+        return Response(
+            "\n".join(lines) + "\n", mimetype="text/plain; version=0.0.4; charset=utf-8"
+        )
+
+    def probe() -> Response:
+        """As a blackbox exporter answers /probe: a target it cannot reach is a failed probe."""
+        t = clock()
+        link = province.links.get(targets.get(request.args.get("target", ""), ""))
+        success, seconds = 0.0, 0.0
+        if link is not None:
+            state = {
+                k: float(v[0]) for k, v in province.link_state(link, np.array([int(t)])).items()
+            }
+            # a probe is lost with the link's loss, decided per probe instant
+            lost = (
+                state["loss"] > 0
+                and noise(np.array([int(t * 10)]), link.salt + 9)[0] < state["loss"]
+            )
+            if state["up"] and not lost:
+                success, seconds = 1.0, state["rtt_ms"] / 1000.0
+        return text([
+            "# HELP probe_success Displays whether or not the probe was a success",
+            "# TYPE probe_success gauge", f"probe_success {success:g}",
+            "# HELP probe_duration_seconds Returns how long the probe took to complete in seconds",
+            "# TYPE probe_duration_seconds gauge", f"probe_duration_seconds {seconds:.6f}",
+        ])  # fmt: skip
+
+    def snmp() -> Response:
+        """As an snmp exporter answers /snmp for a router: its links' interfaces."""
+        t = clock()
+        carried = routers.get(request.args.get("target", ""))
+        if not carried:
+            abort(500, description="Error scraping target: request timeout")  # as the exporter says
+        lines = {
+            name: [] for name in ("ifHCInOctets", "ifHCOutOctets", "ifHighSpeed", "ifOperStatus")
+        }
+        for link in carried:
+            sim = province.links[link.id]
+            state = {
+                k: float(v[0]) for k, v in province.link_state(sim, np.array([int(t)])).items()
+            }
+            octets = counters.advance(f"link:{link.id}", t, {
+                "in": state["in_mbps"] * 1e6 / 8, "out": state["out_mbps"] * 1e6 / 8})  # fmt: skip
+            labels = f'{{ifIndex="{link.interface.if_index}",ifName="{link.id}"}}'
+            lines["ifHCInOctets"].append(f"ifHCInOctets{labels} {octets['in']:.0f}")
+            lines["ifHCOutOctets"].append(f"ifHCOutOctets{labels} {octets['out']:.0f}")
+            lines["ifHighSpeed"].append(f"ifHighSpeed{labels} {link.mbps:g}")
+            lines["ifOperStatus"].append(f"ifOperStatus{labels} {1 if state['up'] else 2}")
+        kinds = {"ifHCInOctets": "counter", "ifHCOutOctets": "counter"}
+        out = []
+        for name, values in lines.items():
+            out += [f"# HELP {name} IF-MIB {name}", f"# TYPE {name} {kinds.get(name, 'gauge')}"]
+            out += values
+        return text(out)
+
+    app.add_url_rule("/probe", "probe", probe)
+    app.add_url_rule("/snmp", "snmp", snmp)
     app.add_url_rule("/healthz", "healthz", lambda: "ok")
     return app
 

@@ -41,7 +41,18 @@ def simulated_sources(province: Province, url: str, interval_s: float) -> list[S
     soc = Source(name="sim-soc", type="http_json", url=f"{url}/api/v1/security/{{node}}",
                  mapping="soc_v1", nodes=[n.id for n in live], interval_s=max(60.0, interval_s),
                  timeout_s=timeout)  # fmt: skip
-    return [*sources, soc]
+    # the extranet: every live node's links probed and their routers read, as a provincial
+    # centre's blackbox and snmp exporters would (the simulator answers for both)
+    linked = sorted({link.node for link in province.links_file.links} & {n.id for n in live})
+    extranet = []
+    if linked:
+        extranet = [
+            Source(name="sim-extranet-probes", type="blackbox", url=url, nodes=linked,
+                   interval_s=interval_s, timeout_s=timeout, loss_window_s=max(300.0, 5 * interval_s)),
+            Source(name="sim-extranet-routers", type="snmp", url=url, nodes=linked,
+                   interval_s=interval_s, timeout_s=timeout),
+        ]  # fmt: skip
+    return [*sources, soc, *extranet]
 
 
 def write_sources_file(path: Path, sources: list[Source]) -> Path:
