@@ -58,10 +58,10 @@ def test_duplicate_names_unknown_types_and_timeouts(tmp_path):
     path, r = run(tmp_path, bad)
     assert f"{path}:11: sources[1].name: duplicate source 'sim-openstack'" in r.output
     assert f"{path}:9: sources[0].timeout_s: longer than the source's interval_s" in r.output
-    path, r = run(tmp_path, SOURCES.replace("type: http_json", "type: snmp"))
+    path, r = run(tmp_path, SOURCES.replace("type: http_json", "type: netflow"))
     assert (
         r.exit_code == 1
-        and f"{path}:12: sources[1].type: Value error, unknown source type 'snmp'" in r.output
+        and f"{path}:12: sources[1].type: Value error, unknown source type 'netflow'" in r.output
     )
 
 

@@ -15,7 +15,7 @@ from wall.core.formats import age_text
 from wall.core.layouts import Level, Thresholds
 from wall.core.plan.models import STATE_LABEL, NodeState, Plan, Tier
 from wall.read.judge import MET, State, Verdicts
-from wall.read.queries import NodeHealth
+from wall.read.queries import LinkHealth, NodeHealth
 
 # the categories a city is drawn in, in the order of the map's colour scale: by health, and
 # by the plan (the judge's verdicts on the node's own deadline and its one-year targets)
@@ -24,6 +24,14 @@ PLAN_LABELS = ["未到期·待建设/对接", "建设中", "逾期未建成/未�
                "一周年目标未达成", "一周年目标已达成", "一周年目标无法判断",
                "珠三角自建云已对接"]  # fmt: skip
 LATE, MISSED = 2, 4
+LINK_LABEL = {
+    "up": "正常",
+    "degraded": "质量下降",
+    "down": "中断",
+    "stale": "探测无数据",
+    "none": "未探测",
+}
+LINK_BLIND = "链路中断，节点状态未知"  # a node behind a link that is down cannot be seen
 HEALTH_LABEL = {
     "ok": "正常",
     "degraded": "降级",
@@ -46,6 +54,35 @@ class CityView:
     plan_category: int = 0  # index into PLAN_LABELS
     plan_label: str = ""  # the label when the map answers the plan's question
     plan_level: Level = Level.none
+    link: str = "none"  # its extranet link to the province: up, degraded, down, stale, none
+
+
+def link_state(h: LinkHealth | None, thresholds: Thresholds | None) -> str:
+    """A link's state in words the map and alerts share: degraded when its loss or latency
+    passes the thresholds file's link_loss or link_rtt_ms warning level."""
+    if h is None:
+        return "none"
+    if h.state != "up":
+        return h.state
+    for key, value in (("link_loss", h.loss), ("link_rtt_ms", h.rtt_ms)):
+        known = thresholds is not None and key in thresholds.fields and value is not None
+        if known and thresholds[key].level(value) in (Level.warn, Level.bad):
+            return "degraded"
+    return "up"
+
+
+def link_line(h: LinkHealth | None, thresholds: Thresholds | None) -> str:
+    """The hover's line on the node's extranet link."""
+    state = link_state(h, thresholds)
+    text = f"政务外网链路：{LINK_LABEL[state]}"
+    if h is not None and h.state == "up":
+        if h.rtt_ms is not None:
+            text += f" · 时延 {h.rtt_ms:.0f} ms"
+        if h.loss is not None:
+            text += f" · 丢包 {h.loss:.0%}"
+        if h.util is not None:
+            text += f" · 带宽使用 {h.util:.0%}"
+    return text
 
 
 def city_views(
@@ -58,13 +95,15 @@ def city_views(
     verdicts: Verdicts | None = None,
     floor=None,
     asof=None,
+    links: dict[str, LinkHealth] | None = None,
 ) -> list[CityView]:
     """One view per city: the node the plan has there (city node or PRD cloud). In a replay of
     a past date, health is not known: live nodes are shown by their state alone. The label
     under each name gives the node's utilization (coloured by the `node_utilization`
     threshold) or, when there is none to show, what is wrong, in words; the plan's label says
     late in words, marks utilization below the plan's floor (`floor(node)`, the judge's) ▼ and
-    capacity pressure ▲ apart, and shows trouble only where health is not ok."""
+    capacity pressure ▲ apart, and shows trouble only where health is not ok. A node whose
+    data stopped behind an extranet link that is down is said to be unseen, not failed."""
     judge = (
         thresholds["node_utilization"]
         if thresholds and "node_utilization" in thresholds.fields
@@ -100,13 +139,21 @@ def city_views(
             lines.append("回放：按进度事件显示")
         elif live:
             lines.append("健康：无数据")
-        if category == 5 and not replay:
+        link = "none" if replay else link_state((links or {}).get(node.id), thresholds)
+        blind = category == 5 and not replay and link == "down"  # unseen, not known failed
+        if live and not replay and link != "none":
+            lines.append(link_line((links or {}).get(node.id), thresholds))
+        if blind:
+            lines.append(LINK_BLIND)
+        elif category == 5 and not replay:
             lines.append(
                 f"数据中断 · 最后更新 {h.time.astimezone(CHINA):%H:%M}" if h else "数据中断"
             )
         flowing = live and h is not None and h.health in ("ok", "degraded", "down")
         second, level = "", Level.none
-        if category == 5 and not replay:
+        if blind:
+            second = "⚠链路中断"
+        elif category == 5 and not replay:
             second = "⚠数据中断" if h else "⚠无数据"
         elif category == 4:
             second = "✖中断"
@@ -130,10 +177,12 @@ def city_views(
         if year is not None and live:
             lines.append(f"一周年目标：{year.label}{' · ' + year.reason if year.reason else ''}")
         psecond, plevel = _plan_second(node, pcat, category, h, flowing, replay, judge, floor)
+        if blind and pcat != LATE:
+            psecond, plevel = "⚠链路中断", Level.bad
         plabel = f"{city.name}<br>{psecond}" if psecond else city.name
         out.append(
             CityView(city.adcode, city.name, node.id, category, "<br>".join(lines), flowing,
-                     label, level, pcat, plabel, plevel)
+                     label, level, pcat, plabel, plevel, link)
         )  # fmt: skip
     return out
 

@@ -198,6 +198,7 @@ LIVE_FIELDS = {
     "usage": ("cpu_util",),
     "migration": MIGRATION_FIELDS,
     "security": ("open_incidents",),
+    "link": ("up", "loss", "rtt_ms", "util"),
 }
 
 
@@ -250,6 +251,44 @@ def node_health(store: Store, stale_after_s: float, now: datetime) -> dict[str, 
         else:
             state = "ok"
         out[node] = NodeHealth(state, newest[node], utilization(v), v.get("cpu_util"))
+    return out
+
+
+@dataclass(frozen=True)
+class LinkHealth:
+    """What the probes say of an extranet link right now."""
+
+    node: str
+    state: str  # up (the far end answers), down (it does not), stale (no fresh probe)
+    time: datetime
+    rtt_ms: float | None
+    loss: float | None
+    util: float | None
+
+
+@cached()
+def link_health(store: Store, stale_after_s: float, now: datetime) -> dict[str, LinkHealth]:
+    """Every probed link's state from the newest probes: stale when the newest is older than
+    stale_after_s (the probing collector is blind: the link's state is not known)."""
+    frame = live(store, now)["link"]
+    values: dict[str, dict[str, float]] = {}
+    newest: dict[str, datetime] = {}
+    nodes: dict[str, str] = {}
+    columns = (frame["link"].tolist(), frame["node"].tolist(), frame["field"].tolist(),
+               frame["value"].tolist(), frame["time"].dt.to_pydatetime().tolist())  # fmt: skip
+    for link, node, field, value, t in zip(*columns, strict=True):
+        values.setdefault(link, {})[field] = float(value)
+        nodes[link] = node
+        if field == "up":  # the probes' time, not the router's
+            newest[link] = t
+    out = {}
+    for link, v in values.items():
+        if link not in newest:
+            continue  # read over SNMP only: no probe says whether it answers
+        fresh = (now - newest[link]).total_seconds() <= stale_after_s
+        state = "stale" if not fresh else ("up" if v.get("up") == 1 else "down")
+        out[link] = LinkHealth(nodes[link], state, newest[link], v.get("rtt_ms"), v.get("loss"),
+                               v.get("util"))  # fmt: skip
     return out
 
 

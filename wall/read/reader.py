@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from wall.core.layouts import Thresholds
+from wall.core.links import LinksFile, load_links
 from wall.core.plan.models import Node, Plan
 from wall.core.progress import Progress
 from wall.read import cache, queries, ranking
@@ -46,6 +47,7 @@ class Backend:
     stale_after_s: float = 300.0
     bulletin_dir: Path | None = None
     layouts_dir: Path | None = None
+    links: LinksFile = field(default_factory=load_links)  # the extranet's links (shipped file)
     # alert episodes, read back once per cache bucket per process (see Reader.wall_state)
     _episodes: dict = field(default_factory=lambda: {"now": None, "episodes": {}})
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -83,11 +85,12 @@ class Reader:
         # and asof), the recorded events, the thresholds and the scope
         key = (self._store.cache_name, self.backend.state.cache_name, v.now, v.asof, v.replay,
                scope.id if scope else None, progress.digest(), thresholds.model_dump_json(),
-               self.backend.stale_after_s)  # fmt: skip
+               self.backend.stale_after_s, id(self.backend.links))  # fmt: skip
 
         def decide() -> WallState:
             return wall_state(self._store, self.plan, progress, v.now, v.asof, v.replay,
-                              thresholds, self.backend.stale_after_s, scope)  # fmt: skip
+                              thresholds, self.backend.stale_after_s, scope,
+                              links=self.backend.links)  # fmt: skip
 
         if getattr(self._store, "uncached", False):  # a traced store: every read must be seen
             state = decide()

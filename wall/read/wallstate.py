@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from wall.core.alerts import Alert
 from wall.core.chinatime import CHINA
 from wall.core.layouts import Level, Thresholds
+from wall.core.links import LinksFile
 from wall.core.plan.models import Node, NodeState, Plan, Tier
 from wall.core.progress import Progress
 from wall.read import cache, mapview, queries
@@ -56,6 +57,9 @@ class WallState:
     alerts: list[Alert] = field(default_factory=list)
     progress: Progress | None = None  # the recorded events behind the plan-versus-actual
     episodes: dict = field(default_factory=dict)  # open alert episodes by kind:subject
+    links: dict[str, queries.LinkHealth] = field(default_factory=dict)  # probed links by id
+    own_link: dict[str, str] = field(default_factory=dict)  # node → its link to the province
+    link_names: dict[str, str] = field(default_factory=dict)  # link → its name in the links file
 
     @property
     def replay_day(self):
@@ -149,12 +153,14 @@ def wall_state(
     thresholds: Thresholds,
     stale_after_s: float,
     scope: Node | None = None,
+    links: LinksFile | None = None,
 ) -> WallState:
     """The wall's state as of asof (a request's view gives now, asof and whether it is a
     replay); with a scope (a node page), only what that node's page shows: no provincial
     figures or trends, and only the milestones that concern the node."""
     error = None
     figures, health, node_figs, node_figs_before, security = {}, {}, {}, {}, None
+    link_health: dict[str, queries.LinkHealth] = {}
     try:
         if scope is None:
             figures = {
@@ -164,6 +170,7 @@ def wall_state(
             node_figs_before = queries.node_figures_past(store, cache.bucket(before, 3600),
                                                          daily=replay)  # fmt: skip
         health = {} if replay else queries.node_health(store, stale_after_s, now)
+        link_health = {} if replay else queries.link_health(store, stale_after_s, now)
         if replay or asof != now:  # a replayed day: looked up in the daily tables
             node_figs = queries.node_figures(store, asof, daily=replay)
             security = queries.security_summary(store, asof, daily=replay)
@@ -186,12 +193,17 @@ def wall_state(
                              figures=figures, asof=asof)  # fmt: skip
     judge = Judge(plan, progress, None if error else store, asof)
     states = {v.node.id: v.state for v in ov.nodes}
+    # each node's own link to the province (not a county site's): the one the map draws
+    own_link = {k.node: k.id for k in (links.links if links else []) if k.site is None}
+    node_links = {n: link_health[k] for n, k in own_link.items() if k in link_health}
     views = mapview.city_views(plan, states, health, now, replay=replay, thresholds=thresholds,
-                               verdicts=ov.verdicts, floor=judge.utilization_floor, asof=asof)  # fmt: skip
+                               verdicts=ov.verdicts, floor=judge.utilization_floor, asof=asof,
+                               links=node_links)  # fmt: skip
     rows = security_rows(ov, security)
     state = WallState(
         asof, now, ov, views, health, node_figs, security, rows, replay, error, thresholds,
-        node_figs_before,
+        node_figs_before, links=link_health, own_link=own_link,
+        link_names={k.id: k.name for k in (links.links if links else [])},
     )  # fmt: skip
     return dataclasses.replace(state, alerts=alerts(state), progress=progress)
 
@@ -219,13 +231,19 @@ def alerts(state: WallState) -> list[Alert]:
     out: list[Alert] = []
     names = {v.node.id: v.node.name for v in state.overview.nodes}
     th = state.thresholds
+    link_of = {v.node_id: v.link for v in state.views if v.node_id}
     for node_id, h in state.health.items():
         name = names.get(node_id, node_id)
+        link = link_of.get(node_id, "none")
         if h.health == "down":
             out.append(Alert(Level.bad, "down", node_id, f"{name} 云平台不可用"))
+        elif h.health == "stale" and link == "down":  # unseen behind its link, not failed
+            out.append(Alert(Level.bad, "link_down", node_id, f"{name} {mapview.LINK_BLIND}"))
         elif h.health == "stale":
             when = h.time.astimezone(CHINA).strftime("%m-%d %H:%M") if h.time else "—"
-            out.append(Alert(Level.bad, "stale", node_id, f"{name} 数据中断 · 最后更新 {when}"))
+            blind = " · 链路探测亦无数据（采集端中断）" if link == "stale" else ""
+            out.append(Alert(Level.bad, "stale", node_id,
+                             f"{name} 数据中断 · 最后更新 {when}{blind}"))  # fmt: skip
         elif h.health == "degraded":
             out.append(Alert(Level.warn, "degraded", node_id, f"{name} 有主机故障"))
         if h.health != "stale":
@@ -236,6 +254,18 @@ def alerts(state: WallState) -> list[Alert]:
                 level = th[key].level(value) if key in th.fields else Level.none
                 if level in SEVERITY_RANK:
                     out.append(Alert(level, key, node_id, f"{name} {label} {value:.0%}"))
+    for link_id, lh in state.links.items():  # every probed link, the county sites' too
+        node_id, name = lh.node, names.get(lh.node, lh.node)
+        own = state.own_link.get(node_id) == link_id
+        if own and state.health.get(node_id) and state.health[node_id].health == "stale":
+            continue  # said above, with the node
+        where = name if own else state.link_names.get(link_id, link_id)
+        level = mapview.link_state(lh, th)
+        if level == "down":
+            out.append(Alert(Level.bad, "link_down", link_id, f"{where} 政务外网链路中断"))
+        elif level == "degraded":
+            words = mapview.link_line(lh, th).removeprefix("政务外网链路：")
+            out.append(Alert(Level.warn, "link_degraded", link_id, f"{where} 政务外网链路{words}"))
     for v in state.overview.milestones:  # the attachment's rows; its checkpoints do not alert
         if v.checkpoint or v.state not in (State.overdue, State.missed):
             continue
@@ -254,5 +284,5 @@ def alerts(state: WallState) -> list[Alert]:
                         f"{row.name} 24小时高危安全事件 {high:.0f} 起",
                     )
                 )
-    order = {"down": 0, "stale": 1, "overdue": 2, "security": 3}
+    order = {"down": 0, "link_down": 1, "stale": 2, "overdue": 3, "security": 4}
     return sorted(out, key=lambda a: (SEVERITY_RANK[a.level], order.get(a.kind, 9), a.subject))

@@ -1,7 +1,8 @@
 """The "全省一片云" map: Guangdong's 21 cities coloured by the plan's question (the judge's
 verdict on each node: late, live in its first year, one-year targets met or missed) or by
 their node's health, as the screen's layout chooses; the provincial data centres marked, a
-link from every node to the provincial platform coloured by whether its data is flowing.
+link from every node to the provincial platform coloured by its extranet link's state (up,
+degraded, down, as the probes say) or, where no probe says, by whether its data is flowing.
 Plotly Choropleth (SVG) over the committed GeoJSON; the geometry goes to the browser once,
 refreshes patch only colours and texts.
 
@@ -233,7 +234,16 @@ def _bounds(geojson: dict, margin: float = 0.05) -> tuple[list[float], list[floa
     return [min(xs) - margin, max(xs) + margin], [min(ys) - margin, max(ys) + margin]
 
 
+# the extranet link's state → its line's colour: green up, amber degraded (loss or latency
+# past the thresholds), red down; where no probe says, whether the node's data flows
+LINK_COLOURS = {"up": "rgba(46, 204, 113, 0.85)", "degraded": "rgba(255, 190, 60, 0.95)",
+                "down": "rgba(255, 77, 79, 0.95)"}  # fmt: skip
+LINK_KEY = (("链路正常", "up"), ("链路质量下降", "degraded"), ("链路中断", "down"))
+
+
 def _link_color(v: CityView) -> str:
+    if v.link in LINK_COLOURS:
+        return LINK_COLOURS[v.link]
     return "rgba(46, 204, 113, 0.85)" if v.flowing else "rgba(123, 132, 148, 0.35)"
 
 
@@ -301,6 +311,11 @@ def legend(colour: str = "plan", floor: float | None = None) -> list:
         below = f"▼ 使用率低于规划下限{floor:.0%}" if floor is not None else "▼ 使用率低于规划下限"
         marks = [below, "▲ 资源紧张", "✖ 中断 · ⚠ 数据中断"]
         items += [html.Span(m, className="legend-item legend-mark") for m in marks]
+    items += [  # the lines to the province: the extranet links' state, in words
+        html.Span([html.Span(className="swatch swatch-line", style={"background": LINK_COLOURS[k]}),
+                   label], className="legend-item legend-link")
+        for label, k in LINK_KEY
+    ]  # fmt: skip
     return items
 
 
