@@ -148,9 +148,9 @@ class Province:
         out = ok & (t < np.where(ok, sim.outages[np.clip(i, 0, None), 1], 0))
         up = live & ~out
         hourly = noise(t // 3600 * 3600, sim.salt + 1)
-        lossy = hourly > 0.96  # a bad hour now and then: loss and latency up together
-        loss = np.where(lossy, np.round((hourly - 0.96) * 2.5, 3), 0.0)
-        rtt = sim.rtt_ms * (1 + 0.2 * noise(t, sim.salt + 2)) * np.where(lossy, 6.0, 1.0)
+        lossy = hourly > 0.985  # a bad hour now and then: loss and latency up together
+        loss = np.where(lossy, np.round(0.01 + (hourly - 0.985) * 8, 3), 0.0)
+        rtt = sim.rtt_ms * (1 + 0.2 * noise(t, sim.salt + 2)) * np.where(lossy, 5.0, 1.0)
         local = (t + 8 * 3600) % DAY / 3600.0
         office = np.exp(-(((local - 11.0) / 3.2) ** 2)) + 0.7 * np.exp(
             -(((local - 15.5) / 2.5) ** 2)

@@ -73,3 +73,32 @@ def test_a_link_outage_is_told_from_a_node_outage(tmp_path):
     )
 
     assert alerts["link-meizhou-dabu"].text == "梅州—大埔县 政务外网链路中断"
+
+
+def test_the_network_page_counts_meizhous_demonstration_link_by_link(tmp_path):
+    """The county links that answered count for 5a and 5b; one down is not counted; links
+    never probed are 未探测; the table lists the troubled first, words not colours."""
+    from wall.web.pages.network import link_table
+
+    cache.configure(cache.QueryCache())
+    store = open_store(f"sqlite:///{tmp_path}/m.db")
+    now = cache.bucket(datetime.now(UTC), 5)
+    backend = Backend(store, StateDB(tmp_path / "state.db"), PLAN, stale_after_s=300)
+    meizhou = [k for k in backend.links.for_milestone("m5a-meizhou-extranet")]
+    samples = [Sample.make("link", {"node": k.node, "link": k.id},
+                           {"up": 0.0 if k.id == "link-meizhou-dabu" else 1.0, "loss": 0.0, "rtt_ms": 9.0},
+                           now - timedelta(minutes=1)) for k in meizhou]  # fmt: skip
+    store.write(samples)
+    read = Reader(backend, make_view("wall", "/network", "", PLAN, now))
+    rows = read.link_rows(LAYOUTS.thresholds)
+    demos = {d.milestone: d for d in read.demonstrations(rows)}
+    assert (demos["m5a-meizhou-extranet"].answering, len(demos["m5a-meizhou-extranet"].links)) == (
+        8,
+        9,
+    )
+    # 5b adds the eight township aggregations, never probed here
+    assert (demos["m5b-meizhou-demo"].answering, len(demos["m5b-meizhou-demo"].links)) == (8, 17)
+    words = {r.link.id: r.words for r in rows}
+    assert words["link-meizhou-dabu"] == "中断" and words["link-meizhou-dabu-towns"] == "未探测"
+    table = link_table(rows, {n.id: n.name for n in PLAN.nodes})
+    assert table.data[0]["link"] == "梅州—大埔县" and table.data[0]["state"] == "中断"

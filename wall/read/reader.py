@@ -21,7 +21,7 @@ from wall.core.layouts import Thresholds
 from wall.core.links import LinksFile, load_links
 from wall.core.plan.models import Node, Plan
 from wall.core.progress import Progress
-from wall.read import cache, queries, ranking
+from wall.read import cache, network, queries, ranking
 from wall.read.view import View
 from wall.read.wallstate import WallState, wall_state
 from wall.state import StateDatabaseError, StateDB, alertlog, auth
@@ -141,6 +141,21 @@ class Reader:
         if not self.view.replay:
             return self._store.latest(measurement, fields, nodes=nodes)
         return ranking.latest_asof(self._store, measurement, fields, self.view.asof, nodes)
+
+    # -- the extranet
+
+    def link_rows(self, thresholds: Thresholds | None) -> list[network.LinkRow]:
+        """Every link of the links file with its state as of the view: live, the newest
+        probes; a past day, that day's last values."""
+        v = self.view
+        if v.replay or v.asof != v.now:
+            health = network.link_health_asof(self._store, v.asof)
+        else:
+            health = queries.link_health(self._store, self.backend.stale_after_s, v.now)
+        return network.link_rows(self.backend.links, health, thresholds)
+
+    def demonstrations(self, rows: list[network.LinkRow]) -> list[network.Demonstration]:
+        return network.demonstrations(self.backend.links, rows)
 
     # -- the province
 

@@ -11,6 +11,7 @@ from wall.web.pages import (  # noqa: F401 - each module registers its pages
     alerts,
     bulletins,
     compare,
+    network,
     node,
     plan,
     prd,

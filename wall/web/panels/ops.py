@@ -110,8 +110,8 @@ def alerts(state: WallState, limit: int, quiet: str = "none") -> html.Div:
         for a in items[:limit]
     ]
     more = len(items) - limit
-    room = limit - len(shown)
-    extra = upcoming(state, min(3, room)) if quiet == "deadlines" and room >= 2 else None
+    room = limit - len(shown)  # the deadlines take the room of three alerts: fewer, none
+    extra = upcoming(state, min(3, room)) if quiet == "deadlines" and room >= 3 else None
     return html.Div(
         [
             html.Ul(shown, className="alerts")
