@@ -83,6 +83,14 @@ def province_batches(province: Province, t: np.ndarray, step: int) -> Iterator[B
         if len(daily):
             for dept, f in province.migration(sim, daily).items():
                 put("migration", {"node": sim.node.id, "dept": dept}, daily, f)
+    for sim in province.links.values():  # the extranet: each link's probes and router
+        if sim.live_ts is None or not (t >= sim.live_ts).any():
+            continue  # not built yet: nothing probes it
+        live = t >= sim.live_ts
+        fields = {k: v[live] for k, v in province.link_state(sim, t).items()}
+        fields["util"] = np.maximum(fields["in_mbps"], fields["out_mbps"]) / sim.link.mbps
+        fields["oper_up"] = fields["up"]
+        put("link", {"node": sim.link.node, "link": sim.link.id}, t[live], fields)
     for name, c in cols.items():
         yield Batch(
             name,

@@ -102,8 +102,16 @@ class LinkSim:
         return self.seed & 0xFFFFFFF
 
 
-MEIZHOU_5A = date(2019, 12, 31)  # 梅州市县两级政务外网改造 (三（一）)
-MEIZHOU_5B = date(2020, 12, 31)  # 全部梅州政务外网改造 (三（三）)
+# the days 梅州's rebuilt extranet was complete (its progress reports say the same): 市县两级
+# (三（一）, due 2019-12-31) and the whole city's (三（三）, due 2020-12-31). Each milestone's last
+# link starts answering so that it has answered probes for the judge's number of days on
+# that day; the others earlier.
+MEIZHOU_DONE = {"m5a-meizhou-extranet": date(2019, 12, 26), "m5b-meizhou-demo": date(2020, 12, 18)}
+
+
+def _first_milestone(link: Link) -> str | None:
+    """The earliest of 梅州's network milestones a link counts for (5a before 5b)."""
+    return next((m for m in MEIZHOU_DONE if m in link.milestones), None)
 
 
 class Province:
@@ -117,21 +125,29 @@ class Province:
         self.now = now or datetime.now(UTC)
         self.nodes: dict[str, NodeSim] = {n.id: self._draw(n) for n in plan.nodes}
         self.links_file = links or load_links()
+        self._last_site = {  # each milestone's last county site to be rebuilt
+            m: max(k.id for k in self.links_file.links if k.site and m == _first_milestone(k))
+            for m in MEIZHOU_DONE
+            if any(k.site and m == _first_milestone(k) for k in self.links_file.links)
+        }
         self.links: dict[str, LinkSim] = {
             link.id: self._draw_link(link) for link in self.links_file.links
         }
 
     def _draw_link(self, link: Link) -> LinkSim:
         """A plan node's link answers from the node's go-live; a 梅州 county site's from its
-        rebuild, most before the plan's date for it (2019-12 for the county level, 2020-12
-        for the rest), some late."""
+        rebuild: the last of a milestone's sites so that the milestone is complete on the day
+        its progress report says, the others in the months before."""
         rng = np.random.default_rng(_seed(self.seed, link.id))
-        if link.site is None:
+        first = _first_milestone(link)
+        if link.site is None or first not in MEIZHOU_DONE:
             live = self.nodes[link.node].live_ts
         else:
-            due = MEIZHOU_5A if "m5a-meizhou-extranet" in link.milestones else MEIZHOU_5B
-            shift = int(rng.integers(5, 70)) if rng.random() < 0.2 else -int(rng.integers(3, 160))
-            live = _ts(due + timedelta(days=shift), 15)
+            crit = self.plan.milestone(first).criterion
+            days = getattr(crit, "days", 1)
+            last = MEIZHOU_DONE[first] - timedelta(days=days - 1)
+            early = 0 if self._last_site.get(first) == link.id else int(rng.integers(1, 150))
+            live = _ts(last - timedelta(days=early), 0)  # from the start of its day
         n_out = int(rng.integers(4, 10))
         starts = np.sort(rng.integers(self.start, self.start + int(12 * YEAR), n_out))
         outages = np.stack([starts, starts + rng.integers(5, 120, n_out) * 60], axis=1)
@@ -425,8 +441,8 @@ class Province:
             ("m8b-usage-guide", date(2019, 11, 14), 10),  # late, as real plans sometimes are
             ("m8c-settlement", date(2019, 10, 28), 15),
             ("b1-mlps-compliance", date(2019, 10, 18), 11),
-            ("m5a-meizhou-extranet", date(2019, 12, 26), 16),
-            ("m5b-meizhou-demo", date(2020, 12, 18), 16),
+            ("m5a-meizhou-extranet", MEIZHOU_DONE["m5a-meizhou-extranet"], 16),
+            ("m5b-meizhou-demo", MEIZHOU_DONE["m5b-meizhou-demo"], 16),
         ):
             add(EventKind.milestone_met, mid, _ts(day, hour), "完成情况报告（模拟）")
         add(

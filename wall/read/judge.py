@@ -33,10 +33,17 @@ import pandas as pd
 
 from wall.core.chinatime import CHINA, add_months, day_start, deadline_end, on_time
 from wall.core.formats import format_cn_number, percent
+from wall.core.links import LinksFile, load_links
 from wall.core.plan.models import Milestone, Node, NodeState, Plan, Target, Tier
 from wall.core.progress import Progress
 from wall.read import queries
 from wall.store import Store
+
+
+@functools.cache
+def shipped_links() -> LinksFile:
+    """The shipped links file (wall/core/plan/links.yaml), read once."""
+    return load_links()
 
 
 class State(StrEnum):
@@ -135,11 +142,13 @@ class Judge:
     depends on whether a node answers this minute, so the wall and a bulletin made for the
     same instant agree."""
 
-    def __init__(self, plan: Plan, progress: Progress, store: Store | None, asof: datetime):
+    def __init__(self, plan: Plan, progress: Progress, store: Store | None, asof: datetime,
+                 links: LinksFile | None = None):  # fmt: skip
         self.plan = plan
         self.progress = progress
         self.store = store
         self.asof = asof
+        self.links = links or shipped_links()
         self.start = day_start(plan.period.start)
         self._decided: dict[tuple[str, str], Verdict] = {}
 
@@ -176,6 +185,8 @@ class Judge:
                 self.plan.milestone(crit.of or m.id), self.asof))  # fmt: skip
         if crit.kind == "disaster_recovery":
             return self._disaster_recovery(base)
+        if crit.kind == "links":
+            return self._links(base, m, crit.days)
         return self._industry(base)  # ongoing
 
     @cached_property
@@ -399,6 +410,37 @@ class Judge:
         text = f"已完成 {_day(done)}" if done else "未完成"
         return Verdict(**base, state=state, met_at=done, figure_text=text,
                        reason="以进度记录（证据）为准")  # fmt: skip
+
+    def _links(self, base: dict, m: Milestone, days: int) -> Verdict:
+        """A network milestone by evidence: each link the links file marks for it counts once
+        it has answered probes on `days` days (on the last of them); a link never probed
+        counts by the milestone's progress event. Met when every link counts."""
+        links = self.links.for_milestone(m.id)
+        event = self.progress.milestone_met_at(m, self.asof)
+        if not links:
+            return self._event(base, event)
+        answered: dict[str, list[datetime]] = {}
+        if self.store is not None:
+            end = day_start(self.asof.astimezone(CHINA).date() + timedelta(days=1))
+            answered = queries.link_answer_days(self.store, end)
+        counted, missing, by_event = [], [], []
+        for link in links:
+            seen = [d for d in answered.get(link.id, []) if d <= self.asof]
+            if len(seen) >= days:
+                counted.append(seen[days - 1])  # the China day it reached them
+            elif not seen and event is not None:  # no probe: the progress report is evidence
+                by_event.append(link)
+                counted.append(event)
+            else:
+                missing.append(link)
+        n, total = len(links) - len(missing), len(links)
+        text = f"{n}/{total} 条链路" + (f"（{len(by_event)} 条据进度记录）" if by_event else "")
+        done = max(counted) if not missing else None
+        state = self._by_deadline(done, base.get("due"))
+        reason = (f"链路探测应答满 {days} 天计入；未满：" + "、".join(k.label for k in missing[:4])
+                  + ("等" if len(missing) > 4 else "")) if missing else f"每条链路探测应答满 {days} 天"  # fmt: skip
+        return Verdict(**base, state=state, met_at=done, figure=float(n), figure_text=text,
+                       goal_text=f"{total} 条链路", reason=reason)  # fmt: skip
 
     def _figure(self, base: dict, t: Target) -> Verdict:
         """A provincial figure (vCPU, systems migrated) against its target; the 2019 increment

@@ -292,6 +292,21 @@ def link_health(store: Store, stale_after_s: float, now: datetime) -> dict[str, 
     return out
 
 
+@cached(ttl_s=HISTORY_TTL_S)
+def link_answer_days(store: Store, end_day: datetime) -> dict[str, list[datetime]]:
+    """Per link, the China days before end_day on which a probe answered (the daily rollup's
+    max of `up` is 1), in order: what a network milestone counts (kept an hour)."""
+    frame = store.rollup("link", "up", HISTORY_START, end_day, Resolution.daily,
+                         stats=("max",), by=("node", "link"))  # fmt: skip
+    out: dict[str, list[datetime]] = {}
+    if frame.empty:
+        return out
+    answered = frame[frame["max"] >= 1]
+    for link, t in zip(answered["link"].tolist(), answered["time"].tolist(), strict=True):
+        out.setdefault(link, []).append(t.to_pydatetime())
+    return {k: sorted(v) for k, v in out.items()}
+
+
 @dataclass(frozen=True)
 class NodeFigures:
     """A node's standing against the city targets as of a date (from daily rollups)."""

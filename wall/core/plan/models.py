@@ -164,6 +164,15 @@ class DisasterRecoveryCriterion(Strict):
     kind: Literal["disaster_recovery"]
 
 
+class LinksCriterion(Strict):
+    """Met when every extranet link the links file marks for the milestone has answered probes
+    on `days` days (a link without probes counts by the milestone's progress event, the
+    evidence where no probe exists)."""
+
+    kind: Literal["links"]
+    days: int = Field(7, ge=1, le=365)
+
+
 class OngoingCriterion(Strict):
     kind: Literal["ongoing"]
 
@@ -177,7 +186,8 @@ Criterion = Annotated[
     | OngoingCriterion
     | SecurityCountCriterion
     | CityYearCriterion
-    | DisasterRecoveryCriterion,
+    | DisasterRecoveryCriterion
+    | LinksCriterion,
     Field(discriminator="kind"),
 ]
 
