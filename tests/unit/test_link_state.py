@@ -102,3 +102,22 @@ def test_the_network_page_counts_meizhous_demonstration_link_by_link(tmp_path):
     assert words["link-meizhou-dabu"] == "中断" and words["link-meizhou-dabu-towns"] == "未探测"
     table = link_table(rows, {n.id: n.name for n in PLAN.nodes})
     assert table.data[0]["link"] == "梅州—大埔县" and table.data[0]["state"] == "中断"
+
+
+def test_a_nodes_own_links_latency_is_charted_apart_from_its_county_sites(tmp_path):
+    cache.configure(cache.QueryCache())
+    store = open_store(f"sqlite:///{tmp_path}/m.db")
+    now = cache.bucket(datetime.now(UTC), 5)
+    samples = []
+    for minutes in range(10, 180, 10):
+        when = now - timedelta(minutes=minutes)
+        samples.append(Sample.make("link", {"node": "city-meizhou", "link": "link-meizhou"},
+                                   {"up": 1.0, "rtt_ms": 4.0}, when))  # fmt: skip
+        samples.append(Sample.make("link", {"node": "city-meizhou", "link": "link-meizhou-dabu"},
+                                   {"up": 1.0, "rtt_ms": 40.0}, when))  # fmt: skip
+    store.write(samples)
+    backend = Backend(store, StateDB(tmp_path / "state.db"), PLAN)
+    view = make_view("node", "/node/city-meizhou", "range=24h", PLAN, now, "city-meizhou", True)
+    read = Reader(backend, view)
+    rtt = read.link_series("link-meizhou", ("rtt_ms",))["rtt_ms"]
+    assert len(rtt) >= 3 and set(rtt["value"].round(6)) == {4.0}  # never the county's 40 ms

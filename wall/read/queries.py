@@ -292,6 +292,23 @@ def link_health(store: Store, stale_after_s: float, now: datetime) -> dict[str, 
     return out
 
 
+@cached()
+def link_series(
+    store: Store, link: str, fields: tuple[str, ...], start: datetime, end: datetime
+) -> dict[str, pd.DataFrame]:
+    """One link's fields over [start, end) from the rollups (hourly up to 40 days, daily
+    beyond), its own series apart from the node's other links: time and value (the mean)."""
+    resolution = Resolution.hourly if end - start <= timedelta(days=40) else Resolution.daily
+    out = {}
+    for f in fields:
+        frame = store.rollup("link", f, start, end, resolution, stats=("sum", "count"),
+                             by=("node", "link"))  # fmt: skip
+        mine = frame[frame["link"] == link] if not frame.empty else frame
+        out[f] = pd.DataFrame({"time": mine["time"] if not mine.empty else pd.Series(dtype="datetime64[ns, UTC]"),
+                               "value": (mine["sum"] / mine["count"]) if not mine.empty else pd.Series(dtype=float)})  # fmt: skip
+    return out
+
+
 @cached(ttl_s=HISTORY_TTL_S)
 def link_answer_days(store: Store, end_day: datetime) -> dict[str, list[datetime]]:
     """Per link, the China days before end_day on which a probe answered (the daily rollup's

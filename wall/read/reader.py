@@ -154,6 +154,11 @@ class Reader:
             health = queries.link_health(self._store, self.backend.stale_after_s, v.now)
         return network.link_rows(self.backend.links, health, thresholds)
 
+    def link_series(self, link: str, fields: tuple[str, ...]) -> dict:
+        """One link's fields over the view's chart window (hourly or daily means)."""
+        w = self.view.window
+        return queries.link_series(self._store, link, fields, w.start, w.end)
+
     def demonstrations(self, rows: list[network.LinkRow]) -> list[network.Demonstration]:
         return network.demonstrations(self.backend.links, rows)
 

@@ -399,6 +399,32 @@ def milestones(ctx: NodeContext) -> tuple[html.Div, list]:
     return html.Div([html.H2("相关里程碑"), table], className="card", id="node-milestones"), marks
 
 
+def network(ctx: NodeContext, th: Thresholds) -> tuple[html.Div | None, dcc.Graph | None]:
+    """The node's extranet links (its own to the province, and its county sites') with their
+    state, and its own link's latency and loss over the window."""
+    rows = [r for r in ctx.read.link_rows(th) if r.link.node == ctx.node.id]
+    if not rows:
+        return None, None
+    items = [
+        html.Tr([html.Td(r.link.label), html.Td(r.words, className=f"link-{r.state}"),
+                 html.Td("—" if r.health is None or r.health.rtt_ms is None or r.state == "down"
+                         else f"{r.health.rtt_ms:.0f} ms"),
+                 html.Td("—" if r.health is None or r.health.loss is None else f"{r.health.loss:.0%}")])
+        for r in rows
+    ]  # fmt: skip
+    head = html.Tr([html.Th(h) for h in ("链路", "状态", "时延", "丢包")])
+    card = html.Div([html.H2("政务外网链路"), html.Table([head, *items], className="kv", id="node-links")],
+                    className="card", id="links")  # fmt: skip
+    own = next((r for r in rows if r.link.site is None), None)
+    graph = None
+    if own is not None:
+        frames = ctx.read.link_series(own.link.id, ("rtt_ms", "loss"))
+        rtt = {"rtt_ms": frames["rtt_ms"]}
+        graph = chart("link", f"政务外网链路时延 · {own.link.name}", rtt, {"rtt_ms": "时延"}, "ms",
+                      [], ctx.view.window)  # fmt: skip
+    return card, graph
+
+
 @page("node", "/node/<node_id>", "节点", "pages", nav=False, charts=True)
 def node_body(page_ctx: PageContext) -> list:
     th = page_ctx.layouts.thresholds
@@ -412,6 +438,9 @@ def node_body(page_ctx: PageContext) -> list:
     for chart_id, title, measurement, labels, unit in CHARTS:
         frames = ctx.read.node_series(ctx.node.id, measurement, tuple(labels))
         charts.append(chart(chart_id, title, frames, labels, unit, inside, w))
+    links_card, link_chart = network(ctx, th)
+    if link_chart is not None:
+        charts.append(link_chart)
     alloc = ctx.read.node_allocation(ctx.node.id)
     cap = capacity(ctx, th)
     cap.children.append(allocation_table(alloc))
@@ -419,7 +448,7 @@ def node_body(page_ctx: PageContext) -> list:
         header(ctx),
         range_bar(ctx.view),
         html.Div(
-            [html.Div([cap, security(ctx), ms_card], className="col-side"),
+            [html.Div([cap, security(ctx), links_card, ms_card], className="col-side"),
              html.Div([html.Div(charts, className="charts"), sources(ctx),
                        migration(ctx, th)], className="col-main")],
             className="node-grid-page",
