@@ -74,6 +74,13 @@ def test_city_scores_equal_the_store_and_rank_by_score(province_store):
     up = store.rollup("health", "up", start, end, Resolution.daily, nodes=["city-meizhou"])
     assert meizhou.availability == pytest.approx(up["sum"].sum() / up["count"].sum())
     assert meizhou.completeness == 1.0
+    # the extranet beside the cloud: its own link's probes answered ÷ probes, never the county
+    # sites' links that the same node carries
+    links = store.rollup("link", "up", start, end, Resolution.daily, by=("node", "link"))
+    own = links[links["link"] == "link-meizhou"]
+    assert len(own) == 91 and set(links["link"]) > {"link-meizhou"}
+    assert meizhou.network_availability == pytest.approx(own["sum"].sum() / own["count"].sum())
+    assert 0.9 < meizhou.network_availability <= 1.0
     # the ranking is the order of the scores; a node not live is unranked
     ranked = [c for c in scores if c.rank is not None]
     assert [c.rank for c in ranked] == list(range(1, len(ranked) + 1))

@@ -76,6 +76,7 @@ class Bulletin:
                 {"node": c.node.id, "rank": c.rank, "score": c.score,
                  "migration_rate": c.migration_rate, "utilization": c.utilization,
                  "cpu_util": c.cpu_util, "availability": c.availability,
+                 "network_availability": c.network_availability,
                  "completeness": c.completeness, "year_met": c.year_met,
                  "security_on_time": c.security_on_time}
                 for c in self.cities

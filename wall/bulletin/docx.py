@@ -253,11 +253,12 @@ def write_docx(b, path, masthead: Masthead | None = None, issued: date | None = 
     subheading(1, "评估结果")
     _table(
         doc,
-        ["排名", "节点", "得分", "迁移率", "资源使用率", "可用率", "安全平台"],
+        ["排名", "节点", "得分", "迁移率", "资源使用率", "可用率", "外网可用率", "安全平台"],
         [[str(c.rank or "—"), c.node.name, f"{c.score:.1f}" if c.score is not None else "未上线",
           _pct(c.migration_rate), _pct(c.utilization), _pct(c.availability),
+          _pct(c.network_availability),
           {True: "按期", False: "逾期", None: "未到期"}[c.security_on_time]] for c in b.cities],
-        [12, 44, 16, 20, 24, 20, 20],
+        [12, 40, 15, 18, 22, 18, 20, 18],
     )  # fmt: skip
     import io
 

@@ -25,10 +25,11 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from wall.core.chinatime import CHINA, day_start, deadline_end
+from wall.core.links import LinksFile
 from wall.core.plan.models import Node, Plan, Tier
 from wall.core.progress import Progress
 from wall.read import queries
-from wall.read.judge import Judge, State
+from wall.read.judge import Judge, State, shipped_links
 from wall.store import Resolution, Store
 from wall.store.tracing import figure
 
@@ -44,6 +45,7 @@ FORMULAS = [
     ("两地三中心（二（一））", "名美、东涌两个数据中心均已建成即具备容灾能力；两中心当前是否在线为运行状态，另行展示，不作判定"),
     ("进度判定", "有数量目标的，到期前以方案起始日至截止日的直线为进度线：不低于进度线为进度正常，低于为进度滞后；到期未达成为逾期未完成，此后达成为逾期完成"),
     ("可用率", "云平台在线样本数 ÷ 观测样本数；无数据时段不计为不可用"),
+    ("外网可用率", "节点至省中心政务外网链路的探测应答次数 ÷ 探测次数（不计入得分）"),
     ("数据完整率", "有数据的天数 ÷ 评估期内节点已上线的天数"),
     ("停机时长", "各小时离线样本数 ÷ 观测样本数之和（小时）；连续有离线样本的小时计为一次中断；无数据的小时不计"),
     ("得分", "迁移率÷50%（封顶1）×权重 + 使用率÷60%（封顶1）×权重 + 可用率×权重 + 安全平台（是1否0）×权重"),
@@ -165,6 +167,9 @@ class CityScore:
     security_on_time: bool | None  # None: not yet due
     score: float | None  # None: not live by the period's end
     rank: int | None = None
+    # 电子政务外网: the share of probes of the node's own extranet link that answered over the
+    # period (beside the cloud's availability; not in the score, which the plan's weights set)
+    network_availability: float | None = None
 
 
 def _ratio_by_day(store: Store, node: str, start: datetime, end: datetime) -> pd.Series:
@@ -201,11 +206,29 @@ def _rate(store: Store, node: str, asof: datetime) -> float | None:
     return float(mine["systems_migrated"].sum() / planned) if planned else None
 
 
+def _link_availability(store: Store, link: str, start, end) -> float | None:
+    """The share of a link's probes that answered in [start, end), from its daily rollups
+    (that link's own series, not the other links of its node)."""
+    roll = store.rollup("link", "up", start, end, Resolution.daily, stats=("count", "sum"),
+                        by=("node", "link"))  # fmt: skip
+    mine = roll[roll["link"] == link] if not roll.empty else roll
+    if mine.empty or mine["count"].sum() == 0:
+        return None
+    return float(mine["sum"].sum() / mine["count"].sum())
+
+
 def score_cities(
-    store: Store, plan: Plan, progress: Progress, period: Period, weights: Weights | None = None
+    store: Store,
+    plan: Plan,
+    progress: Progress,
+    period: Period,
+    weights: Weights | None = None,
+    links: LinksFile | None = None,
 ) -> list[CityScore]:
-    """Every city node scored over the period, ranked by score (nodes not live: unranked)."""
+    """Every city node scored over the period, ranked by score (nodes not live: unranked),
+    with its extranet link's availability beside (the links file's own link of the node)."""
     weights = weights or Weights()
+    own_link = {k.node: k.id for k in (links or shipped_links()).links if k.site is None}
     rate_t = plan.target("city-migration-rate").value
     util_t = plan.target("city-utilization").value
     end_instant = period.end - timedelta(seconds=1)
@@ -227,6 +250,10 @@ def score_cities(
             cpu, _ = _mean(store, "usage", "cpu_util", node.id, from_, period.end)
         with figure(f"{at}/availability"):  # and completeness: the same read
             avail, observed = _mean(store, "health", "up", node.id, from_, period.end)
+        network = None
+        if node.id in own_link:
+            with figure(f"{at}/network_availability"):
+                network = _link_availability(store, own_link[node.id], from_, period.end)
         live_days = (period.end - from_).days or 1
         completeness = min(observed / live_days, 1.0) if observed else 0.0
         year = judge.city_year(node)  # 附件第6项, decided by the judge alone
@@ -251,7 +278,8 @@ def score_cities(
             / weights.total
         )
         out.append(CityScore(node, live, rate, util, cpu, avail, completeness, year_due, year_rate,
-                             year_util, year_met, security, on_time, round(score, 2)))  # fmt: skip
+                             year_util, year_met, security, on_time, round(score, 2),
+                             network_availability=network))  # fmt: skip
     ranked = sorted((c for c in out if c.score is not None), key=lambda c: (-c.score, c.node.id))
     ranks = {c.node.id: i for i, c in enumerate(ranked, start=1)}
     return [

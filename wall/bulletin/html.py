@@ -103,14 +103,14 @@ def write_html(b, path) -> None:
 
     scores = [(c.rank or "—", c.node.name, "" if c.score is None else c.score,
                _pct(c.migration_rate), _pct(c.utilization), _pct(c.availability),
-               _pct(c.completeness)) for c in b.cities]  # fmt: skip
+               _pct(c.network_availability), _pct(c.completeness)) for c in b.cities]  # fmt: skip
     quality = [(*q.cells()[:2], _pct(q.availability), _pct(q.completeness),
                 *("—" if x is None else f"{x:,}" for x in q.cells()[4:])) for q in b.quality]  # fmt: skip
     sections = [
         ("省级平台建设与迁移上云进展", "province", PROVINCE_HEAD, b.province),
         ("省级部门业务系统迁移上云（按部门）", "departments", DEPARTMENT_HEAD, b.departments),
         ("地市节点评估得分与排名", "scores", ["排名", "节点", "得分", "迁移率", "云资源整体使用率", "可用率",
-                                     "数据完整率"], scores),
+                                     "外网可用率", "数据完整率"], scores),
         ("实施计划里程碑", "milestones", MILESTONE_HEAD, b.milestones),
         ("珠三角自建云对接情况", "prd", PRD_HEAD, b.prd),
         ("服务质量（结算依据；无数据时段不计为不可用）", "quality",

@@ -25,14 +25,14 @@ def write_xlsx(b: Bulletin, path: Path) -> None:
     ws = wb.active
     ws.title = "城市评分"
     ws.append(["排名", "节点", "上线日期", "得分", "迁移率(%)", "云资源整体使用率(%)", "CPU利用率(%)",
-               "可用率(%)", "数据完整率(%)", "上线满一年", "一年期迁移率(%)", "一年期使用率(%)",
+               "可用率(%)", "外网可用率(%)", "数据完整率(%)", "上线满一年", "一年期迁移率(%)", "一年期使用率(%)",
                "一年期达标", "安全平台按期"])  # fmt: skip
     for c in b.cities:
         ws.append([
             c.rank, c.node.name,
             c.live_at.astimezone(CHINA).date() if c.live_at else None,
             c.score, _pct(c.migration_rate), _pct(c.utilization), _pct(c.cpu_util),
-            _pct(c.availability), _pct(c.completeness),
+            _pct(c.availability), _pct(c.network_availability), _pct(c.completeness),
             c.year_due, _pct(c.year_rate), _pct(c.year_utilization),
             {True: "是", False: "否", None: "未满一年"}[c.year_met],
             {True: "是", False: "否", None: "未到期"}[c.security_on_time],
