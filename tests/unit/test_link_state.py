@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from wall.core.chinatime import CHINA
 from wall.core.layouts import LayoutSource
 from wall.core.plan import load_plan
+from wall.core.plan.models import NodeState
 from wall.core.progress import EventKind, ProgressEvent
 from wall.read import cache
 from wall.read.reader import Backend, Reader
@@ -121,3 +122,24 @@ def test_a_nodes_own_links_latency_is_charted_apart_from_its_county_sites(tmp_pa
     read = Reader(backend, view)
     rtt = read.link_series("link-meizhou", ("rtt_ms",))["rtt_ms"]
     assert len(rtt) >= 3 and set(rtt["value"].round(6)) == {4.0}  # never the county's 40 ms
+
+
+def test_the_maps_lines_are_as_wide_as_their_links_are_busy():
+    """A link half busy is drawn 1.4 + 3.6 × 0.5 = 3.2 px wide in its state's colour; a link
+    down carries nothing: the thin line, red."""
+    from wall.read.mapview import city_views
+    from wall.read.queries import LinkHealth
+    from wall.web.panels import gdmap
+
+    now = datetime.now(UTC)
+    states = {n.id: NodeState.online for n in PLAN.nodes}
+    links = {"city-meizhou": LinkHealth("city-meizhou", "up", now, 8.0, 0.0, 0.5),
+             "city-shantou": LinkHealth("city-shantou", "down", now, None, 1.0, 0.7)}  # fmt: skip
+    views = city_views(PLAN, states, {}, now, thresholds=LAYOUTS.thresholds, links=links)
+    figure = gdmap.figure(views).to_plotly_json()
+    lines = {t["name"]: t["line"] for t in figure["data"] if t.get("name", "").startswith("link-")}
+    meizhou, shantou = lines["link-441400"], lines["link-440500"]
+    assert meizhou["width"] == 3.2 and meizhou["color"] == gdmap.LINK_COLOURS["up"]
+    assert shantou["width"] == 1.6 and shantou["color"] == gdmap.LINK_COLOURS["down"]
+    patched = dict(gdmap.updates(views))
+    assert 3.2 in patched.values()  # the refresh's patch carries the widths too

@@ -55,6 +55,7 @@ class CityView:
     plan_label: str = ""  # the label when the map answers the plan's question
     plan_level: Level = Level.none
     link: str = "none"  # its extranet link to the province: up, degraded, down, stale, none
+    link_util: float | None = None  # the link's busier direction against its contracted Mbit/s
 
 
 def link_state(h: LinkHealth | None, thresholds: Thresholds | None) -> str:
@@ -182,9 +183,15 @@ def city_views(
         plabel = f"{city.name}<br>{psecond}" if psecond else city.name
         out.append(
             CityView(city.adcode, city.name, node.id, category, "<br>".join(lines), flowing,
-                     label, level, pcat, plabel, plevel, link)
+                     label, level, pcat, plabel, plevel, link, _util(links, node.id, link))
         )  # fmt: skip
     return out
+
+
+def _util(links: dict[str, LinkHealth] | None, node_id: str, state: str) -> float | None:
+    """The link's measured traffic share, while it answers (a link down carries nothing)."""
+    h = (links or {}).get(node_id)
+    return h.util if h is not None and state in ("up", "degraded") else None
 
 
 def _plan_category(node, live: bool, state, built, year, in_year: bool) -> int:

@@ -113,7 +113,7 @@ def figure(views: list[CityView], geometry_path=None, colour: str = "plan") -> g
                 lat=[lat, hub[1]],
                 mode="lines",
                 hoverinfo="skip",
-                line={"width": 1.6, "color": _link_color(v)},
+                line={"width": _link_width(v), "color": _link_color(v)},
                 name=f"link-{v.adcode}",
                 showlegend=False,
             )
@@ -241,6 +241,13 @@ LINK_COLOURS = {"up": "rgba(46, 204, 113, 0.85)", "degraded": "rgba(255, 190, 60
 LINK_KEY = (("链路正常", "up"), ("链路质量下降", "degraded"), ("链路中断", "down"))
 
 
+def _link_width(v: CityView) -> float:
+    """A line as wide as the link is busy, where its router says (1.4 px idle to 5 px full)."""
+    if v.link_util is None:
+        return 1.6
+    return round(1.4 + 3.6 * min(max(v.link_util, 0.0), 1.0), 1)
+
+
 def _link_color(v: CityView) -> str:
     if v.link in LINK_COLOURS:
         return LINK_COLOURS[v.link]
@@ -260,6 +267,7 @@ def updates(views: list[CityView], colour: str = "plan") -> list[tuple[tuple, ob
         if v.adcode == GUANGZHOU:
             continue
         out.append((("data", i, "line", "color"), _link_color(v)))
+        out.append((("data", i, "line", "width"), _link_width(v)))
         i += 1
     out.append((("data", i, "text"), _labels(views, colour)))  # the names with utilization
     out.append((("data", i, "textfont", "color"), [label_color(v, colour) for v in views]))
