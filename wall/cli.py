@@ -87,8 +87,16 @@ def _settings(**overrides) -> settings_mod.Settings:
         ]
         _fail("configuration refused: " + "; ".join(problems), code=2)
     from geo import geometry
+    from wall.core import links
+    from wall.core.configfile import ConfigError
+    from wall.core.plan.loader import load_plan
 
     geometry.use(settings.geometry_file)  # the province's map, for the wall and the bulletins
+    if settings.links_file is not None:  # the extranet's links, for the wall and the bulletins
+        try:
+            links.use(links.load_links(settings.links_file, load_plan(settings.plan_path)))
+        except ConfigError as exc:
+            _fail(f"links file refused:\n{exc}", code=2)
     return settings
 
 

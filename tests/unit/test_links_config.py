@@ -77,3 +77,28 @@ def test_the_shipped_links_reach_every_node_and_meizhous_counties():
     assert {link.id for link in links.for_milestone("m5a-meizhou-extranet")} < {
         link.id for link in five_b
     }
+
+
+def test_the_wall_reads_the_links_file_its_settings_name(tmp_path, monkeypatch, capsys):
+    """GDWALL_LINKS_FILE: the process's links (map, pages, judge, bulletins) are that file's;
+    a broken one is refused at start with its line, exit 2."""
+    import pytest
+    import typer
+
+    from wall import cli
+    from wall.core import links
+
+    path = tmp_path / "links.yaml"
+    path.write_text(LINKS, encoding="utf-8")
+    monkeypatch.setenv("GDWALL_LINKS_FILE", str(path))
+    try:
+        cli._settings()
+        assert [k.id for k in links.in_use().links] == ["link-meizhou", "link-meizhou-dabu"]
+        path.write_text(LINKS.replace("mbps: 200", "mbps: lots"), encoding="utf-8")
+        with pytest.raises(typer.Exit) as stopped:
+            cli._settings()
+        assert stopped.value.exit_code == 2
+        assert f"{path}:18: links[1].mbps" in capsys.readouterr().err
+    finally:
+        links.use(None)
+    assert len(links.in_use().links) == 37  # the shipped file again

@@ -25,11 +25,11 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from wall.core.chinatime import CHINA, day_start, deadline_end
-from wall.core.links import LinksFile
+from wall.core.links import LinksFile, in_use
 from wall.core.plan.models import Node, Plan, Tier
 from wall.core.progress import Progress
 from wall.read import queries
-from wall.read.judge import Judge, State, shipped_links
+from wall.read.judge import Judge, State
 from wall.store import Resolution, Store
 from wall.store.tracing import figure
 
@@ -228,7 +228,7 @@ def score_cities(
     """Every city node scored over the period, ranked by score (nodes not live: unranked),
     with its extranet link's availability beside (the links file's own link of the node)."""
     weights = weights or Weights()
-    own_link = {k.node: k.id for k in (links or shipped_links()).links if k.site is None}
+    own_link = {k.node: k.id for k in (links or in_use()).links if k.site is None}
     rate_t = plan.target("city-migration-rate").value
     util_t = plan.target("city-utilization").value
     end_instant = period.end - timedelta(seconds=1)

@@ -110,3 +110,22 @@ def load_links(path: str | Path | None = None, plan: Plan | None = None) -> Link
     if problems:
         raise ConfigError(problems)
     return links
+
+
+# the links file this process uses (the settings' GDWALL_LINKS_FILE, or the shipped one): the
+# wall's map, pages and judge and the bulletins read the same links
+_in_use: LinksFile | None = None
+
+
+def use(links: LinksFile | None) -> None:
+    """Have this process use these links (None: the shipped file)."""
+    global _in_use
+    _in_use = links
+
+
+def in_use() -> LinksFile:
+    """The links this process uses (the shipped file until use() says otherwise)."""
+    global _in_use
+    if _in_use is None:
+        _in_use = load_links()
+    return _in_use

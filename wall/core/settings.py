@@ -30,6 +30,10 @@ class Settings(BaseModel):
     store_url: str | None = Field(
         None, description="Metric store URL (influxdb://user@host:8086/db, sqlite:///path.db)."
     )
+    links_file: Path | None = Field(
+        None,
+        description="The extranet links file (default: the shipped wall/core/plan/links.yaml).",
+    )
     influx_password: str | None = Field(None, description="InfluxDB password (or _FILE).")
     influx_password_file: Path | None = None
     influx_token: str | None = Field(None, description="InfluxDB 2.x/3.x token (or _FILE).")

@@ -33,17 +33,11 @@ import pandas as pd
 
 from wall.core.chinatime import CHINA, add_months, day_start, deadline_end, on_time
 from wall.core.formats import format_cn_number, percent
-from wall.core.links import LinksFile, load_links
+from wall.core.links import LinksFile, in_use
 from wall.core.plan.models import Milestone, Node, NodeState, Plan, Target, Tier
 from wall.core.progress import Progress
 from wall.read import queries
 from wall.store import Store
-
-
-@functools.cache
-def shipped_links() -> LinksFile:
-    """The shipped links file (wall/core/plan/links.yaml), read once."""
-    return load_links()
 
 
 class State(StrEnum):
@@ -148,7 +142,7 @@ class Judge:
         self.progress = progress
         self.store = store
         self.asof = asof
-        self.links = links or shipped_links()
+        self.links = links or in_use()
         self.start = day_start(plan.period.start)
         self._decided: dict[tuple[str, str], Verdict] = {}
 

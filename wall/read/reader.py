@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from wall.core.layouts import Thresholds
-from wall.core.links import LinksFile, load_links
+from wall.core.links import LinksFile, in_use
 from wall.core.plan.models import Node, Plan
 from wall.core.progress import Progress
 from wall.read import cache, network, queries, ranking
@@ -47,7 +47,7 @@ class Backend:
     stale_after_s: float = 300.0
     bulletin_dir: Path | None = None
     layouts_dir: Path | None = None
-    links: LinksFile = field(default_factory=load_links)  # the extranet's links (shipped file)
+    links: LinksFile = field(default_factory=in_use)  # the extranet's links (the process's)
     # alert episodes, read back once per cache bucket per process (see Reader.wall_state)
     _episodes: dict = field(default_factory=lambda: {"now": None, "episodes": {}})
     _lock: threading.Lock = field(default_factory=threading.Lock)
