@@ -86,24 +86,20 @@ def check_files(paths: Sequence[str | Path]) -> tuple[list[str], list[Problem]]:
         )
     if plan is None and not any(k == "plan" for k in kinds.values()):
         plan = load_plan(DEFAULT_PLAN_PATH)
+    # the files that refer to the plan: each loaded and counted the same way
+    readers = {
+        "sources": (load_sources, lambda f: f.sources),
+        "links": (load_links, lambda f: f.links),
+    }
     for path, kind in kinds.items():
-        if kind != "sources":
+        if kind not in readers:
             continue
+        load, items = readers[kind]
         try:
-            sources = load_sources(path, plan)
+            loaded = load(path, plan)
         except ConfigError as exc:
             problems += exc.problems
             continue
         against = f"checked against plan {plan.id}" if plan else "plan not checked"
-        summaries.append(f"{path}: {len(sources.sources)} sources, {against}")
-    for path, kind in kinds.items():
-        if kind != "links":
-            continue
-        try:
-            links = load_links(path, plan)
-        except ConfigError as exc:
-            problems += exc.problems
-            continue
-        against = f"checked against plan {plan.id}" if plan else "plan not checked"
-        summaries.append(f"{path}: {len(links.links)} links, {against}")
+        summaries.append(f"{path}: {len(items(loaded))} {kind}, {against}")
     return summaries, problems

@@ -179,38 +179,28 @@ def node_exporter(root: Path) -> Server:
     )
 
 
-BLACKBOX_CONFIG = Path(__file__).resolve().parents[2] / "deploy" / "blackbox.yml"
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+BLACKBOX_CONFIG = DEPLOY / "blackbox.yml"
+SNMP_CONFIG = DEPLOY / "snmp.yml"
+
+
+def _exporter(name: str, binary: str, root: Path, config: Path) -> Server:
+    """A Debian exporter with a configuration file on a loopback port."""
+    path = need(binary)
+    root.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    argv = [path, f"--config.file={config}", f"--web.listen-address=127.0.0.1:{port}"]
+    return Server(name, f"http://127.0.0.1:{port}", argv, root, "/metrics")
 
 
 def blackbox_exporter(root: Path, config: Path = BLACKBOX_CONFIG) -> Server:
     """Debian's prometheus-blackbox-exporter on a loopback port, with the wall's modules."""
-    binary = need("prometheus-blackbox-exporter")
-    root.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    return Server(
-        "blackbox-exporter",
-        f"http://127.0.0.1:{port}",
-        [binary, f"--config.file={config}", f"--web.listen-address=127.0.0.1:{port}"],
-        root,
-        "/metrics",
-    )
-
-
-SNMP_CONFIG = Path(__file__).resolve().parents[2] / "deploy" / "snmp.yml"
+    return _exporter("blackbox-exporter", "prometheus-blackbox-exporter", root, config)
 
 
 def snmp_exporter(root: Path, config: Path = SNMP_CONFIG) -> Server:
     """Debian's prometheus-snmp-exporter (0.21) on a loopback port, with the wall's IF-MIB module."""
-    binary = need("prometheus-snmp-exporter")
-    root.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    return Server(
-        "snmp-exporter",
-        f"http://127.0.0.1:{port}",
-        [binary, f"--config.file={config}", f"--web.listen-address=127.0.0.1:{port}"],
-        root,
-        "/metrics",
-    )
+    return _exporter("snmp-exporter", "prometheus-snmp-exporter", root, config)
 
 
 @dataclass
