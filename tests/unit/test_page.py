@@ -191,3 +191,16 @@ def test_the_schedule_asks_for_the_finished_month_and_quarter():
     assert finished_periods(date(2020, 7, 1)) == ["2020-06", "2020-Q2"]
     assert finished_periods(date(2020, 8, 15)) == ["2020-07", "2020-Q2"]
     assert finished_periods(date(2021, 1, 3)) == ["2020-12", "2020-Q4"]
+
+
+def test_the_map_and_date_control_scripts_are_page_scripts_kept_for_good(app):
+    # dcc loads its graph and date picker lazily, under URLs without a version that the
+    # browser revalidated at every reload, a round trip behind the page's own requests
+    client = client_of(app)
+    html = client.get("/").get_data(as_text=True)
+    for chunk in ("async-graph", "async-datepicker"):
+        src = re.search(rf'src="(/_dash-component-suites/dash/dcc/{chunk}\.v[^"]+\.js)"', html)
+        assert src, f"{chunk} is not among the page's scripts"
+        r = client.get(src.group(1), headers=CHROME)
+        assert r.status_code == 200 and "max-age=31536000" in r.headers["Cache-Control"]
+    assert "async-markdown" not in html and "async-mathjax" not in html  # unused: still lazy

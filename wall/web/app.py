@@ -131,6 +131,8 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
         update_title=None,
     )
     app.server.after_request(_cache_headers)
+    for chunk in EAGER_CHUNKS:
+        app.scripts.append_script({"relative_package_path": chunk, "namespace": "dash"})
     app.index_string = _index_with_preloads(app, settings.geometry_file)
     app.layout = lambda: layout(services)
     # what the browser checks callbacks against: every component, without the map's figure
@@ -181,6 +183,14 @@ def _geometry(settings: Settings):
         return response
 
     return serve
+
+
+# dcc's lazily loaded parts that every page of the wall draws (the map and charts, the date
+# control). Asked for by the renderer, under a URL without a version, they were revalidated at
+# every reload (a 304, but a round trip behind the callbacks of the page: 150 ms of a warm
+# reload); listed as page scripts, Dash fingerprints them and browsers keep them for good.
+# The other chunks (markdown, mathjax, upload…) stay lazy: the wall does not use them.
+EAGER_CHUNKS = ("dcc/async-graph.js", "dcc/async-datepicker.js")
 
 
 def _index_with_preloads(app: dash.Dash, geometry_file) -> str:
