@@ -291,9 +291,12 @@ def replay_browser(settings: Settings) -> None:
                     (REPLAY_FROM + timedelta(days=7 * k)).isoformat() for k in range(REPLAY_WEEKS)
                 ]
                 skipped = sorted(set(want) - set(frames))
+                # from a frame asked for to its day shown (the server's answer and the drawing)
+                turn = sorted(page.evaluate("window.gdwall.replay.took"))
                 print(f"Chromium 1920×1080 {label}: {len(frames)} frames in {took:.1f} s = "
                       f"{len(frames) / took:.1f} frames/s (goal 4, the player's pace), "
-                      f"{len(skipped)} skipped")  # fmt: skip
+                      f"{len(skipped)} skipped; asked to shown: median {statistics.median(turn):.0f} ms, "
+                      f"p90 {turn[int(0.9 * len(turn)) - 1]:.0f} ms")  # fmt: skip
             browser.close()
     finally:
         proc.terminate()

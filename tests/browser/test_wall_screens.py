@@ -310,6 +310,10 @@ def test_replay_plays_the_plan_period_frame_by_frame(demo_wall, browser):
         assert "回放 · 截至 2019年9月30日" in page.inner_text("#wall-asof")
         assert page.inner_text("#tile-cities .tile-value") == "4/14"
         assert page.inner_text("#replay-play") == "▶ 回放"
+        # the date control followed the frames, in Chinese, and the replay was not stopped
+        # by it: the address still says what was replayed, not a day picked
+        assert page.input_value("#asof-pick") == "2019年9月30日"
+        assert "asof=" not in page.url and "replay=2019-06..2019-09" in page.url
         # ▶ plays the range again from its start
         page.click("#replay-play")
         page.wait_for_function("window.gdwall.replay.frames.length >= 2", timeout=30_000)

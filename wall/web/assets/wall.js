@@ -1,6 +1,34 @@
 /* The wall's browser side: clock, carousel and refresh pacing, all without the server.
    A refresh is asked for only when the previous one has landed (or timed out), so a slow
    store never piles requests up, and the clock keeps ticking whatever the server does. */
+const PACE_MS = 250;  // ▶ 回放: four frames a second at most
+
+// ▶ 回放's state, shared by its two callbacks: frames shown (and ms from asked to shown)
+function replayState() {
+  const w = window.gdwall = window.gdwall || {};
+  return w.replay = w.replay || {frames: [], took: []};
+}
+function replayAsk(at) {
+  const r = replayState();
+  r.at = at; r.sent = at; r.asked = Date.now();
+  return {at: at};
+}
+function replayIso(d) { return d.toISOString().slice(0, 10); }
+function replayNext(r) {
+  const d = new Date(r.at + "T00:00:00Z");
+  d.setUTCDate(d.getUTCDate() + r.step);
+  return replayIso(d) > r.to ? r.to : replayIso(d);
+}
+function replayDay(text, end) {  // 2019-06 (its first day, or its last) or 2019-06-15
+  if (/^\d{4}-\d{2}$/.test(text)) {
+    const [y, m] = text.split("-").map(Number);
+    return replayIso(new Date(Date.UTC(y, end ? m : m - 1, end ? 0 : 1)));
+  }
+  return /^\d{4}-\d{2}-\d{2}$/.test(text) ? text : null;
+}
+function replayCn(d) { return `${+d.slice(0, 4)}年${+d.slice(5, 7)}月${+d.slice(8, 10)}日`; }
+function replayLabel(playing) { return playing ? "‖ 暂停" : "▶ 回放"; }
+
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   wall: {
     schedule: function (n, search, config, current) {
@@ -36,6 +64,10 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       const fired = (ctx.triggered || []).map(t => t.prop_id);
       const params = new URLSearchParams(search || "");
       const current = params.get("asof") || "";
+      const replayed = ((window.gdwall || {}).replay || {}).shown;
+      if (fired.includes("asof-pick.date") && picked && picked === replayed) {
+        return [nu, nu];  // the control following a replayed frame: the replay goes on
+      }
       if (fired.includes("asof-live.n_clicks") || fired.includes("asof-pick.date")) {
         const want = fired.includes("asof-live.n_clicks") ? "" : (picked || "");
         if (want === current) { return [nu, want || null]; }
@@ -45,72 +77,76 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       }
       return [nu, current === (picked || "") ? nu : (current || null)];  // the URL changed: show its date
     },
-    replay: function (tick, play, step, search, config, done) {
-      // ▶ 回放: the wall as of one day after another (a week a step, or ?step=day), each frame
-      // asked for only when the last has landed, so none is skipped on a slow server; linked
-      // as ?replay=2019-06..2020-12 (months or days). The frames are the server's as-of views.
-      const nu1 = window.dash_clientside.no_update;
+    replay: function (play, step, search, config) {
+      // ▶ 回放: the wall as of one day after another (a week a step, or ?step=day), linked as
+      // ?replay=2019-06..2020-12 (months or days). The frames are the server's as-of views;
+      // this callback starts, pauses and steps them, replayLanded paces them.
+      const nu = window.dash_clientside.no_update;
       const ctx = window.dash_clientside.callback_context;
-      const days = ctx.outputs_list[3] || [];
-      const shown = text => days.map(() => text);  // the day over every map
-      const cn = d => d ? `${+d.slice(0, 4)}年${+d.slice(5, 7)}月${+d.slice(8, 10)}日` : "";
-      const out = (a, b, c, d) => [a, b, c, d === undefined ? days.map(() => nu1) : shown(d)];
-      const nu = nu1;
-      const w = window.gdwall = window.gdwall || {};
+      const days = ctx.outputs_list[2] || [];
+      const out = (a, b, d) => [a, b, days.map(() => d === undefined ? nu : d)];
       const fired = (ctx.triggered || []).map(t => t.prop_id);
       const params = new URLSearchParams(search || "");
-      const r = w.replay = w.replay || {frames: []};
-      const iso = d => d.toISOString().slice(0, 10);
-      const day = (text, end) => {
-        if (/^\d{4}-\d{2}$/.test(text)) {  // a month: its first day, or its last
-          const [y, m] = text.split("-").map(Number);
-          return iso(new Date(Date.UTC(y, end ? m : m - 1, end ? 0 : 1)));
-        }
-        return /^\d{4}-\d{2}-\d{2}$/.test(text) ? text : null;
-      };
-      const label = playing => playing ? "‖ 暂停" : "▶ 回放";
+      const r = replayState();
       if (!r.ready && config && config.replay) {
         r.ready = true;
         r.from = config.replay.from; r.to = config.replay.to;
         r.step = params.get("step") === "day" ? 1 : 7;
         const linked = (params.get("replay") || "").split("..");
-        if (linked.length === 2 && day(linked[0], false) && day(linked[1], true)) {
-          r.from = day(linked[0], false); r.to = day(linked[1], true);
-          r.at = r.from; r.playing = true; r.sent = r.at;
-          return out({at: r.at}, false, label(true));
+        if (linked.length === 2 && replayDay(linked[0], false) && replayDay(linked[1], true)) {
+          r.from = replayDay(linked[0], false); r.to = replayDay(linked[1], true);
+          r.playing = true;
+          return out(replayAsk(r.from), replayLabel(true));
         }
       }
-      if (!r.ready) { return out(nu, nu, nu); }
+      if (!r.ready) { return out(nu, nu); }
       if (fired.includes("wall-url.search")) {  // a day picked or 实时: the replay gives way
-        if (params.get("replay") || r.at === undefined) { return out(nu, nu, nu); }
-        r.playing = false; r.at = undefined;
-        return out(null, true, label(false), "");
+        if (params.get("replay") || r.at === undefined) { return out(nu, nu); }
+        r.playing = false; r.at = undefined; r.shown = undefined;
+        return out(null, replayLabel(false), "");
       }
-      const next = () => {
-        const d = new Date(r.at + "T00:00:00Z");
-        d.setUTCDate(d.getUTCDate() + r.step);
-        return iso(d) > r.to ? r.to : iso(d);
-      };
       if (fired.includes("replay-play.n_clicks")) {
         r.playing = !r.playing;
         if (r.playing && (r.at === undefined || r.at >= r.to)) {
-          r.at = r.from; r.sent = r.at; r.frames = [];
-          return out({at: r.at}, false, label(true));
+          r.frames = []; r.took = [];
+          return out(replayAsk(r.from), replayLabel(true));
         }
-        return out(nu, !r.playing, label(r.playing));
+        // resumed: the next frame now if the last one is on screen, else once it lands
+        const onScreen = r.playing && r.frames[r.frames.length - 1] === r.sent;
+        return out(onScreen ? replayAsk(replayNext(r)) : nu, replayLabel(r.playing));
       }
       if (fired.includes("replay-step.n_clicks")) {
         r.playing = false;
-        r.at = r.at === undefined ? r.from : next(); r.sent = r.at;
-        return out({at: r.at}, true, label(false));
+        return out(replayAsk(r.at === undefined ? r.from : replayNext(r)), replayLabel(false));
       }
-      // a tick: the next frame once the last one is on screen (its day shown large)
-      if (!r.playing || !done || done.at !== r.sent) { return out(nu, nu, nu); }
-      const landed = r.frames[r.frames.length - 1] !== r.sent;
-      if (landed) { r.frames.push(r.sent); }
-      if (r.at >= r.to) { r.playing = false; return out(nu, true, label(false), cn(r.sent)); }
-      r.at = next(); r.sent = r.at;
-      return out({at: r.at}, nu, nu, landed ? cn(r.frames[r.frames.length - 1]) : undefined);
+      return out(nu, nu);
+    },
+    replayLanded: function (done) {
+      // a replayed frame on screen: its day large over every map and in the date control;
+      // the next frame asked for a quarter of a second after this one was (four frames a
+      // second), or at once if this one took longer, so none is skipped on a slow server.
+      // Asked by a timer (set_props), not by polling: every tick of a dcc.Interval makes the
+      // renderer revisit the whole page, which cost more than the frames themselves.
+      const nu = window.dash_clientside.no_update;
+      const days = window.dash_clientside.callback_context.outputs_list[0] || [];
+      const r = replayState();
+      if (!done || !done.at || done.at !== r.sent || r.frames[r.frames.length - 1] === r.sent) {
+        return [days.map(() => nu), nu];
+      }
+      r.frames.push(r.sent); r.took.push(Date.now() - r.asked);
+      r.shown = r.sent;
+      window.dash_clientside.set_props("asof-pick", {date: r.sent});
+      const text = days.map(() => replayCn(r.sent));
+      if (r.sent >= r.to) { r.playing = false; return [text, replayLabel(false)]; }
+      if (r.playing) {
+        const frame = r.sent;
+        setTimeout(() => {
+          if (r.playing && r.sent === frame) {
+            window.dash_clientside.set_props("wall-replay", {data: replayAsk(replayNext(r))});
+          }
+        }, Math.max(0, PACE_MS - (Date.now() - r.asked)));
+      }
+      return [text, nu];
     },
     scaleMap: function (n, figures) {
       // the map's texts and markers in multiples of the screen's unit (trace `meta`, set by

@@ -250,7 +250,6 @@ def wall_layout(services, view: View | None, validation: bool = False) -> html.D
             dcc.Interval(id=ids.TICK, interval=1000),
             dcc.Store(id=ids.CONFIG, data=page_config(layouts, replay_range(services.plan, state))),
             dcc.Store(id=ids.REPLAY),
-            dcc.Interval(id=ids.REPLAY_TICK, interval=250, disabled=True),
             dcc.Store(id=ids.TRIGGER),
             dcc.Store(id=ids.NAV),
             dcc.Store(id=ids.DONE, data=landed(state, layouts)),
@@ -389,18 +388,22 @@ clientside(
     State(ids.SCREEN, "data"),
     State(ids.DONE, "data"),
 )
-clientside(  # ▶ 回放: frame after frame, each asked when the last has landed
+clientside(  # ▶ 回放: started, paused, stepped, and given way to a day picked
     ClientsideFunction("wall", "replay"),
     Output(ids.REPLAY, "data"),
-    Output(ids.REPLAY_TICK, "disabled"),
     Output(ids.REPLAY_PLAY, "children"),
     Output(ids.replay_day(ALL), "children"),
-    Input(ids.REPLAY_TICK, "n_intervals"),
     Input(ids.REPLAY_PLAY, "n_clicks"),
     Input(ids.REPLAY_STEP, "n_clicks"),
     Input(ids.URL, "search"),
     State(ids.CONFIG, "data"),
-    State(ids.DONE, "data"),
+)
+clientside(  # ▶ 回放: a frame on screen; the next asked for on the player's pace
+    ClientsideFunction("wall", "replayLanded"),
+    Output(ids.replay_day(ALL), "children", allow_duplicate=True),
+    Output(ids.REPLAY_PLAY, "children", allow_duplicate=True),
+    Input(ids.DONE, "data"),
+    prevent_initial_call=True,
 )
 clientside(  # the map's texts and markers follow the screen's size: at once when the page
     # loads (initial call), then every second (a resized window)
