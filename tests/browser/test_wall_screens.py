@@ -318,5 +318,19 @@ def test_replay_plays_the_plan_period_frame_by_frame(demo_wall, browser):
         page.click("#replay-play")
         page.wait_for_function("window.gdwall.replay.frames.length >= 2", timeout=30_000)
         assert page.evaluate("window.gdwall.replay.frames[0]") == "2019-06-01"
+        # ‖ pauses (a frame already asked for may still land), 单步 shows the next one
+        page.click("#replay-play")
+        assert page.inner_text("#replay-play") == "▶ 回放"
+        page.wait_for_timeout(1500)
+        paused = page.evaluate("window.gdwall.replay.frames")
+        page.wait_for_timeout(1500)
+        assert page.evaluate("window.gdwall.replay.frames") == paused
+        page.click("#replay-step")
+        page.wait_for_function(f"window.gdwall.replay.frames.length === {len(paused) + 1}")
+        stepped = date.fromisoformat(paused[-1]) + timedelta(days=7)
+        assert page.evaluate("window.gdwall.replay.frames").pop() == stepped.isoformat()
+        assert page.inner_text(".screen.active .replay-day") == (
+            f"{stepped.year}年{stepped.month}月{stepped.day}日"
+        )
     finally:
         context.close()
