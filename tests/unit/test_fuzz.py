@@ -86,15 +86,23 @@ def test_page_callback_inputs(admin, page, path, query):
 
 
 @FUZZ
-@given(screen=text, search=queries, trigger=st.one_of(st.none(), st.integers(), text))
-def test_refresh_callback_inputs(admin, screen, search, trigger):
+@given(
+    screen=text,
+    search=queries,
+    trigger=st.one_of(st.none(), st.integers(), text),
+    shown=st.one_of(
+        st.none(), text, st.dictionaries(text, st.one_of(text, st.dictionaries(text, text)))
+    ),
+)
+def test_refresh_callback_inputs(admin, screen, search, trigger, shown):
     app, client = admin
     body = {"outputs": [[], [], {"id": ids.BANNER, "property": "children"},
                                        {"id": ids.ASOF, "property": "children"}, {"id": ids.DONE, "property": "data"}],
             "inputs": [{"id": ids.TRIGGER, "property": "data", "value": trigger},
                        {"id": ids.SCREEN, "property": "data", "value": screen},
                        {"id": ids.URL, "property": "search", "value": "?" + search}],
-            "changedPropIds": [f"{ids.TRIGGER}.data"], "state": []}  # fmt: skip
+            "changedPropIds": [f"{ids.TRIGGER}.data"],
+            "state": [{"id": ids.DONE, "property": "data", "value": shown}]}  # fmt: skip
     _post(app, client, "refresh", body)
 
 

@@ -322,13 +322,16 @@ PAGE = add_page(PageSpec("wall", "/", "总览大屏", "wall", body=wall_layout, 
     Input(ids.SCREEN, "data"),
     Input(ids.URL, "search"),
     Input(ids.REPLAY, "data"),
+    State(ids.DONE, "data"),
     capability="wall",
     page="wall",
     prevent_initial_call=True,
 )
-def refresh(services, _trigger, screen_id, search, replay=None):
+def refresh(services, _trigger, screen_id, search, replay=None, shown=None):
     """The screen on show, redrawn as of the view (its panels, the map's patch, the banner);
-    a replay's frame is the same view as of the frame's day (?asof=), nothing else."""
+    a replay's frame is the same view as of the frame's day (?asof=), nothing else. A panel
+    drawn as the browser already shows it (its digest in the last answer's DONE) is left out:
+    neither encoded here nor rendered again there."""
     layouts = services.layouts.get()
     outputs = dash.ctx.outputs_list
     panel_ids = [o["id"] for o in outputs[0]]
@@ -349,12 +352,20 @@ def refresh(services, _trigger, screen_id, search, replay=None):
         note = [html.Div(f"⚠ {exc}", className="alert-banner")]
         return [nu] * len(panel_ids), [nu] * len(map_ids), note, nu, done
     state = services.reader(view).wall_state(layouts.thresholds, episodes=True)
-    drawn = []
+    had = shown.get("drawn") if isinstance(shown, dict) else None
+    had = had if isinstance(had, dict) else {}
+    drawn, digests = [], {}
     for pid in panel_ids:
         if pid["screen"] != screen.id or pid["index"] >= len(screen.panels):
             drawn.append(nu)
             continue
-        drawn.append(panels.draw(screen.panels[pid["index"]], state, layouts))
+        drawing = panels.draw(screen.panels[pid["index"]], state, layouts)
+        key = f"{screen.id}:{pid['index']}"
+        digest = panels.digest(drawing)
+        if digest is not None:
+            digests[key] = digest
+        drawn.append(nu if digest is not None and had.get(key) == digest else drawing)
+    done["drawn"] = digests
     colour = next((p.colour for p in screen.panels if p.panel == PanelKind.map), "plan")
     maps = [gdmap.patch(state.views, colour) if m["screen"] == screen.id else nu for m in map_ids]
     return drawn, maps, banner(state, services.layouts.error), asof_label(state), done

@@ -6,6 +6,6 @@ never the store or the state database.
 """
 
 from wall.web.panels import gdmap, ops, plan, tiles  # noqa: F401 - each registers its kinds
-from wall.web.panels.registry import PANELS, draw, panel
+from wall.web.panels.registry import PANELS, digest, draw, panel
 
-__all__ = ["PANELS", "draw", "panel"]
+__all__ = ["PANELS", "digest", "draw", "panel"]

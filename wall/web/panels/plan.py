@@ -14,7 +14,7 @@ from wall.core.plan.models import STATE_LABEL, TIER_LABEL, Tier
 from wall.read.judge import State, Verdict
 from wall.read.overview import NodeView, Overview
 from wall.read.wallstate import WallState
-from wall.web.panels.registry import panel
+from wall.web.panels.registry import panel, remember
 from wall.web.urls import node_href
 from wall.web.widgets import STATE_CLASS, verdict_attrs, verdict_cell
 
@@ -183,7 +183,8 @@ def milestones_panel(spec: Panel, state: WallState, layouts: Layouts) -> html.Ta
     table = milestone_table(verdicts, spec.limit, state.replay_day)
     if len(_DRAWN) >= 16:
         _DRAWN.clear()
-    _DRAWN[key] = (verdicts, table)
+    # a live table is drawn again only once a minute: digested, a refresh may leave it out
+    _DRAWN[key] = (verdicts, table if state.replay else remember(table))
     return table
 
 
