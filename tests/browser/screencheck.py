@@ -46,7 +46,19 @@ MAP_LABELS = """() => {
       return p.isPointInFill(local);
     });
     out.push({text: t.textContent, fg: getComputedStyle(t).fill, size: parseFloat(getComputedStyle(t).fontSize),
-              bg: under ? getComputedStyle(under).fill : getComputedStyle(t.closest('.panel')).backgroundColor});
+              bg: under ? getComputedStyle(under).fill : getComputedStyle(t.closest('.panel')).backgroundColor,
+              box: [r.left, r.top, r.right, r.bottom]});
   }
   return out;
 }"""
+
+
+def overlapping(labels: list[dict]) -> list[tuple[str, str]]:
+    """The pairs of map labels whose boxes overlap by more than a pixel each way."""
+    pairs = []
+    for i, a in enumerate(labels):
+        for b in labels[i + 1 :]:
+            (al, at, ar, ab), (bl, bt, br, bb) = a["box"], b["box"]
+            if min(ar, br) - max(al, bl) > 1 and min(ab, bb) - max(at, bt) > 1:
+                pairs.append((a["text"], b["text"]))
+    return pairs

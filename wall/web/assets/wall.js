@@ -29,6 +29,73 @@ function replayDay(text, end) {  // 2019-06 (its first day, or its last) or 2019
 function replayCn(d) { return `${+d.slice(0, 4)}年${+d.slice(5, 7)}月${+d.slice(8, 10)}日`; }
 function replayLabel(playing) { return playing ? "‖ 暂停" : "▶ 回放"; }
 
+// The map's labels, kept apart: plotly puts each city's name at its label point, and in the
+// Pearl River Delta seven of them fall within an inch of each other (东莞 over 广州 and 深圳,
+// 中山 over 珠海), at any screen size. After every drawing, labels that overlap are pushed
+// apart, each of a pair half the way along the axis they overlap least on, until none does:
+// every label moves as little as the crowd needs, and the provincial centres' names, under
+// their marks, do not move.
+function declutterMap(gd) {
+  const texts = Array.from(gd.querySelectorAll(".scattergeo text"))
+    .filter(t => t.textContent.trim());
+  // plotly places a label by its transform: measured from plotly's own place (the one last
+  // set here undone, unless plotly has placed the label anew since)
+  for (const t of texts) {
+    const current = t.getAttribute("transform") || "";
+    const base = current === t.dataset.wallSet ? t.dataset.wallBase : current;
+    t.dataset.wallBase = base;
+    t.dataset.wallSet = base;
+    t.setAttribute("transform", base);
+  }
+  const frame = gd.getBoundingClientRect();
+  const labels = texts.map(t => {
+    const r = t.getBoundingClientRect();
+    const pad = Math.max(2, r.height * 0.06);
+    return {t, l: r.left - pad, r: r.right + pad, top: r.top - pad, b: r.bottom + pad,
+            dx: 0, dy: 0, fixed: !!t.closest(".trace").querySelector(".point")};
+  }).filter(a => a.r - a.l > 4);
+  for (let round = 0; round < 200; round++) {
+    let crowded = false;
+    for (let i = 0; i < labels.length; i++) {
+      for (let j = i + 1; j < labels.length; j++) {
+        const a = labels[i], b = labels[j];
+        if (a.fixed && b.fixed) { continue; }
+        const ox = Math.min(a.r + a.dx, b.r + b.dx) - Math.max(a.l + a.dx, b.l + b.dx);
+        const oy = Math.min(a.b + a.dy, b.b + b.dy) - Math.max(a.top + a.dy, b.top + b.dy);
+        if (ox <= 0.5 || oy <= 0.5) { continue; }
+        crowded = true;
+        const [ka, kb] = a.fixed ? [0, 1] : b.fixed ? [1, 0] : [0.5, 0.5];
+        if (ox < oy) {
+          const dir = (a.l + a.r + 2 * a.dx) >= (b.l + b.r + 2 * b.dx) ? 1 : -1;
+          a.dx += dir * ox * ka; b.dx -= dir * ox * kb;
+        } else {
+          const dir = (a.top + a.b + 2 * a.dy) >= (b.top + b.b + 2 * b.dy) ? 1 : -1;
+          a.dy += dir * oy * ka; b.dy -= dir * oy * kb;
+        }
+      }
+    }
+    for (const a of labels) {  // never out of the map's frame
+      a.dx = Math.min(Math.max(a.dx, frame.left - a.l), frame.right - a.r);
+      a.dy = Math.min(Math.max(a.dy, frame.top - a.top), frame.bottom - a.b);
+    }
+    if (!crowded) { break; }
+  }
+  for (const a of labels) {
+    if (Math.abs(a.dx) + Math.abs(a.dy) < 0.5) { continue; }
+    a.t.dataset.wallSet = `${a.t.dataset.wallBase} translate(${a.dx.toFixed(1)},${a.dy.toFixed(1)})`;
+    a.t.setAttribute("transform", a.t.dataset.wallSet);
+  }
+}
+
+function watchMapLabels() {
+  for (const gd of document.querySelectorAll(".map-graph .js-plotly-plot")) {
+    if (gd.wallDeclutter || !gd.on) { continue; }
+    gd.wallDeclutter = true;
+    gd.on("plotly_afterplot", () => declutterMap(gd));
+    declutterMap(gd);
+  }
+}
+
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   wall: {
     schedule: function (n, search, config, current) {
@@ -152,6 +219,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       // the map's texts and markers in multiples of the screen's unit (trace `meta`, set by
       // wall/web/panels/gdmap.py), as every other text of the wall: plotly takes pixels
       const nu = window.dash_clientside.no_update;
+      watchMapLabels();  // each map drawn, its labels kept apart
       const probe = document.querySelector(".unit-probe");
       if (!probe || !figures) { return (figures || []).map(() => nu); }
       const unit = probe.getBoundingClientRect().width;
