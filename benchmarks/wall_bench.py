@@ -14,7 +14,8 @@ to now on later runs. Prints figures and ratios; asserts nothing about time.
   kept (warm), beside the raw time of the very store calls that refresh made.
 - browser: headless Chromium at 1920×1080 against `gdwall serve` (gunicorn): navigation until
   the map's 21 cities and all eight tiles are drawn, bytes on the wire and requests, with an
-  empty browser cache (cold) and a reload (warm).
+  empty browser cache (cold) and a reload (warm); beside it, the reload of a bare Dash page
+  with the same map (benchmarks/bare_map.py) and the wall's ratio to it.
 - load: N screens (each signed in by its own kiosk token) posting the refresh every 5 s and
   ten operators (signed in by the form) opening a node, alert, province or compare page every
   10 s, at random phases, for the given time (default five minutes): requests per second,
@@ -449,6 +450,57 @@ def browser_section(settings: Settings, what: str, path: str, drawn: str, goals:
             f"Chromium 1920×1080 {label}: {what} drawn in {took:.2f} s; "
             f"{size / 1e6:.2f} MB in {n:.0f} requests (goal {goal}); only the app's own host"
         )
+    return statistics.median(r[0] for r in warm + later)
+
+
+def bare_section(wall_warm_s: float) -> None:
+    """The yardstick: a bare Dash page with the same map (benchmarks/bare_map.py), under
+    gunicorn with two workers, reloaded in the same Chromium the same way; this machine's
+    speed wanders by a third between runs, the ratio much less."""
+    from playwright.sync_api import sync_playwright
+
+    from benchmarks.bare_map import DRAWN as BARE_DRAWN
+
+    port = harness.free_port()
+    log = CACHE / "bare-map.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",
+             "benchmarks.bare_map:server"], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            with suppress(httpx.HTTPError):
+                if httpx.get(url, timeout=2).status_code == 200:
+                    break
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(log.read_text()[-2000:])
+            time.sleep(0.3)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            )
+            warm = []
+            for _ in range(5):
+                context = browser.new_context(viewport={"width": 1920, "height": 1080})
+                page = context.new_page()
+                for k in range(3):  # the first load fills the cache; two reloads measured
+                    t = time.perf_counter()
+                    page.goto(url, wait_until="commit")
+                    page.wait_for_function(BARE_DRAWN, timeout=60_000, polling=20)
+                    if k:
+                        warm.append(time.perf_counter() - t)
+                    page.wait_for_timeout(300)
+                context.close()
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    bare = statistics.median(warm)
+    print(f"Chromium 1920×1080 warm: a bare Dash page with the same map drawn in {bare:.2f} s; "
+          f"the wall's overview {wall_warm_s:.2f} s = {wall_warm_s / bare:.2f}× it")  # fmt: skip
 
 
 # -- screens and operators under load ----------------------------------------------------------
@@ -629,13 +681,14 @@ def main() -> None:
             replay_browser(embedded)
         if "browser" in sections:
             print("\n== the page in Chromium (gunicorn, embedded store)")
-            browser_section(
+            wall_warm = browser_section(
                 embedded,
                 "map + 8 tiles",
                 f"/?screen={SCREEN}",
                 DRAWN,
                 ("< 1.5 s, < 2 MB", "< 0.4 s"),
             )
+            bare_section(wall_warm)
             browser_section(embedded, "node page's 3 charts", f"/node/{NODE}", NODE_DRAWN,
                             ("< 1 s", "< 1 s"))  # fmt: skip
         if "load" in sections:
