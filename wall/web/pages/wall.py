@@ -86,16 +86,24 @@ def initial_map(plan, geometry_path, colour: str = "plan") -> dict:
 
 
 def screen_div(
-    screen: Screen, services, layouts: Layouts, state: WallState | None, with_map: bool = True
+    screen: Screen,
+    services,
+    layouts: Layouts,
+    state: WallState | None,
+    with_map: bool = True,
+    digests: dict[str, str] | None = None,
 ) -> html.Div:
     """One screen: its panels on the grid the layout file gives (and its wide variant), drawn
     with the state given (the page arrives complete; refreshes replace the panels) or empty
-    until its first refresh; the callbacks' validation layout leaves out the map's figure."""
+    until its first refresh; the callbacks' validation layout leaves out the map's figure.
+    The digests of the panels drawn as a refresh would draw them go into `digests`."""
     g = screen.grid
     sections = []
     for i, p in enumerate(screen.panels):
         style = {"--area": _area(p.area), "--area-wide": _area(p.wide or p.area)}
         first = panels.draw(p, state, layouts) if state is not None else None
+        if digests is not None and (digest := panels.digest(first)) is not None:
+            digests[f"{screen.id}:{i}"] = digest
         body = html.Div(first, id=ids.panel(screen.id, i), className="panel-body")
         if p.panel == PanelKind.map:
             plan = services.plan
@@ -209,9 +217,12 @@ def asof_label(state: WallState | None) -> str | None:
     return f"实时 · 数据截至 {day}{newest:%H:%M:%S}"
 
 
-def landed(state: WallState | None, layouts: Layouts) -> dict | None:
-    """What the refresh callback answers in DONE; a page drawn with a state counts as one."""
-    return None if state is None else {"t": state.now.timestamp(), "version": layouts.version}
+def landed(state: WallState | None, layouts: Layouts, digests: dict[str, str]) -> dict | None:
+    """What the refresh callback answers in DONE; a page drawn with a state counts as one
+    (and the panels it arrived with are shown already)."""
+    if state is None:
+        return None
+    return {"t": state.now.timestamp(), "version": layouts.version, "drawn": digests}
 
 
 def first_state(services, layouts: Layouts, view: View | None) -> WallState | None:
@@ -234,8 +245,9 @@ def wall_layout(services, view: View | None, validation: bool = False) -> html.D
     search = location.get("search", "").lstrip("?")
     state = None if validation else first_state(services, layouts, view)
     active = active_screen(layouts, search, int(now_utc().timestamp() * 1000))
+    digests: dict[str, str] = {}
     screens = [
-        screen_div(s, services, layouts, state if s.id == active else None, not validation)
+        screen_div(s, services, layouts, state if s.id == active else None, not validation, digests)
         for s in layouts.screens
     ]
     if not validation:
@@ -252,7 +264,7 @@ def wall_layout(services, view: View | None, validation: bool = False) -> html.D
             dcc.Store(id=ids.REPLAY),
             dcc.Store(id=ids.TRIGGER),
             dcc.Store(id=ids.NAV),
-            dcc.Store(id=ids.DONE, data=landed(state, layouts)),
+            dcc.Store(id=ids.DONE, data=landed(state, layouts, digests)),
             dcc.Store(id=ids.SCREEN, data=None if validation else active),
             html.Header(
                 [
