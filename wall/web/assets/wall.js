@@ -132,8 +132,12 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       const params = new URLSearchParams(search || "");
       const current = params.get("asof") || "";
       const replayed = ((window.gdwall || {}).replay || {}).shown;
-      if (fired.includes("asof-pick.date") && picked && picked === replayed) {
-        return [nu, nu];  // the control following a replayed frame: the replay goes on
+      if (fired.includes("asof-pick.date") && (!picked || picked === replayed)) {
+        // the control following a replayed frame: the replay goes on; or emptied, which no
+        // one can do by hand (it is not clearable; 实时 goes back to now): the picker
+        // mounting empties it while the URL's day is on its way, and the page must stay
+        // on that day
+        return [nu, nu];
       }
       if (fired.includes("asof-live.n_clicks") || fired.includes("asof-pick.date")) {
         const want = fired.includes("asof-live.n_clicks") ? "" : (picked || "");
