@@ -372,16 +372,23 @@ def serve(settings: Settings, env_extra: dict[str, str] | None = None, workers: 
             env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
+    answering(proc, url + "/healthz", log)
+    return proc, url
+
+
+def answering(proc: subprocess.Popen, url: str, log: Path) -> None:
+    """Wait until the server just started answers `url` (its log's end if it died, or it is
+    killed after a minute of silence)."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         with suppress(httpx.HTTPError):
-            if httpx.get(url + "/healthz", timeout=2).status_code == 200:
-                return proc, url
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
         if proc.poll() is not None:
             raise RuntimeError(log.read_text()[-2000:])
         time.sleep(0.3)
     proc.kill()
-    raise RuntimeError("the wall did not answer within 60 s")
+    raise RuntimeError(f"{url} did not answer within 60 s")
 
 
 DRAWN = """() => document.querySelectorAll('.screen.active .map-graph path.choroplethlocation').length >= 21
@@ -470,14 +477,7 @@ def bare_section(wall_warm_s: float) -> None:
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}/"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            with suppress(httpx.HTTPError):
-                if httpx.get(url, timeout=2).status_code == 200:
-                    break
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(log.read_text()[-2000:])
-            time.sleep(0.3)
+        answering(proc, url, log)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(
                 executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
