@@ -78,11 +78,22 @@ def test_the_page_arrives_drawn_as_of_its_own_address(app):
     assert "2019年10月1日" in text(find(page, ids.ASOF))
     location = find(page, ids.URL)["props"]
     assert location["search"] == "?screen=overview&asof=2019-10-01"  # mounting changes nothing
+
     figure = find(page, ids.map_graph("overview"))["props"]["figure"]
     assert len(figure["data"][0]["locations"]) == 21
     # the day before, 河源 was still being built
     before = layout_for(app, "http://wall/?screen=overview&asof=2019-09-29")
     assert "0/14" in text(find(before, "tile-cities"))
+
+
+@pytest.mark.parametrize("page", ["http://wall/?screen=overview&asof=2019-10-01",
+                                  "http://wall/plan?asof=2019-10-01"])  # fmt: skip
+def test_the_date_control_arrives_holding_the_address_day(app, page):
+    """Drawn empty, the control says so as it mounts, and that could land after the
+    address's day had been put in it (the wall as of 2019-09-29 showing an empty control)."""
+    assert find(layout_for(app, page), ids.ASOF_PICK)["props"]["date"] == "2019-10-01"
+    for other in ("http://wall/?asof=", "http://wall/?asof=yesterday", "http://wall/plan"):
+        assert find(layout_for(app, other), ids.ASOF_PICK)["props"].get("date") is None
 
 
 def test_the_other_screens_wait_for_the_carousel(app):

@@ -5,7 +5,7 @@ page for an address that names nothing. Also what a layout request says of the p
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from dash import dcc, html
 
@@ -49,12 +49,15 @@ def date_picker(id: str, date: str | None = None, first=None, last=None, hint: s
 
 def asof_control(plan: Plan, label: str | None, with_label: bool = True) -> html.Div:
     """The date the page is viewed as of (empty: now), and the way back to now; with the
-    label saying what is shown (the wall puts it under its clock instead)."""
+    label saying what is shown (the wall puts it under its clock instead). The control is
+    drawn holding the address's day: one drawn empty says so to the page as it mounts, and
+    that word could land after the address's day had been put in it."""
     return html.Div(
         [
             html.Label("查看日期", htmlFor=ids.ASOF_PICK),
             date_picker(
                 ids.ASOF_PICK,
+                address_day(),
                 first=plan.period.start.isoformat(),
                 last=datetime.now(CHINA).date().isoformat(),
             ),
@@ -114,6 +117,16 @@ def page_location() -> dict:
     url = urlsplit(request.referrer)
     search = f"?{url.query}" if url.query else ""
     return {"pathname": url.path, "search": search, "hash": "", "href": request.referrer}
+
+
+def address_day() -> str | None:
+    """The day in the asking page's ?asof= (ISO), if it names one."""
+    search = page_location().get("search", "")
+    day = (parse_qs(search.lstrip("?")).get("asof") or [""])[0]
+    try:
+        return datetime.strptime(day, "%Y-%m-%d").date().isoformat()
+    except ValueError:
+        return None
 
 
 def for_a_page() -> bool:

@@ -136,8 +136,8 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
         // the control following a replayed frame: the replay goes on; or emptied, which no
         // one can do by hand (it is not clearable; 实时 goes back to now): the picker
         // mounting empties it while the URL's day is on its way, and the page must stay
-        // on that day
-        return [nu, nu];
+        // on that day, its day back in the control
+        return [nu, !picked && current ? current : nu];
       }
       if (fired.includes("asof-live.n_clicks") || fired.includes("asof-pick.date")) {
         const want = fired.includes("asof-live.n_clicks") ? "" : (picked || "");
