@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from wall.core.chinatime import CHINA
-from wall.store import Batch, Resolution, Sample, SampleError
+from wall.store import Batch, Resolution, Sample, SampleError, Store
 
 NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=6)
 
@@ -427,8 +427,13 @@ def test_the_live_read_of_several_measurements_gives_what_each_latest_gives(stor
     got = store.latest_many(wanted)
     assert set(got) == set(wanted)
     for name, fields in wanted.items():
-        pd.testing.assert_frame_equal(got[name], store.latest(name, fields), check_dtype=False)
-    migrated = got["migration"].set_index("dept")["value"].to_dict()
+        pd.testing.assert_frame_equal(
+            got[name].frame(), store.latest(name, fields), check_dtype=False
+        )
+    migrated = {dept: v for dept, _, v, _ in got["migration"].records("dept")}
     assert migrated == {"公安厅": 3.0, "卫健委": 5.0}
-    assert got["usage"]["value"].tolist() == [0.4]
-    assert got["security"].empty
+    assert [(v, ts) for *_, v, ts in got["usage"].records()] == [(0.4, t.timestamp())]
+    assert len(got["security"]) == 0
+    # a store that reads measurement by measurement (the contract's default) answers alike
+    by_one = Store.latest_many(store, wanted)
+    assert {n: r.rows for n, r in by_one.items()} == {n: r.rows for n, r in got.items()}

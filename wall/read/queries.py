@@ -15,7 +15,7 @@ What a screen reads follows what changes when:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -24,7 +24,7 @@ from wall.core.chinatime import CHINA, day_start
 from wall.core.plan.models import Plan, Tier
 from wall.read.cache import bucket as cache_bucket
 from wall.read.cache import cached
-from wall.store import Resolution, Store
+from wall.store import Latest, Resolution, Store
 from wall.store.schema import measurement as schema_of
 
 # the plan's provincial targets and the stored field that measures each
@@ -77,9 +77,11 @@ def province_daily(
     # the day of end: today's from the time bucket's live read (now is end's bucket), another
     # day's read up to end
     if today == now_day and end > datetime.now(CHINA) - LIVE_WITHIN:
-        tail = _province_live(store, plan, metric, today, end - timedelta(seconds=1))
-    else:
-        tail = _province_tail(store, plan, metric, max(today, start), end) if today < end else None
+        sums = _province_live(store, plan, metric, today, end - timedelta(seconds=1), last)
+        if sums.empty:
+            return past if past is not None else sums
+        return pd.concat([past, sums]) if past is not None and not past.empty else sums
+    tail = _province_tail(store, plan, metric, max(today, start), end) if today < end else None
     if tail is None or tail.empty:
         return past if past is not None else pd.Series(dtype=float)
     if last is not None:  # a centre silent today keeps its last value
@@ -109,22 +111,27 @@ def _past_sums(store: Store, plan: Plan, metric: str, first: datetime, end: date
 LIVE_WITHIN = timedelta(minutes=1)  # an end this close to now is now: read live
 
 
-def _province_live(store: Store, plan: Plan, metric: str, today: datetime, now: datetime):
-    """Today's row: each provincial node's newest value, if it is today's (a node's several
-    series add up, as a series read of the day's last values does)."""
+def _province_live(store: Store, plan: Plan, metric: str, today: datetime, now: datetime,
+                   last: pd.DataFrame | None) -> pd.Series:  # fmt: skip
+    """Today's provincial figure from each provincial node's newest value, if it is today's
+    (a node's several series add up, as a series read of the day's last values does), a
+    centre silent today counting with its value on the last day before (`last`): empty when
+    no node has a value today. Plain Python over the bucket's live read: it runs every time
+    bucket, and the frames it once built cost more than the read."""
     measurement, field = PROVINCE_METRICS[metric]
-    frame = live(store, now)[measurement]
     ids = [n.id for n in plan.nodes_of(Tier.province)]
     today_s = today.timestamp()
     row: dict[str, float] = {}
-    for node, name, value, when in zip(frame["node"].tolist(), frame["field"].tolist(),
-                                       frame["value"].tolist(), frame["time"].tolist(), strict=True):  # fmt: skip
-        if name == field and node in ids and when.timestamp() >= today_s:
+    for node, name, value, ts in live(store, now)[measurement].records("node"):
+        if name == field and node in ids and ts >= today_s:
             row[node] = row.get(node, 0.0) + float(value)
     if not row:
-        return pd.DataFrame()
+        return pd.Series(dtype=float)
+    before = last.iloc[-1].to_dict() if last is not None else {}
+    values = [row[n] if n in row else before.get(n) for n in ids]
+    total = sum(v for v in values if v is not None and v == v)  # NaN: no value that day
     index = pd.DatetimeIndex([pd.Timestamp(today).tz_convert("UTC")], name="time")
-    return pd.DataFrame([[row.get(n) for n in ids]], index=index, columns=ids, dtype=float)
+    return pd.Series([total], index=index, dtype=float)
 
 
 def _cut(frame: pd.DataFrame, first: datetime, end: datetime) -> pd.DataFrame:
@@ -203,20 +210,17 @@ LIVE_FIELDS = {
 
 
 @cached()
-def live(store: Store, now: datetime) -> dict[str, pd.DataFrame]:
-    """The newest value of every field in LIVE_FIELDS (long form, per measurement), in one
+def live(store: Store, now: datetime) -> dict[str, Latest]:
+    """The newest value of every field in LIVE_FIELDS (plain rows, per measurement), in one
     read per time bucket: health, utilization, today's counters and open incidents."""
     return store.latest_many({m: list(f) for m, f in LIVE_FIELDS.items()})
 
 
-def _wide(frame: pd.DataFrame, fields: tuple[str, ...]) -> pd.DataFrame:
-    """A live frame (tags, field, value, time) as counters gives it: tags, one column a field."""
-    tags = [c for c in frame.columns if c not in ("field", "value", "time")]
-    keys = list(zip(*(frame[t].tolist() for t in tags), strict=True)) if tags else []
-    rows: dict[tuple, dict[str, float]] = {}
-    for key, name, value in zip(
-        keys, frame["field"].tolist(), frame["value"].tolist(), strict=True
-    ):
+def _wide(latest: Latest, fields: tuple[str, ...]) -> pd.DataFrame:
+    """A live read's rows as counters gives them: tags, one column a field."""
+    tags = list(latest.measurement.tags)
+    rows: dict[tuple, dict[str, object]] = {}
+    for key, name, value, _ in latest.rows:
         rows.setdefault(key, {})[name] = value
     data: dict[str, list] = {t: [key[i] for key in rows] for i, t in enumerate(tags)}
     for f in fields:
@@ -230,18 +234,16 @@ def node_health(store: Store, stale_after_s: float, now: datetime) -> dict[str, 
     """Health of every node with data, from the newest samples: stale when the newest is
     older than stale_after_s — never shown as ok."""
     snapshot = live(store, now)
-    health, capacity, usage = snapshot["health"], snapshot["capacity"], snapshot["usage"]
     values: dict[str, dict[str, float]] = {}
-    newest: dict[str, datetime] = {}
-    for frame in (health, capacity, usage):
-        columns = (frame["node"].tolist(), frame["field"].tolist(), frame["value"].tolist(),
-                   frame["time"].dt.to_pydatetime().tolist())  # fmt: skip
-        for node, field, value, t in zip(*columns, strict=True):
+    newest: dict[str, int] = {}
+    for name in ("health", "capacity", "usage"):
+        for node, field, value, ts in snapshot[name].records("node"):
             values.setdefault(node, {})[field] = float(value)
-            newest[node] = max(newest.get(node, t), t)
+            newest[node] = max(newest.get(node, ts), ts)
     out = {}
     for node, v in values.items():
-        age = (now - newest[node]).total_seconds()
+        when = datetime.fromtimestamp(newest[node], UTC)
+        age = (now - when).total_seconds()
         if age > stale_after_s:
             state = "stale"
         elif v.get("up") == 0:
@@ -250,7 +252,7 @@ def node_health(store: Store, stale_after_s: float, now: datetime) -> dict[str, 
             state = "degraded"
         else:
             state = "ok"
-        out[node] = NodeHealth(state, newest[node], utilization(v), v.get("cpu_util"))
+        out[node] = NodeHealth(state, when, utilization(v), v.get("cpu_util"))
     return out
 
 
@@ -270,17 +272,14 @@ class LinkHealth:
 def link_health(store: Store, stale_after_s: float, now: datetime) -> dict[str, LinkHealth]:
     """Every probed link's state from the newest probes: stale when the newest is older than
     stale_after_s (the probing collector is blind: the link's state is not known)."""
-    frame = live(store, now)["link"]
     values: dict[str, dict[str, float]] = {}
     newest: dict[str, datetime] = {}
     nodes: dict[str, str] = {}
-    columns = (frame["link"].tolist(), frame["node"].tolist(), frame["field"].tolist(),
-               frame["value"].tolist(), frame["time"].dt.to_pydatetime().tolist())  # fmt: skip
-    for link, node, field, value, t in zip(*columns, strict=True):
+    for link, node, field, value, ts in live(store, now)["link"].records("link", "node"):
         values.setdefault(link, {})[field] = float(value)
         nodes[link] = node
         if field == "up":  # the probes' time, not the router's
-            newest[link] = t
+            newest[link] = datetime.fromtimestamp(ts, UTC)
     out = {}
     for link, v in values.items():
         if link not in newest:
@@ -461,10 +460,9 @@ def utilization(values: dict[str, float]) -> float | None:
     return sum(ratios) / len(ratios) if len(ratios) == len(ALLOCATION) else None
 
 
-def _triples(frame: pd.DataFrame):
-    """(node, field, value) of a live frame, as plain Python values."""
-    return zip(frame["node"].tolist(), frame["field"].tolist(), frame["value"].astype(float).tolist(),
-               strict=True)  # fmt: skip
+def _triples(latest: Latest):
+    """(node, field, value) of a live read's rows."""
+    return ((node, field, float(value)) for node, field, value, _ in latest.records("node"))
 
 
 def _wide_triples(frame: pd.DataFrame, fields: tuple[str, ...]):

@@ -8,11 +8,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from wall.store.base import Resolution, Retention, Store, StoreError, StoreRefused, StoreUnavailable
+from wall.store.base import (
+    Latest,
+    Resolution,
+    Retention,
+    Store,
+    StoreError,
+    StoreRefused,
+    StoreUnavailable,
+)
 from wall.store.samples import Batch, Sample, SampleError
 
 __all__ = [
     "Batch",
+    "Latest",
     "Resolution",
     "Retention",
     "Sample",

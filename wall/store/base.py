@@ -123,17 +123,50 @@ def as_batches(data: Batch | Sample | Iterable[Batch | Sample]) -> list[Batch]:
     return batches + Batch.from_samples(samples)
 
 
-def latest_frame(m: Measurement, rows: list[tuple[tuple[str, ...], str, object, int]]):
-    """Latest values in store.latest's long form (tags, field, value, time), sorted by tags and
-    field, from rows of (tag values in m's order, field, value, epoch seconds): built by hand,
-    as pandas' merge and sort cost the live read more than the query itself."""
-    table = sorted(rows, key=lambda r: (r[0], r[1]))
-    columns: dict[str, object] = {k: [r[0][i] for r in table] for i, k in enumerate(m.tags)}
-    columns["field"] = [r[1] for r in table]
-    columns["value"] = [r[2] for r in table]
-    seconds = np.array([r[3] for r in table], dtype="datetime64[s]")
-    columns["time"] = pd.DatetimeIndex(seconds.astype("datetime64[us]")).tz_localize("UTC")
-    return pd.DataFrame(columns)
+@dataclass(frozen=True)
+class Latest:
+    """The newest values of one measurement as plain rows of (tag values in the measurement's
+    order, field, value, epoch seconds), sorted by tags and field: what the wall's live read
+    walks every time bucket. A frame (store.latest's long form) is built only when asked:
+    building one per measurement cost the live read more than its query."""
+
+    measurement: Measurement
+    rows: list[tuple[tuple[str, ...], str, object, int]]
+
+    @classmethod
+    def of(cls, m: Measurement, rows: Iterable[tuple[tuple[str, ...], str, object, int]]) -> Latest:
+        return cls(m, sorted(rows, key=lambda r: (r[0], r[1])))
+
+    @classmethod
+    def from_frame(cls, m: Measurement, frame: pd.DataFrame) -> Latest:
+        """From store.latest's frame (a store that reads measurement by measurement)."""
+        if frame.empty:
+            return cls(m, [])
+        keys = zip(*(frame[t].tolist() for t in m.tags), strict=True)
+        seconds = [int(t.timestamp()) for t in frame["time"]]
+        return cls.of(m, zip(keys, frame["field"].tolist(), frame["value"].tolist(), seconds,
+                             strict=True))  # fmt: skip
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def records(self, *tags: str) -> Iterator[tuple]:
+        """(the tags asked…, field, value, epoch seconds) of every row."""
+        at = [self.measurement.tags.index(t) for t in tags]
+        for key, field, value, ts in self.rows:
+            yield (*(key[i] for i in at), field, value, ts)
+
+    def frame(self) -> pd.DataFrame:
+        """store.latest's long form: the tags, field, value, time (UTC), one row a field."""
+        table = self.rows
+        columns: dict[str, object] = {
+            k: [r[0][i] for r in table] for i, k in enumerate(self.measurement.tags)
+        }
+        columns["field"] = [r[1] for r in table]
+        columns["value"] = [r[2] for r in table]
+        seconds = np.array([r[3] for r in table], dtype="datetime64[s]")
+        columns["time"] = pd.DatetimeIndex(seconds.astype("datetime64[us]")).tz_localize("UTC")
+        return pd.DataFrame(columns)
 
 
 def check_field(measurement_name: str, field: str, numeric: bool = False) -> None:
@@ -251,11 +284,12 @@ class Store(ABC):
     ) -> pd.DataFrame:
         """Latest value of each field per series: columns node, field, value, time (+ tags)."""
 
-    def latest_many(self, wanted: Mapping[str, Sequence[str]]) -> dict[str, pd.DataFrame]:
+    def latest_many(self, wanted: Mapping[str, Sequence[str]]) -> dict[str, Latest]:
         """`latest` of several measurements at once ({measurement: fields} → {measurement:
-        frame}): what changes within a day, read in one go (a store that can, in one
-        request)."""
-        return {name: self.latest(name, fields) for name, fields in wanted.items()}
+        its rows}): what changes within a day, read in one go (a store that can, in one
+        request), as plain rows (Latest.frame() gives latest's frame)."""
+        return {name: Latest.from_frame(measurement(name), self.latest(name, fields))
+                for name, fields in wanted.items()}  # fmt: skip
 
     @abstractmethod
     def series(

@@ -30,6 +30,7 @@ from wall.store.base import (
     HOUR,
     ROLLUP_READ,
     ROLLUP_STATS,
+    Latest,
     Resolution,
     Retention,
     Store,
@@ -46,7 +47,6 @@ from wall.store.base import (
     day_bucket,
     epoch,
     hour_bucket,
-    latest_frame,
     note_query,
     series_agg,
 )
@@ -418,7 +418,7 @@ class EmbeddedStore(Store):
         return frame[columns].sort_values([*m.tags, "field"]).reset_index(drop=True)
 
     @_reads
-    def latest_many(self, wanted) -> dict[str, pd.DataFrame]:
+    def latest_many(self, wanted) -> dict[str, Latest]:
         """One query for every measurement wanted (the wall's live read each time bucket)."""
         for name, fields in wanted.items():
             for f in fields:
@@ -435,7 +435,7 @@ class EmbeddedStore(Store):
             )
             for name, tags, field, value, ts in found:
                 rows[name].append((_tag_values(name, tags), field, value, ts))
-        return {name: latest_frame(measurement(name), got) for name, got in rows.items()}
+        return {name: Latest.of(measurement(name), got) for name, got in rows.items()}
 
     @_reads
     def series(self, measurement_name, field, node, start, end, step, agg=None, resolution=None):

@@ -33,6 +33,7 @@ from wall.store.base import (
     HOUR,
     ROLLUP_READ,
     ROLLUP_STATS,
+    Latest,
     Resolution,
     Retention,
     Store,
@@ -49,7 +50,6 @@ from wall.store.base import (
     day_bucket,
     epoch,
     hour_bucket,
-    latest_frame,
     note_query,
     series_agg,
 )
@@ -478,25 +478,25 @@ class InfluxStore(Store):
             check_field(measurement_name, f)
         m = measurement(measurement_name)
         if (nodes is not None and not nodes) or not fields:
-            return self._latest_frame(m, fields, [])
+            return Latest(m, []).frame()
         where = self._node_filter(nodes).replace(" AND ", " WHERE ", 1)
         results = self.query(self._latest_select(m, fields) + where)
-        return self._latest_frame(m, fields, self._series(results))
+        return self._latest(m, fields, self._series(results)).frame()
 
-    def latest_many(self, wanted) -> dict[str, pd.DataFrame]:
+    def latest_many(self, wanted) -> dict[str, Latest]:
         """One request: a statement per measurement."""
         for name, fields in wanted.items():
             for f in fields:
                 check_field(name, f)
         wanted = {n: list(f) for n, f in wanted.items()}
         asked = [n for n, f in wanted.items() if f]
-        out = {n: self._latest_frame(measurement(n), [], []) for n, f in wanted.items() if not f}
+        out = {n: Latest(measurement(n), []) for n, f in wanted.items() if not f}
         if asked:
             results = self.query(
                 ";".join(self._latest_select(measurement(n), wanted[n]) for n in asked)
             )
             for n, r in zip(asked, results, strict=True):
-                out[n] = self._latest_frame(measurement(n), wanted[n], r.get("series", []))
+                out[n] = self._latest(measurement(n), wanted[n], r.get("series", []))
         return {n: out[n] for n in wanted}
 
     def _latest_select(self, m, fields) -> str:
@@ -507,7 +507,7 @@ class InfluxStore(Store):
         return f"SELECT {','.join(columns)} FROM {self._from('latest', m.name)}"
 
     @staticmethod
-    def _latest_frame(m, fields, series: list[dict]) -> pd.DataFrame:
+    def _latest(m, fields, series: list[dict]) -> Latest:
         rows = []
         for s in series:
             grouped = s.get("tags") or {}
@@ -521,7 +521,7 @@ class InfluxStore(Store):
                     value, ts = row[i], row[ts_i]
                     if value is not None and ts is not None:
                         rows.append((tags, f, value if text else float(value), int(ts)))
-        return latest_frame(m, rows)
+        return Latest.of(m, rows)
 
     def series(self, measurement_name, field, node, start, end, step, agg=None, resolution=None):
         check_field(measurement_name, field, numeric=True)
