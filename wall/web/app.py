@@ -18,7 +18,7 @@ from wall.read import cache
 from wall.read.view import ViewError
 from wall.state import StateDatabaseError, StateDB, auth, connect
 from wall.store import Store, StoreError, store_from_settings
-from wall.web import access, frame, health, ids, pages, requestlog  # noqa: F401 - pages register
+from wall.web import access, encoding, frame, health, ids, pages, requestlog  # noqa: F401 - pages register
 from wall.web.pages.wall import wall_layout
 from wall.web.registry import ACTIONS, CLIENTSIDE, DOWNLOADS, PAGES, Action, Page
 from wall.web.services import NotFound, Services
@@ -122,6 +122,7 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
 
     geometry.use(settings.geometry_file)  # the province's map, if it imported one
     services = open_services(settings, store)
+    encoding.install()  # answers encoded in one pass
     app = dash.Dash(
         __name__,
         title="广东数字政府政务云 · 全省一片云",
