@@ -101,9 +101,7 @@ def test_a_past_day_is_looked_up_in_the_daily_table_with_the_stores_own_answers(
         store, "migration", fields, datetime(2020, 2, 29, 12, tzinfo=CHINA)
     ).empty
     summary = queries.security_summary(store, end_of(2), daily=True)
-    assert summary.events.to_dict("records") == [
-        {"node": "city-heyuan", "severity": "high", "events": 7.0}
-    ]
+    assert summary.events == (("city-heyuan", "high", 7.0),)
     assert summary.open_total == 0  # the day's last count: 0 at 21:00
     assert (
         queries.node_figures(store, end_of(3), daily=True)["city-heyuan"].systems_migrated == 12.0

@@ -216,19 +216,6 @@ def live(store: Store, now: datetime) -> dict[str, Latest]:
     return store.latest_many({m: list(f) for m, f in LIVE_FIELDS.items()})
 
 
-def _wide(latest: Latest, fields: tuple[str, ...]) -> pd.DataFrame:
-    """A live read's rows as counters gives them: tags, one column a field."""
-    tags = list(latest.measurement.tags)
-    rows: dict[tuple, dict[str, object]] = {}
-    for key, name, value, _ in latest.rows:
-        rows.setdefault(key, {})[name] = value
-    data: dict[str, list] = {t: [key[i] for key in rows] for i, t in enumerate(tags)}
-    for f in fields:
-        data[f] = [float("nan") if got.get(f) is None else float(got[f]) for got in rows.values()]
-    out = pd.DataFrame(data, columns=[*tags, *fields])
-    return out if rows else out.astype({f: float for f in fields})
-
-
 @cached()
 def node_health(store: Store, stale_after_s: float, now: datetime) -> dict[str, NodeHealth]:
     """Health of every node with data, from the newest samples: stale when the newest is
@@ -503,38 +490,57 @@ def node_figures_past(store: Store, asof: datetime, daily: bool = False) -> dict
 
 @dataclass(frozen=True)
 class SecuritySummary:
-    """Security operations over the day before an instant."""
+    """Security operations over the day before an instant, as (node, severity, number) rows:
+    plain tuples, summed a few ways by every refresh (a group-by of frames cost more)."""
 
-    events: pd.DataFrame  # node, severity, events (sum over the last 24 h)
-    open_incidents: pd.DataFrame  # node, severity, open_incidents (as of the instant)
+    events: tuple[tuple[str, str, float], ...]  # the events of the last 24 h
+    open_incidents: tuple[tuple[str, str, int], ...]  # incidents open at the instant
 
-    def events_by(self, column: str) -> dict[str, float]:
-        return _sums(self.events, column, "events", float)
+    @classmethod
+    def of(cls, events: pd.DataFrame, open_incidents: pd.DataFrame) -> SecuritySummary:
+        return cls(_rows(events, "events", float), _rows(open_incidents, "open_incidents", int))
 
-    def open_by(self, column: str) -> dict[str, int]:
-        return {
-            str(k): v for k, v in _sums(self.open_incidents, column, "open_incidents", int).items()
-        }
+    def events_by(self, key: str) -> dict[str, float]:
+        return _sums(self.events, key)
 
-    def open_by_severity(self) -> dict[str, int]:
-        return self.open_by("severity")
+    def open_by(self, key: str) -> dict[str, int]:
+        return _sums(self.open_incidents, key)
+
+    def open_by_severity(self, node: str | None = None) -> dict[str, int]:
+        """Incidents open per severity (of one node, if given)."""
+        rows = (
+            self.open_incidents
+            if node is None
+            else [r for r in self.open_incidents if r[0] == node]
+        )
+        return _sums(rows, "severity")
 
     @property
     def open_total(self) -> int:
-        return sum(self.open_by_severity().values())
+        return sum(n for _, _, n in self.open_incidents)
 
 
-def _sums(frame: pd.DataFrame, by: str, column: str, kind: type) -> dict:
-    """column summed per value of by, keys sorted, missing values counting 0 (as pandas'
-    group-by; a few dozen rows: plain Python, which costs a refresh less than a group-by)."""
-    out: dict = {}
+def _rows(frame: pd.DataFrame, column: str, kind: type) -> tuple[tuple[str, str, float], ...]:
+    """(node, severity, column) of a frame: rows without a node or severity left out (as
+    pandas' group-by drops missing keys), a missing number counting 0."""
     if frame.empty:
-        return out
-    for key, value in zip(frame[by].tolist(), frame[column].tolist(), strict=True):
-        if key is None or key != key:  # pandas drops missing keys
-            continue
-        out[key] = out.get(key, 0) + (0 if value is None or value != value else value)
-    return {k: kind(out[k]) for k in sorted(out)}
+        return ()
+    return tuple(
+        (str(node), str(sev), kind(0 if n is None or n != n else n))
+        for node, sev, n in zip(
+            frame["node"].tolist(), frame["severity"].tolist(), frame[column].tolist(), strict=True
+        )
+        if node is not None and node == node and sev is not None and sev == sev
+    )
+
+
+def _sums(rows, key: str) -> dict:
+    """The rows' numbers summed per node or severity, keys sorted."""
+    at = {"node": 0, "severity": 1}[key]
+    out: dict = {}
+    for row in rows:
+        out[row[at]] = out.get(row[at], 0) + row[2]
+    return {k: out[k] for k in sorted(out)}
 
 
 SEVERITIES = ("high", "medium", "low")
@@ -553,24 +559,25 @@ def security_summary(store: Store, asof: datetime, daily: bool = False) -> Secur
         # a past day at its end (a replay's frame): the 24 hours are that day, in the table
         table = daily_table(store, "security", ("events",), "sum", day.year)
         events = table.of_day(asof)[["node", "severity", "events"]]
-        return SecuritySummary(events, _incidents(incidents))
-    return SecuritySummary(_security_events(store, asof), _incidents(incidents))
+        return SecuritySummary.of(events, _incidents(incidents))
+    return SecuritySummary.of(_security_events(store, asof), _incidents(incidents))
 
 
 @cached()
 def security_summary_live(store: Store, now: datetime) -> SecuritySummary:
     """security_summary as of now, its open incidents from the bucket's live read."""
-    incidents = _wide(live(store, now)["security"], ("open_incidents",))
-    return SecuritySummary(_recent_events(store, cache_bucket(now, EVENTS_EVERY_S)),
-                           _incidents(incidents))  # fmt: skip
+    rows = live(store, now)["security"].records("node", "severity")
+    incidents = tuple((node, sev, int(n)) for node, sev, field, n, _ in rows
+                      if field == "open_incidents" and n is not None and n == n)  # fmt: skip
+    return SecuritySummary(_recent_events(store, cache_bucket(now, EVENTS_EVERY_S)), incidents)
 
 
 EVENTS_EVERY_S = 60  # a live screen's 24-hour event counts are read once a minute
 
 
 @cached()
-def _recent_events(store: Store, minute: datetime) -> pd.DataFrame:
-    return _security_events(store, minute)
+def _recent_events(store: Store, minute: datetime) -> tuple[tuple[str, str, float], ...]:
+    return _rows(_security_events(store, minute), "events", float)
 
 
 def _incidents(frame: pd.DataFrame) -> pd.DataFrame:

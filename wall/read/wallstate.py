@@ -214,8 +214,8 @@ def security_rows(ov: Overview, security: queries.SecuritySummary | None) -> lis
     events: dict[str, dict[str, float]] = {}
     incidents: dict[str, int] = {}
     if security is not None:
-        for node, sev, n in security.events[["node", "severity", "events"]].itertuples(index=False):
-            events.setdefault(node, {})[sev] = events.get(node, {}).get(sev, 0) + float(n)
+        for node, sev, n in security.events:
+            events.setdefault(node, {})[sev] = events.get(node, {}).get(sev, 0) + n
         incidents = security.open_by("node")
     return [
         SecurityRow(v.node.id, v.node.name, events.get(v.node.id, {}),

@@ -304,10 +304,7 @@ def migration(ctx: NodeContext, th) -> html.Div:
 def security(ctx: NodeContext) -> html.Div:
     row = next((r for r in ctx.state.security_rows if r.node_id == ctx.node.id), None)
     sec = ctx.state.security
-    open_by = {}
-    if sec is not None and not sec.open_incidents.empty:
-        mine = sec.open_incidents[sec.open_incidents["node"] == ctx.node.id]
-        open_by = mine.groupby("severity")["open_incidents"].sum().to_dict()
+    open_by = sec.open_by_severity(ctx.node.id) if sec is not None else {}
     cells = [
         html.Tr([html.Th(SEVERITY_LABEL[s]),
                  html.Td(f"{(row.events.get(s, 0) if row else 0):,.0f}", className="num"),
