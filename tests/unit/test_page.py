@@ -248,3 +248,46 @@ def test_a_refresh_leaves_out_the_milestones_the_browser_already_shows(app):
     # a browser showing something else (or saying nonsense) gets the table again
     assert milestones in post({"drawn": {"overview:2": "0" * 16}})
     assert milestones in post({"drawn": "x"}) and milestones in post("x")
+
+
+def test_a_replay_frame_has_the_next_one_read_ahead(app, monkeypatch):
+    # while the browser draws a frame, the server works out the next: asking for it then
+    # finds it kept, and the frame's time is the browser's alone
+    import time
+
+    from benchmarks.wall_bench import refresh_body
+    from wall.read import reader
+
+    computed = []
+    real = reader.wall_state
+
+    def counting(store, plan, progress, now, asof, *args, **kwargs):
+        computed.append(asof.astimezone(CHINA).date().isoformat())
+        return real(store, plan, progress, now, asof, *args, **kwargs)
+
+    monkeypatch.setattr(reader, "wall_state", counting)
+    client = client_of(app)
+    csrf = {"X-CSRFToken": client.get_cookie("_csrf_token").value}
+    body = refresh_body(app, load_layouts(), "overview", 1.0)
+    body["state"] = [{"id": ids.DONE, "property": "data", "value": None}]
+    replay = next(i for i in body["inputs"] if i["id"] == ids.REPLAY)
+
+    def frame(asked):
+        replay["value"] = asked
+        r = client.post("/_dash-update-component", json=body, headers=csrf)
+        assert r.status_code == 200
+        return r.get_json()["response"]
+
+    assert "2019年6月4日" in json.dumps(frame({"at": "2019-06-04", "next": "2019-06-11"}),
+                                       ensure_ascii=False)  # fmt: skip
+    deadline = time.monotonic() + 30
+    while "2019-06-11" not in computed and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert computed == ["2019-06-04", "2019-06-11"]  # read ahead, unasked
+    assert "2019年6月11日" in json.dumps(frame({"at": "2019-06-11"}), ensure_ascii=False)
+    assert computed == ["2019-06-04", "2019-06-11"]  # asked: found kept, not worked out again
+    # what is not a day is not read ahead, and the frame itself is still answered
+    for nonsense in ("2019-13-45", "x" * 500, "</script>"):
+        frame({"at": "2019-06-18", "next": nonsense})
+    time.sleep(0.5)
+    assert computed == ["2019-06-04", "2019-06-11", "2019-06-18"]

@@ -5,7 +5,10 @@ Services and make their own from the inputs they receive."""
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +23,8 @@ from wall.state import StateDB
 from wall.store import Store
 from wall.web import access
 from wall.web.registry import Page, resolve
+
+log = logging.getLogger(__name__)
 
 
 class NotFound(ViewError):
@@ -55,6 +60,8 @@ class Services:
         self.layouts = layouts
         self.backend = Backend(store, self.state, plan, settings.stale_after_s,
                                settings.bulletin_path, layouts.directory)  # fmt: skip
+        self._ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead")
+        self._ahead_busy = threading.Lock()
 
     @property
     def bulletin_dir(self) -> Path:
@@ -81,6 +88,37 @@ class Services:
 
     def reader(self, view: View) -> Reader:
         return Reader(self.backend, view)
+
+    def read_ahead(self, search: str, thresholds) -> bool:
+        """Work out the wall's state as of an address in the background: a replay's next
+        frame, read while the browser draws this one, so that asking for it finds it kept.
+        One at a time (a frame asked while one is being read ahead is not read ahead); an
+        address that is not a view, or a read that fails, costs nothing but itself: the
+        frame is read when it is asked for. Whether it was taken on."""
+        try:
+            _, view = self.view("/", search)
+        except ViewError:
+            return False
+        if not self._ahead_busy.acquire(blocking=False):
+            return False
+
+        def run():
+            try:
+                self.reader(view).wall_state(thresholds)
+            except Exception as exc:  # the frame's own request reads it again
+                log.info("read-ahead of %s failed: %s", search, exc)
+            finally:
+                self._ahead_busy.release()
+
+        self._ahead.submit(run)
+        return True
+
+    def read_ahead_done(self, timeout_s: float) -> bool:
+        """Whether no read-ahead is under way (waiting up to timeout_s for one to end)."""
+        if self._ahead_busy.acquire(timeout=timeout_s):
+            self._ahead_busy.release()
+            return True
+        return False
 
     def viewer(self) -> Viewer:
         user = access.signed_in()

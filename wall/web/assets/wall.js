@@ -9,9 +9,12 @@ function replayState() {
   return w.replay = w.replay || {frames: [], took: []};
 }
 function replayAsk(at) {
+  // the frame of a day, and the day after it for the server to read ahead while this one
+  // is drawn (the server's time off the frame's critical path)
   const r = replayState();
   r.at = at; r.sent = at; r.asked = Date.now();
-  return {at: at};
+  const next = r.playing && at < r.to ? replayNext(r) : null;
+  return next ? {at: at, next: next} : {at: at};
 }
 function replayIso(d) { return d.toISOString().slice(0, 10); }
 function replayNext(r) {

@@ -349,8 +349,8 @@ def refresh(services, _trigger, screen_id, search, replay=None, shown=None):
     panel_ids = [o["id"] for o in outputs[0]]
     map_ids = [o["id"] for o in outputs[1]]
     frame_day = replay.get("at") if isinstance(replay, dict) else None
+    params = {k: v[0] for k, v in parse_qs((search or "").lstrip("?")).items()}
     if isinstance(frame_day, str):
-        params = {k: v[0] for k, v in parse_qs((search or "").lstrip("?")).items()}
         search = "?" + urlencode({**params, "asof": frame_day})
     done = {"t": now_utc().timestamp(), "version": layouts.version, "at": frame_day}
     nu = dash.no_update
@@ -380,6 +380,9 @@ def refresh(services, _trigger, screen_id, search, replay=None, shown=None):
     done["drawn"] = digests
     colour = next((p.colour for p in screen.panels if p.panel == PanelKind.map), "plan")
     maps = [gdmap.patch(state.views, colour) if m["screen"] == screen.id else nu for m in map_ids]
+    ahead = replay.get("next") if isinstance(frame_day, str) else None
+    if isinstance(ahead, str):  # the replay's next frame, read while the browser draws this
+        services.read_ahead("?" + urlencode({**params, "asof": ahead}), layouts.thresholds)
     return drawn, maps, banner(state, services.layouts.error), asof_label(state), done
 
 
