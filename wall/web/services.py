@@ -113,13 +113,6 @@ class Services:
         self._ahead.submit(run)
         return True
 
-    def read_ahead_done(self, timeout_s: float) -> bool:
-        """Whether no read-ahead is under way (waiting up to timeout_s for one to end)."""
-        if self._ahead_busy.acquire(timeout=timeout_s):
-            self._ahead_busy.release()
-            return True
-        return False
-
     def viewer(self) -> Viewer:
         user = access.signed_in()
         return Viewer(user.name if user else None, access.may)
