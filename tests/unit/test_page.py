@@ -291,3 +291,19 @@ def test_a_replay_frame_has_the_next_one_read_ahead(app, monkeypatch):
         frame({"at": "2019-06-18", "next": nonsense})
     time.sleep(0.5)
     assert computed == ["2019-06-04", "2019-06-11", "2019-06-18"]
+
+
+def test_the_operator_charts_carry_the_dark_look_and_nothing_else(app):
+    # plotly_dark's whole template (7 KB of settings for 3D scenes, polar and ternary charts
+    # the wall never draws) was copied, validated and sent with each chart
+    page = layout_for(app, "http://wall/node/city-heyuan")
+    charts = [find(page, f"chart-{c}") for c in ("util", "net", "hosts")]
+    charts = [c for c in charts if c is not None]
+    assert charts, "the node page draws no chart"
+    for chart in charts:
+        layout = chart["props"]["figure"]["layout"]
+        template = layout["template"]["layout"]
+        assert template["font"]["color"] == "#f2f5fa"  # plotly_dark's text on the dark page
+        assert template["xaxis"]["gridcolor"] == template["yaxis"]["gridcolor"] == "#283442"
+        assert "scene" not in template and "polar" not in template and "colorscale" not in template
+        assert len(json.dumps(layout["template"])) < 1500

@@ -20,7 +20,7 @@ from wall.web import ids
 from wall.web.registry import clientside, download, page
 from wall.web.services import PageContext
 from wall.web.urls import node_href
-from wall.web.widgets import FONT, GRAPH_CONFIG, cn_yaxis, tick_format
+from wall.web.widgets import CHART_TEMPLATE, FONT, GRAPH_CONFIG, cn_yaxis, tick_format
 
 
 def rank_field(params: dict[str, str]) -> str:
@@ -103,7 +103,7 @@ def compare_chart(read: Reader, field: str, nodes: list[str]) -> dcc.Graph:
         fig.add_trace(go.Scatter(x=frame["time"].dt.tz_convert(CHINA).dt.tz_localize(None),
                                  y=frame["value"], mode="lines", name=names[node]))  # fmt: skip
     fig.update_layout(
-        template="plotly_dark", paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
+        template=CHART_TEMPLATE, paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
         font={"family": FONT, "size": 13}, margin={"l": 50, "r": 10, "t": 30, "b": 30},
         title={"text": f"{spec.label} · {w.label}", "font": {"size": 15}},
         yaxis={"tickformat": ".0%"} if spec.unit == "ratio" else {"title": spec.unit, **cn_yaxis(drawn)},

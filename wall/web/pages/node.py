@@ -23,6 +23,7 @@ from wall.web.panels import gdmap
 from wall.web.registry import clientside, page
 from wall.web.services import PageContext
 from wall.web.widgets import (
+    CHART_TEMPLATE,
     GRAPH_CONFIG,
     SEVERITY_LABEL,
     STATE_CLASS,
@@ -233,7 +234,7 @@ def chart(
         fig.add_annotation(x=x, y=1, yref="paper", text=text, showarrow=False, xanchor="left",
                            font={"color": "#f5b942", "size": 12})  # fmt: skip
     fig.update_layout(
-        template="plotly_dark",
+        template=CHART_TEMPLATE,
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
         font={"family": gdmap.FONT, "size": 13},

@@ -16,6 +16,7 @@ from wall.web.registry import page
 from wall.web.services import PageContext
 from wall.web.urls import node_href
 from wall.web.widgets import (
+    CHART_TEMPLATE,
     FONT,
     GRAPH_CONFIG,
     STATUS_CLASS,
@@ -141,7 +142,7 @@ def province_chart(read: Reader, plan, metric: str, title: str, targets: list) -
                       annotation_text=f"目标 {label}" + (f"（{t.deadline:%Y-%m-%d}）" if t.deadline else ""),
                       annotation_font_color="#f5b942")  # fmt: skip
     fig.update_layout(
-        template="plotly_dark", paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
+        template=CHART_TEMPLATE, paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
         font={"family": FONT, "size": 13}, margin={"l": 60, "r": 10, "t": 30, "b": 30},
         title={"text": title, "font": {"size": 15}}, showlegend=False,
         xaxis={"tickformat": "%Y年%m月"}, yaxis=cn_yaxis(list(daily.values)),
