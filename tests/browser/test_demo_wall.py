@@ -44,6 +44,21 @@ def test_wall_shows_every_node_target_and_milestone(plain_wall, page):
     assert "暂无采集数据" in page.page.inner_text("#tile-vcpu")  # an empty store says so
 
 
+def test_no_page_logs_an_error_in_the_browser(plain_wall, page):
+    # every page's callbacks are registered at once: the browser logged an "ID not found in
+    # layout" error for each other page's controls, 15 on every page an operator opened
+    url, _ = plain_wall
+    errors = []
+    page.page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.page.on("pageerror", lambda e: errors.append(str(e)))
+    open_wall(page, url)
+    for address in ("/plan", "/node/city-heyuan", "/compare", "/alerts"):
+        page.page.goto(f"{url}{address}", wait_until="networkidle")
+        page.page.wait_for_selector(".page-body *", timeout=30_000)
+    page.page.wait_for_timeout(1000)
+    assert errors == []
+
+
 def test_wall_session_asks_no_other_host_for_anything(plain_wall, page):
     url, _ = plain_wall
     open_wall(page, url, "overview")

@@ -307,3 +307,42 @@ def test_the_operator_charts_carry_the_dark_look_and_nothing_else(app):
         assert template["xaxis"]["gridcolor"] == template["yaxis"]["gridcolor"] == "#283442"
         assert "scene" not in template and "polar" not in template and "colorscale" not in template
         assert len(json.dumps(layout["template"])) < 1500
+
+
+def ids_in(node, found: set) -> set:
+    """Every string id in a layout's JSON."""
+    if isinstance(node, dict):
+        if isinstance(node.get("props", {}).get("id"), str):
+            found.add(node["props"]["id"])
+        for value in node.get("props", {}).values():
+            ids_in(value, found)
+    elif isinstance(node, list):
+        for child in node:
+            ids_in(child, found)
+    return found
+
+
+def test_every_component_a_callback_names_is_on_a_page_and_the_browser_is_not_told_otherwise(app):
+    # the browser checked the callbacks against a layout without the pages' own controls and
+    # logged an "ID not found in layout" error for each of them on every page an operator
+    # opened; what it checked is checked here, against the pages as they are drawn
+    from wall.web.registry import PAGES
+
+    addresses = [p.path.replace("<node_id>", "city-heyuan") for p in PAGES.values()]
+    found: set = set()
+    for address in addresses:
+        ids_in(layout_for(app, f"http://wall{address}"), found)
+    named = set()
+    for key, callback in app.callback_map.items():
+        for dep in [*callback["inputs"], *callback["state"]]:
+            if not dep["id"].startswith("{"):  # pattern-matching ids match what is drawn
+                named.add(dep["id"])
+        for out in key.strip(".").split("..."):  # "..a.children...b.data@<hash>.."
+            if not out.startswith("{"):
+                named.add(out.split("@")[0].rsplit(".", 1)[0])
+    assert named - found == set()
+    config = client_of(app).get("/").get_data(as_text=True)
+    config = json.loads(
+        re.search(r'id="_dash-config" type="application/json">(.*?)</script>', config).group(1)
+    )
+    assert config["suppress_callback_exceptions"] and "validation_layout" not in config

@@ -63,15 +63,11 @@ def render_body(services: Services, page: Page, view) -> list:
         return [html.Div(f"⚠ 数据存储不可用：{str(exc)[:200]}", className="alert-banner")]
 
 
-def layout(services: Services, validation: bool = False):
+def layout(services: Services):
     """The page the asking address names (Dash asks every page's layout from one address:
     the page is its Referer's), drawn complete; an address that names nothing, or names it
     wrongly, gets a page saying what is wrong."""
     plan, demo = services.plan, services.settings.demo
-    if validation:  # every component any callback names, for Dash to check them against
-        bodies = [html.Div(id=ids.page_body(p.name)) for p in PAGES.values() if not p.whole]
-        return html.Div([wall_layout(services, None, validation=True),
-                         frame.page(plan, demo, None, [], validation=True), *bodies])  # fmt: skip
     where = frame.page_location()
     path = where.get("pathname", "/")
     if path in ("", "/") and not frame.for_a_page():
@@ -130,14 +126,16 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
         serve_locally=True,
         compress=True,  # flask-compress: plotly.js travels as brotli/gzip, not 4.6 MB
         update_title=None,
+        # every page's callbacks are registered once, and a page holds only its own
+        # components: the browser would log each other page's as missing. That each one
+        # is on the page it serves is tested against the pages as drawn (test_page.py).
+        suppress_callback_exceptions=True,
     )
     app.server.after_request(_cache_headers)
     for chunk in EAGER_CHUNKS:
         app.scripts.append_script({"relative_package_path": chunk, "namespace": "dash"})
     app.index_string = _index_with_preloads(app, settings.geometry_file)
     app.layout = lambda: layout(services)
-    # what the browser checks callbacks against: every component, without the map's figure
-    app.validation_layout = layout(services, validation=True)
     actions = {**ACTIONS}
     for page in PAGES.values():
         if not page.whole:

@@ -95,12 +95,10 @@ def page_header(plan: Plan, demo: bool) -> html.Header:
     )
 
 
-def page(plan: Plan, demo: bool, page_name: str | None, body: list, validation: bool = False):
+def page(plan: Plan, demo: bool, page_name: str | None, body: list):
     """An operator page: its address (the Location), the header, and the body under the id
     its own callback redraws."""
-    location = dcc.Location(
-        id=ids.URL, refresh="callback-nav", **({} if validation else page_location())
-    )
+    location = dcc.Location(id=ids.URL, refresh="callback-nav", **page_location())
     body_id = ids.page_body(page_name) if page_name else "page-body-none"
     return html.Div(
         [location, page_header(plan, demo), html.Div(body, id=body_id, className="page-body")],

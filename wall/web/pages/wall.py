@@ -90,13 +90,11 @@ def screen_div(
     services,
     layouts: Layouts,
     state: WallState | None,
-    with_map: bool = True,
     digests: dict[str, str] | None = None,
 ) -> html.Div:
     """One screen: its panels on the grid the layout file gives (and its wide variant), drawn
     with the state given (the page arrives complete; refreshes replace the panels) or empty
-    until its first refresh; the callbacks' validation layout leaves out the map's figure.
-    The digests of the panels drawn as a refresh would draw them go into `digests`."""
+    until its first refresh. The digests of the panels drawn as a refresh would draw them go into `digests`."""
     g = screen.grid
     sections = []
     for i, p in enumerate(screen.panels):
@@ -107,10 +105,8 @@ def screen_div(
         body = html.Div(first, id=ids.panel(screen.id, i), className="panel-body")
         if p.panel == PanelKind.map:
             plan = services.plan
-            figure = (
-                initial_map(plan, services.settings.geometry_file, p.colour) if with_map else None
-            )
-            if figure is not None and state is not None:
+            figure = initial_map(plan, services.settings.geometry_file, p.colour)
+            if state is not None:
                 figure = gdmap.with_views(figure, state.views, p.colour)
             floor = plan.target("city-utilization").value
             body = html.Div(
@@ -237,23 +233,22 @@ def first_state(services, layouts: Layouts, view: View | None) -> WallState | No
         return None
 
 
-def wall_layout(services, view: View | None, validation: bool = False) -> html.Div:
+def wall_layout(services, view: View | None) -> html.Div:
     """The wall's page: every screen (only the one on show drawn now; the others when the
     carousel reaches them), the header and the stores the browser's pacing reads."""
     layouts = services.layouts.get()
-    location = {} if validation else frame.page_location()
+    location = frame.page_location()
     search = location.get("search", "").lstrip("?")
-    state = None if validation else first_state(services, layouts, view)
+    state = first_state(services, layouts, view)
     active = active_screen(layouts, search, int(now_utc().timestamp() * 1000))
     digests: dict[str, str] = {}
     screens = [
-        screen_div(s, services, layouts, state if s.id == active else None, not validation, digests)
+        screen_div(s, services, layouts, state if s.id == active else None, digests)
         for s in layouts.screens
     ]
-    if not validation:
-        for div in screens:
-            if div.id == ids.screen(active):
-                div.className = "screen active"
+    for div in screens:
+        if div.id == ids.screen(active):
+            div.className = "screen active"
     return html.Div(
         [
             # given the page's own address, so that mounting it changes no property and
@@ -265,7 +260,7 @@ def wall_layout(services, view: View | None, validation: bool = False) -> html.D
             dcc.Store(id=ids.TRIGGER),
             dcc.Store(id=ids.NAV),
             dcc.Store(id=ids.DONE, data=landed(state, layouts, digests)),
-            dcc.Store(id=ids.SCREEN, data=None if validation else active),
+            dcc.Store(id=ids.SCREEN, data=active),
             html.Header(
                 [
                     html.Div(  # the document number under the title: never squeezed out
