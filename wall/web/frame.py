@@ -5,12 +5,13 @@ page for an address that names nothing. Also what a layout request says of the p
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from dash import dcc, html
 
 from wall.core.chinatime import CHINA
 from wall.core.plan.models import Plan
+from wall.read.view import ViewError, day_param, query_params
 from wall.web import access, ids
 from wall.web.registry import PAGES
 
@@ -57,7 +58,7 @@ def asof_control(plan: Plan, label: str | None, with_label: bool = True) -> html
             html.Label("查看日期", htmlFor=ids.ASOF_PICK),
             date_picker(
                 ids.ASOF_PICK,
-                address_day(),
+                address_day(plan),
                 first=plan.period.start.isoformat(),
                 last=datetime.now(CHINA).date().isoformat(),
             ),
@@ -117,14 +118,14 @@ def page_location() -> dict:
     return {"pathname": url.path, "search": search, "hash": "", "href": request.referrer}
 
 
-def address_day() -> str | None:
-    """The day in the asking page's ?asof= (ISO), if it names one."""
-    search = page_location().get("search", "")
-    day = (parse_qs(search.lstrip("?")).get("asof") or [""])[0]
+def address_day(plan: Plan) -> str | None:
+    """The day the asking page's ?asof= names (ISO) by the views' one rule, if it names one."""
     try:
-        return datetime.strptime(day, "%Y-%m-%d").date().isoformat()
-    except ValueError:
+        day = day_param(query_params(page_location().get("search")), "asof", plan,
+                        datetime.now(CHINA))  # fmt: skip
+    except ViewError:  # the page itself says what is wrong with its address
         return None
+    return day.isoformat() if day else None
 
 
 def for_a_page() -> bool:
