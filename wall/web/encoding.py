@@ -15,13 +15,10 @@ from __future__ import annotations
 import orjson
 import plotly.io.json
 from _plotly_utils.optional_imports import get_module
-from plotly.io._json import clean_to_json_compatible
+from plotly.io._json import _safe, _swap_orjson, clean_to_json_compatible
+from plotly.io._json import to_json_plotly as _plotly_to_json
 
 _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
-# as plotly's: no "</script>" can close the page's script, no line separator breaks it
-_UNSAFE = (("<", "\\u003c"), (">", "\\u003e"), ("/", "\\u002f"), ("\u2028", "\\u2028"),
-           ("\u2029", "\\u2029"))  # fmt: skip
-_plotly_to_json = plotly.io.json.to_json_plotly
 
 
 def _modules() -> dict:
@@ -48,10 +45,7 @@ def to_json(value, pretty: bool = False, engine: str | None = None) -> str:
         text = orjson.dumps(value, default=_default, option=_OPTIONS).decode()
     except TypeError:  # beyond what orjson encodes even with help: plotly's own way
         return _plotly_to_json(value, pretty=pretty, engine=engine)
-    for unsafe, safe in _UNSAFE:
-        if unsafe in text:
-            text = text.replace(unsafe, safe)
-    return text
+    return _safe(text, _swap_orjson)  # plotly's escaping: no "</script>" closes the page's script
 
 
 def install() -> None:
