@@ -55,6 +55,24 @@ def test_every_screen_fits_the_room_without_overflow(demo_wall, browser, size):
         context.close()
 
 
+def test_a_window_resized_after_loading_rescales_the_map_texts(demo_wall, browser):
+    """The map's labels follow the window when it changes size (a screen moved to another
+    display, a browser un-maximised), not only the size the page loaded at."""
+    url, _ = demo_wall
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{url}/?screen=overview", wait_until="networkidle")
+        page.wait_for_selector(".screen.active .map-graph .scattergeo text", timeout=30_000)
+        page.set_viewport_size({"width": 3840, "height": 2160})
+        deadline = time.monotonic() + 10
+        while (got := page.evaluate(CHECK))["smallest"] < 0.013 * 2160:
+            assert time.monotonic() < deadline, (got["smallest"], got["smallestText"])
+            page.wait_for_timeout(250)
+    finally:
+        context.close()
+
+
 def contrast(fg: str, bg: str) -> float:
     """WCAG 2 contrast ratio of two CSS rgb() colours (an rgba background is taken as drawn
     over the wall's own dark background)."""
@@ -304,6 +322,13 @@ def test_replay_plays_the_plan_period_frame_by_frame(demo_wall, browser):
             polling=50,
         )
         assert page.inner_text("#replay-play") == "‖ 暂停"
+        # while it plays, the date control shows the day over the map (read together)
+        agree = """() => [document.getElementById('asof-pick').value,
+                         document.querySelector('.screen.active .replay-day').textContent]"""
+        for _ in range(6):
+            shown, over_map = page.evaluate(agree)
+            assert shown == over_map, (shown, over_map)
+            page.wait_for_timeout(150)
         page.wait_for_function("!window.gdwall.replay.playing", timeout=120_000)
         frames = page.evaluate("window.gdwall.replay.frames")
         want, day = [], date(2019, 6, 1)

@@ -2,6 +2,7 @@
 
 URL = "wall-url"
 TICK = "wall-tick"  # one second: drives the clock, the carousel and the refresh pacing
+SIZE = "wall-size"  # the window's size, set by assets/wall.js when it changes
 CONFIG = "wall-config"  # screens, dwell and refresh periods, layout version
 TRIGGER = "refresh-trigger"  # set by the browser only when no refresh is in flight
 DONE = "refresh-done"  # set by the server when a refresh has landed

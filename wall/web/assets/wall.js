@@ -6,12 +6,13 @@ const PACE_MS = 250;  // ▶ 回放: four frames a second at most
 // ▶ 回放's state, shared by its two callbacks: frames shown (and ms from asked to shown)
 function replayState() {
   const w = window.gdwall = window.gdwall || {};
-  return w.replay = w.replay || {frames: [], took: []};
+  return w.replay = w.replay || {frames: [], took: [], shownAt: []};
 }
 function replayAsk(at) {
   // the frame of a day, and the day after it for the server to read ahead while this one
   // is drawn (the server's time off the frame's critical path)
   const r = replayState();
+  replayWatch();
   r.at = at; r.sent = at; r.asked = Date.now();
   const next = r.playing && at < r.to ? replayNext(r) : null;
   return next ? {at: at, next: next} : {at: at};
@@ -31,6 +32,48 @@ function replayDay(text, end) {  // 2019-06 (its first day, or its last) or 2019
 }
 function replayCn(d) { return `${+d.slice(0, 4)}年${+d.slice(5, 7)}月${+d.slice(8, 10)}日`; }
 function replayLabel(playing) { return playing ? "‖ 暂停" : "▶ 回放"; }
+
+// A frame is on screen when its day is: the server's answer writes the day over the map
+// (.replay-day), and a watcher of that text, not a Dash callback, counts the frame and asks
+// for the next. Each callback run makes dash-renderer revisit every component of the page
+// about ten times (its queues and loading states), which cost the browser more than
+// drawing the frame; the date control likewise is told only when the replay stops, and
+// shows the frames' days meanwhile without telling the page.
+function replayWatch() {
+  for (const el of document.querySelectorAll(".replay-day")) {
+    if (el.wallWatched) { continue; }
+    el.wallWatched = true;
+    new MutationObserver(() => replayOnScreen(el.textContent)).observe(
+      el, {childList: true, characterData: true, subtree: true});
+  }
+}
+function replayOnScreen(text) {
+  const r = replayState();
+  if (!r.sent || text !== replayCn(r.sent) || r.frames[r.frames.length - 1] === r.sent) {
+    return;
+  }
+  r.frames.push(r.sent); r.took.push(Date.now() - r.asked); r.shownAt.push(Date.now());
+  r.shown = r.sent;
+  if (r.sent >= r.to) { r.playing = false; }
+  const picker = document.getElementById("asof-pick");
+  if (r.playing) {
+    if (picker) { picker.value = replayCn(r.sent); }  // drawn only: the page is not told
+    const frame = r.sent;
+    // the next frame a quarter of a second after this one was asked for (four a second),
+    // or at once if this one took longer, so none is skipped on a slow server
+    setTimeout(() => {
+      if (r.playing && r.sent === frame) {
+        window.dash_clientside.set_props("wall-replay", {data: replayAsk(replayNext(r))});
+      }
+    }, Math.max(0, PACE_MS - (Date.now() - r.asked)));
+  } else {
+    replayStopped(r);
+  }
+}
+function replayStopped(r) {  // paused, stepped or at its end: the controls say where it is
+  window.dash_clientside.set_props("replay-play", {children: replayLabel(r.playing)});
+  if (r.shown) { window.dash_clientside.set_props("asof-pick", {date: r.shown}); }
+}
 
 // The map's labels, kept apart: plotly puts each city's name at its label point, and in the
 // Pearl River Delta seven of them fall within an inch of each other (东莞 over 广州 and 深圳,
@@ -90,13 +133,19 @@ function declutterMap(gd) {
   }
 }
 
-function watchMapLabels() {
-  for (const gd of document.querySelectorAll(".map-graph .js-plotly-plot")) {
-    if (gd.wallDeclutter || !gd.on) { continue; }
+function watchMapLabels() {  // every map, once plotly has drawn it (looked for until then)
+  let waiting = false;
+  for (const box of document.querySelectorAll(".map-graph")) {
+    const gd = box.querySelector(".js-plotly-plot");
+    if (!gd || !gd.on) { waiting = true; continue; }
+    if (gd.wallDeclutter) { continue; }
     gd.wallDeclutter = true;
     gd.on("plotly_afterplot", () => declutterMap(gd));
     declutterMap(gd);
   }
+  const w = window.gdwall = window.gdwall || {};
+  clearTimeout(w.mapsAwaited);
+  if (waiting) { w.mapsAwaited = setTimeout(watchMapLabels, 500); }
 }
 
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
@@ -176,14 +225,17 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       if (!r.ready) { return out(nu, nu); }
       if (fired.includes("wall-url.search")) {  // a day picked or 实时: the replay gives way
         if (params.get("replay") || r.at === undefined) { return out(nu, nu); }
-        r.playing = false; r.at = undefined; r.shown = undefined;
+        r.playing = false; r.at = undefined; r.shown = undefined; r.sent = undefined;
         return out(null, replayLabel(false), "");
       }
       if (fired.includes("replay-play.n_clicks")) {
         r.playing = !r.playing;
         if (r.playing && (r.at === undefined || r.at >= r.to)) {
-          r.frames = []; r.took = [];
+          r.frames = []; r.took = []; r.shownAt = [];
           return out(replayAsk(r.from), replayLabel(true));
+        }
+        if (!r.playing && r.shown) {  // paused: the date control shows the day on screen
+          window.dash_clientside.set_props("asof-pick", {date: r.shown});
         }
         // resumed: the next frame now if the last one is on screen, else once it lands
         const onScreen = r.playing && r.frames[r.frames.length - 1] === r.sent;
@@ -195,37 +247,23 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       }
       return out(nu, nu);
     },
-    replayLanded: function (done) {
-      // a replayed frame on screen: its day large over every map and in the date control;
-      // the next frame asked for a quarter of a second after this one was (four frames a
-      // second), or at once if this one took longer, so none is skipped on a slow server.
-      // Asked by a timer (set_props), not by polling: every tick of a dcc.Interval makes the
-      // renderer revisit the whole page, which cost more than the frames themselves.
-      const nu = window.dash_clientside.no_update;
-      const days = window.dash_clientside.callback_context.outputs_list[0] || [];
-      const r = replayState();
-      if (!done || !done.at || done.at !== r.sent || r.frames[r.frames.length - 1] === r.sent) {
-        return [days.map(() => nu), nu];
-      }
-      r.frames.push(r.sent); r.took.push(Date.now() - r.asked);
-      r.shown = r.sent;
-      window.dash_clientside.set_props("asof-pick", {date: r.sent});
-      const text = days.map(() => replayCn(r.sent));
-      if (r.sent >= r.to) { r.playing = false; return [text, replayLabel(false)]; }
-      if (r.playing) {
-        const frame = r.sent;
-        setTimeout(() => {
-          if (r.playing && r.sent === frame) {
-            window.dash_clientside.set_props("wall-replay", {data: replayAsk(replayNext(r))});
-          }
-        }, Math.max(0, PACE_MS - (Date.now() - r.asked)));
-      }
-      return [text, nu];
-    },
-    scaleMap: function (n, figures) {
+    scaleMap: function (size, figures) {
       // the map's texts and markers in multiples of the screen's unit (trace `meta`, set by
-      // wall/web/panels/gdmap.py), as every other text of the wall: plotly takes pixels
+      // wall/web/panels/gdmap.py), as every other text of the wall: plotly takes pixels.
+      // Run when the page loads and when the window's size changes (told by the listener
+      // set here, not by the clock: a callback a second costs the renderer a visit of every
+      // component, all day)
       const nu = window.dash_clientside.no_update;
+      const w = window.gdwall = window.gdwall || {};
+      if (!w.sizeWatched) {
+        w.sizeWatched = true;
+        let pending = null;
+        window.addEventListener("resize", () => {
+          clearTimeout(pending);
+          pending = setTimeout(() => window.dash_clientside.set_props(
+            "wall-size", {data: [window.innerWidth, window.innerHeight]}), 200);
+        });
+      }
       watchMapLabels();  // each map drawn, its labels kept apart
       const probe = document.querySelector(".unit-probe");
       if (!probe || !figures) { return (figures || []).map(() => nu); }
@@ -303,6 +341,8 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       if (w.inflight && now - w.inflight > 2 * s.refresh_ms) {
         status = "⟳ 刷新缓慢 " + Math.round((now - w.inflight) / 1000) + "秒";
       }
+      // a replay playing: its frames are the screen's refreshes
+      if (replayState().playing) { return [nu, status, clock]; }
       const busy = w.inflight && now - w.inflight < config.timeout_ms;
       if (busy || (w.asked && now - w.asked < s.refresh_ms)) { return [nu, status, clock]; }
       w.inflight = now;

@@ -8,7 +8,7 @@ so a slow store never piles requests up and never freezes the clock.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 from urllib.parse import parse_qs, urlencode
 
 import dash
@@ -261,6 +261,7 @@ def wall_layout(services, view: View | None) -> html.Div:
             dcc.Store(id=ids.NAV),
             dcc.Store(id=ids.DONE, data=landed(state, layouts, digests)),
             dcc.Store(id=ids.SCREEN, data=active),
+            dcc.Store(id=ids.SIZE),
             html.Header(
                 [
                     html.Div(  # the document number under the title: never squeezed out
@@ -319,12 +320,21 @@ def wall_layout(services, view: View | None) -> html.Div:
 PAGE = add_page(PageSpec("wall", "/", "总览大屏", "wall", body=wall_layout, whole=True, order=0))
 
 
+def frame_text(day) -> str:
+    """The day a replay's frame shows large over the map (empty when none is replayed)."""
+    try:
+        return format_cn_date(date.fromisoformat(day)) if isinstance(day, str) else ""
+    except ValueError:
+        return ""
+
+
 @action(
     Output(ids.panel(ALL, ALL), "children"),
     Output(ids.map_graph(ALL), "figure"),
     Output(ids.BANNER, "children"),
     Output(ids.ASOF, "children"),
     Output(ids.DONE, "data"),
+    Output(ids.replay_day(ALL), "children", allow_duplicate=True),
     Input(ids.TRIGGER, "data"),
     Input(ids.SCREEN, "data"),
     Input(ids.URL, "search"),
@@ -340,24 +350,27 @@ def refresh(services, _trigger, screen_id, search, replay=None, shown=None):
     drawn as the browser already shows it (its digest in the last answer's DONE) is left out:
     neither encoded here nor rendered again there."""
     layouts = services.layouts.get()
+    nu = dash.no_update
     outputs = dash.ctx.outputs_list
     panel_ids = [o["id"] for o in outputs[0]]
     map_ids = [o["id"] for o in outputs[1]]
     frame_day = replay.get("at") if isinstance(replay, dict) else None
+    # a replay's frame is on screen when its day is (over the map): the browser counts the
+    # frames by it; a day the view refuses is still a frame (the banner says why)
+    days = [frame_text(frame_day) if o["id"]["screen"] == screen_id else nu for o in outputs[5]]
     params = {k: v[0] for k, v in parse_qs((search or "").lstrip("?")).items()}
     if isinstance(frame_day, str):
         search = "?" + urlencode({**params, "asof": frame_day})
     done = {"t": now_utc().timestamp(), "version": layouts.version, "at": frame_day}
-    nu = dash.no_update
     try:
         screen = layouts.screen(screen_id)
     except KeyError:  # before the browser has chosen a screen, or a screen just removed
-        return [nu] * len(panel_ids), [nu] * len(map_ids), nu, nu, done
+        return [nu] * len(panel_ids), [nu] * len(map_ids), nu, nu, done, [nu] * len(days)
     try:
         _, view = services.view("/", search)
     except ViewError as exc:  # the page itself says what is wrong with its address
         note = [html.Div(f"⚠ {exc}", className="alert-banner")]
-        return [nu] * len(panel_ids), [nu] * len(map_ids), note, nu, done
+        return [nu] * len(panel_ids), [nu] * len(map_ids), note, nu, done, days
     state = services.reader(view).wall_state(layouts.thresholds, episodes=True)
     had = shown.get("drawn") if isinstance(shown, dict) else None
     had = had if isinstance(had, dict) else {}
@@ -378,7 +391,7 @@ def refresh(services, _trigger, screen_id, search, replay=None, shown=None):
     ahead = replay.get("next") if isinstance(frame_day, str) else None
     if isinstance(ahead, str):  # the replay's next frame, read while the browser draws this
         services.read_ahead("?" + urlencode({**params, "asof": ahead}), layouts.thresholds)
-    return drawn, maps, banner(state, services.layouts.error), asof_label(state), done
+    return drawn, maps, banner(state, services.layouts.error), asof_label(state), done, days
 
 
 clientside(
@@ -419,18 +432,11 @@ clientside(  # ▶ 回放: started, paused, stepped, and given way to a day pick
     Input(ids.URL, "search"),
     State(ids.CONFIG, "data"),
 )
-clientside(  # ▶ 回放: a frame on screen; the next asked for on the player's pace
-    ClientsideFunction("wall", "replayLanded"),
-    Output(ids.replay_day(ALL), "children", allow_duplicate=True),
-    Output(ids.REPLAY_PLAY, "children", allow_duplicate=True),
-    Input(ids.DONE, "data"),
-    prevent_initial_call=True,
-)
 clientside(  # the map's texts and markers follow the screen's size: at once when the page
-    # loads (initial call), then every second (a resized window)
+    # loads (initial call), then when the window's size changes
     ClientsideFunction("wall", "scaleMap"),
     Output(ids.map_graph(ALL), "figure", allow_duplicate=True),
-    Input(ids.TICK, "n_intervals"),
+    Input(ids.SIZE, "data"),
     State(ids.map_graph(ALL), "figure"),
     prevent_initial_call="initial_duplicate",
 )
