@@ -43,3 +43,18 @@ def test_a_cache_turned_off_keeps_nothing():
     for _ in range(2):
         qc.get_or_compute("k", lambda: calls.append(1))
     assert len(calls) == 2
+
+
+def test_many_short_answers_do_not_push_out_a_long_kept_one():
+    """A replay asks a few new answers of a minute each frame; the history its frames are
+    looked up in (kept an hour) must not be pushed out by them, or every replay longer than
+    the cache reads each year's tables again mid-play."""
+    qc = cache.QueryCache(ttl_s=60)
+    reads = []
+    qc.get_or_compute("year-2019", lambda: reads.append("2019") or "table", ttl_s=3600)
+    for k in range(cache.CACHE_ENTRIES * 2):
+        qc.get_or_compute(f"frame-{k}", lambda k=k: k, ttl_s=60)
+    assert qc.get_or_compute("year-2019", lambda: reads.append("again") or "table", 3600) == "table"
+    assert reads == ["2019"]
+    # and the short ones are still bounded: the oldest went
+    assert qc.get_or_compute("frame-0", lambda: "read again", ttl_s=60) == "read again"

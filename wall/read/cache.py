@@ -35,41 +35,56 @@ DOWN_FOR_S = 5.0
 CACHE_ENTRIES = 600
 # with Redis, the newest of them also kept in the process
 NEAR_ENTRIES = 200
+# answers kept for longer than this (a past year's daily tables, a node's first year, a
+# past day's figures) are counted apart, LONG_ENTRIES of them: a replay asks ~20 new short
+# answers a frame, and in one lane they pushed out the history its frames are looked up in
+# (a replay of over 30 weeks read each year's tables again mid-play, a second a year). A
+# frame adds ~3 long ones (small: a day's figures), a year's tables a few MB
+LONG_S = 600
+LONG_ENTRIES = 1000
 
 
 class Kept:
     """Answers kept in this process as they are (not pickled: their readers never change
-    them), each until its timeout, the least recently used dropped beyond size; the get/set
-    of a flask-caching backend."""
+    them), each until its timeout, the least recently used dropped beyond size (the
+    long-lived ones beyond long_size, apart); the get/set of a flask-caching backend."""
 
-    def __init__(self, size: int):
+    def __init__(self, size: int, long_size: int = 0):
         self.size = size
+        self.long_size = long_size
         self._kept: OrderedDict[str, tuple[float, object]] = OrderedDict()
+        self._long: OrderedDict[str, tuple[float, object]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, key: str):
         with self._lock:
-            kept = self._kept.get(key)
-            if kept is None:
-                return None
-            if kept[0] <= time.monotonic():
-                del self._kept[key]
-                return None
-            self._kept.move_to_end(key)
-            return kept[1]
+            for lane in (self._kept, self._long):
+                kept = lane.get(key)
+                if kept is None:
+                    continue
+                if kept[0] <= time.monotonic():
+                    del lane[key]
+                    return None
+                lane.move_to_end(key)
+                return kept[1]
+            return None
 
     def set(self, key: str, value, timeout: float) -> None:
-        if self.size <= 0:
+        long = timeout > LONG_S and self.long_size > 0
+        lane, size = (self._long, self.long_size) if long else (self._kept, self.size)
+        if size <= 0:
             return
         with self._lock:
-            self._kept[key] = (time.monotonic() + timeout, value)
-            self._kept.move_to_end(key)
-            while len(self._kept) > self.size:
-                self._kept.popitem(last=False)
+            (self._kept if long else self._long).pop(key, None)
+            lane[key] = (time.monotonic() + timeout, value)
+            lane.move_to_end(key)
+            while len(lane) > size:
+                lane.popitem(last=False)
 
     def clear(self) -> None:
         with self._lock:
             self._kept.clear()
+            self._long.clear()
 
 
 class QueryCache:
@@ -90,11 +105,11 @@ class QueryCache:
                                           retry=Retry(NoBackoff(), 0))  # fmt: skip
             self.backend = RedisCache(host=client, key_prefix="gdwall:", default_timeout=self.ttl_s)
         else:  # answers kept as they are, never pickled
-            self.backend = Kept(CACHE_ENTRIES)
+            self.backend = Kept(CACHE_ENTRIES, LONG_ENTRIES)
         # while Redis is away, this process's own cache answers; Redis is tried again after
         # DOWN_FOR_S (so a stopped Redis costs one failed call per worker per period, not one
         # per query)
-        self.fallback = Kept(CACHE_ENTRIES)
+        self.fallback = Kept(CACHE_ENTRIES, LONG_ENTRIES)
         # the answers this process read from Redis last, unpickled: a refresh asks the same few
         # answers several times (the bucket's live read feeds health, figures and today's
         # provincial row), and unpickling frames each time cost more than the rest of it
