@@ -13,7 +13,14 @@ function replayAsk(at) {
   // is drawn (the server's time off the frame's critical path)
   const r = replayState();
   replayWatch();
-  r.at = at; r.sent = at; r.asked = Date.now();
+  const now = Date.now();
+  // the player's clock: the next frame is due a quarter of a second after this one was due,
+  // so a frame asked late is followed by a shorter wait (four a second on average, not four
+  // a second less every delay); more than a frame behind (a slow answer), it starts afresh
+  // rather than asking a burst
+  r.due = r.playing && r.due !== undefined && r.due > now - PACE_MS ? r.due + PACE_MS
+    : now + PACE_MS;
+  r.at = at; r.sent = at; r.asked = now;
   const next = r.playing && at < r.to ? replayNext(r) : null;
   return next ? {at: at, next: next} : {at: at};
 }
@@ -59,13 +66,13 @@ function replayOnScreen(text) {
   if (r.playing) {
     if (picker) { picker.value = replayCn(r.sent); }  // drawn only: the page is not told
     const frame = r.sent;
-    // the next frame a quarter of a second after this one was asked for (four a second),
-    // or at once if this one took longer, so none is skipped on a slow server
+    // the next frame when the player's clock says (four a second), or at once if this one
+    // took longer, so none is skipped on a slow server
     setTimeout(() => {
       if (r.playing && r.sent === frame) {
         window.dash_clientside.set_props("wall-replay", {data: replayAsk(replayNext(r))});
       }
-    }, Math.max(0, PACE_MS - (Date.now() - r.asked)));
+    }, Math.max(0, r.due - Date.now()));
   } else {
     replayStopped(r);
   }
