@@ -89,24 +89,30 @@ class Services:
     def reader(self, view: View) -> Reader:
         return Reader(self.backend, view)
 
-    def read_ahead(self, search: str, thresholds) -> bool:
-        """Work out the wall's state as of an address in the background: a replay's next
-        frame, read while the browser draws this one, so that asking for it finds it kept.
-        One at a time (a frame asked while one is being read ahead is not read ahead); an
-        address that is not a view, or a read that fails, costs nothing but itself: the
-        frame is read when it is asked for. Whether it was taken on."""
-        try:
-            _, view = self.view("/", search)
-        except ViewError:
-            return False
-        if not self._ahead_busy.acquire(blocking=False):
+    def read_ahead(self, searches: list[str], thresholds) -> bool:
+        """Work out the wall's state as of some addresses, in order, in the background: a
+        replay's next frame, read while the browser draws this one, so that asking for it
+        finds it kept (and, as a replay starts, its last day: the history every frame of it
+        looks up, read once before the frames reach it). One job at a time (a frame asked
+        while one runs is not read ahead); an address that is not a view, or a read that
+        fails, costs nothing but itself: the frame is read when it is asked for. Whether
+        it was taken on."""
+        views = []
+        for search in searches:
+            try:
+                views.append(self.view("/", search)[1])
+            except ViewError:
+                continue
+        if not views or not self._ahead_busy.acquire(blocking=False):
             return False
 
         def run():
             try:
-                self.reader(view).wall_state(thresholds)
-            except Exception as exc:  # the frame's own request reads it again
-                log.info("read-ahead of %s failed: %s", search, exc)
+                for view in views:
+                    try:
+                        self.reader(view).wall_state(thresholds)
+                    except Exception as exc:  # the frame's own request reads it again
+                        log.info("read-ahead as of %s failed: %s", view.asof, exc)
             finally:
                 self._ahead_busy.release()
 

@@ -22,7 +22,10 @@ function replayAsk(at) {
     : now + PACE_MS;
   r.at = at; r.sent = at; r.asked = now;
   const next = r.playing && at < r.to ? replayNext(r) : null;
-  return next ? {at: at, next: next} : {at: at};
+  const asked = next ? {at: at, next: next} : {at: at};
+  // a replay starting: its last day read ahead too, and with it the history (each year's
+  // daily tables, each city's first year) its frames look up, before they reach it
+  return next && at === r.from && r.to > next ? Object.assign(asked, {last: r.to}) : asked;
 }
 function replayIso(d) { return d.toISOString().slice(0, 10); }
 function replayNext(r) {

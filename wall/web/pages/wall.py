@@ -388,9 +388,12 @@ def refresh(services, _trigger, screen_id, search, replay=None, shown=None):
     done["drawn"] = digests
     colour = next((p.colour for p in screen.panels if p.panel == PanelKind.map), "plan")
     maps = [gdmap.patch(state.views, colour) if m["screen"] == screen.id else nu for m in map_ids]
-    ahead = replay.get("next") if isinstance(frame_day, str) else None
-    if isinstance(ahead, str):  # the replay's next frame, read while the browser draws this
-        services.read_ahead("?" + urlencode({**params, "asof": ahead}), layouts.thresholds)
+    # the replay's next frame, read while the browser draws this one (and as it starts, its
+    # last day: the history all its frames look up)
+    ahead = [replay.get(k) for k in ("next", "last")] if isinstance(frame_day, str) else []
+    ahead = ["?" + urlencode({**params, "asof": day}) for day in ahead if isinstance(day, str)]
+    if ahead:
+        services.read_ahead(ahead, layouts.thresholds)
     return drawn, maps, banner(state, services.layouts.error), asof_label(state), done, days
 
 
