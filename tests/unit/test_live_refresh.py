@@ -150,3 +150,48 @@ def test_a_centre_silent_today_counts_with_its_last_value(tmp_path):
     assert figure.value == 40000.0 + 2000.0
     # 30 days before today: a's 100 (day 40) carried, b's 500 (day 31)
     assert figure.previous == 100.0 + 500.0
+
+
+class CountingStore:
+    """The store, with its live reads counted."""
+
+    def __init__(self, store):
+        self._store, self.live_reads = store, 0
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+    def latest_many(self, wanted):
+        self.live_reads += 1
+        return self._store.latest_many(wanted)
+
+
+def test_while_screens_watch_each_bucket_live_values_are_read_before_its_first_refresh(tmp_path):
+    """The first refresh of a bucket finds the bucket's newest values read already, with the
+    store's own answer; with no screen refreshing, nothing is read."""
+    import time
+
+    from wall.read import queries
+    from wall.read.ahead import LiveAhead
+
+    cache.configure(cache.QueryCache())
+    store = CountingStore(open_store(f"sqlite:///{tmp_path}/m.db"))
+    store.write([Sample.make("health", {"node": "city-meizhou"}, {"up": 1.0, "hosts_down": 0.0},
+                             datetime.now(UTC))])  # fmt: skip
+    ahead = LiveAhead(store, bucket_s=1, lead_s=0.3, watch_s=2)
+    ahead.seen()
+    deadline = time.monotonic() + 10
+    while not ahead.read_for and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert ahead.read_for, "no bucket read ahead within 10 s"
+    bucket = ahead.read_for[0]
+    reads = store.live_reads
+    rows = queries.live(store, bucket)["health"]  # the bucket's refresh: nothing to read
+    assert store.live_reads == reads
+    assert [(n, f, v) for n, f, v, _ in rows.records("node")] == [
+        ("city-meizhou", "hosts_down", 0.0), ("city-meizhou", "up", 1.0)]  # fmt: skip
+    # no screen refreshing for watch_s: the reads stop
+    time.sleep(3.5)
+    stopped = store.live_reads
+    time.sleep(2.5)
+    assert store.live_reads == stopped

@@ -17,6 +17,7 @@ from wall.core.layouts import Layouts, LayoutSource
 from wall.core.plan.models import Plan
 from wall.core.settings import Settings
 from wall.read import cache
+from wall.read.ahead import LiveAhead
 from wall.read.reader import Backend, Reader
 from wall.read.view import View, ViewError, make_view
 from wall.state import StateDB
@@ -60,6 +61,8 @@ class Services:
         self.layouts = layouts
         self.backend = Backend(store, self.state, plan, settings.stale_after_s,
                                settings.bulletin_path, layouts.directory)  # fmt: skip
+        # the live values of each time bucket read as it starts, while screens watch
+        self.live_ahead = LiveAhead(store, settings.cache_bucket_s)
         self._ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead")
         self._ahead_busy = threading.Lock()
 

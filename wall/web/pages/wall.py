@@ -371,6 +371,8 @@ def refresh(services, _trigger, screen_id, search, replay=None, shown=None):
     except ViewError as exc:  # the page itself says what is wrong with its address
         note = [html.Div(f"⚠ {exc}", className="alert-banner")]
         return [nu] * len(panel_ids), [nu] * len(map_ids), note, nu, done, days
+    if not view.replay:  # live: the next buckets' newest values read as they start
+        services.live_ahead.seen()
     state = services.reader(view).wall_state(layouts.thresholds, episodes=True)
     had = shown.get("drawn") if isinstance(shown, dict) else None
     had = had if isinstance(had, dict) else {}
