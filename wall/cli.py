@@ -585,7 +585,7 @@ def serve(
     except StoreError as exc:
         _fail(f"serve: metric store: {exc}", code=2)
 
-    from wall.web.app import create_app
+    from wall.web.app import create_app, settle
 
     class Wall(BaseApplication):
         def load_config(self) -> None:
@@ -610,7 +610,9 @@ def serve(
                 self.cfg.set(key, value)
 
         def load(self):
-            return create_app(settings).server  # in each worker: its own store connections
+            server = create_app(settings).server  # in each worker: its own store connections
+            settle()
+            return server
 
     typer.echo(
         f"广东数字政府政务云大屏 on http://{host}:{port}/  ({workers} workers)  data: {settings.data_dir}"
@@ -657,12 +659,13 @@ def demo(
     sign-in off."""
     from wall.core.chinatime import parse_instant
     from wall.demo import start_demo
-    from wall.web.app import create_app
+    from wall.web.app import create_app, settle
 
     settings = _settings(data_dir=data_dir, demo=True, store_url=store)
     typer.echo(f"preparing the demo in {settings.data_dir} …")
     start_demo(settings, interval_s=interval_s, since=parse_instant(since), say=typer.echo)
     dash_app = create_app(settings)
+    settle()
     typer.echo(f"广东数字政府政务云大屏 (demo) on http://{host}:{port}/  data: {settings.data_dir}")
     dash_app.run(host=host, port=port, debug=False)
 

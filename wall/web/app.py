@@ -5,6 +5,7 @@ headers. Every asset is served by the app itself (no CDN, no remote font)."""
 
 from __future__ import annotations
 
+import gc
 import logging
 from pathlib import Path
 
@@ -110,6 +111,17 @@ def bound(function, services: Services, name: str):
     call.__name__ = call.__qualname__ = name
     call.__doc__ = function.__doc__
     return call
+
+
+def settle() -> None:
+    """A serving process done starting: its garbage collected, then what start-up made (the
+    modules, the plan, plotly's and pandas' own objects: ~200,000) moved out of the cyclic
+    collector's reach. A full collection walks every object it tracks, and with them it
+    paused a worker 150–230 ms (a replay's frame, a screen's refresh) every few seconds of
+    work; without them 20–55 ms. Nothing is freed or kept longer: the collector stops
+    revisiting objects that live as long as the process anyway."""
+    gc.collect()
+    gc.freeze()
 
 
 def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:

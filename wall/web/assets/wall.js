@@ -3,7 +3,8 @@
    store never piles requests up, and the clock keeps ticking whatever the server does. */
 const PACE_MS = 250;  // ▶ 回放: four frames a second at most
 
-// ▶ 回放's state, shared by its two callbacks: frames shown (and ms from asked to shown)
+// ▶ 回放's state, shared by its callback and the frame watcher: frames shown (and ms from
+// asked to shown)
 function replayState() {
   const w = window.gdwall = window.gdwall || {};
   return w.replay = w.replay || {frames: [], took: [], shownAt: []};
