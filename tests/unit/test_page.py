@@ -96,6 +96,18 @@ def test_the_date_control_arrives_holding_the_address_day(app, page):
         assert find(layout_for(app, other), ids.ASOF_PICK)["props"].get("date") is None
 
 
+def test_the_wall_arrives_with_its_title_and_clock(app):
+    """Nothing for the browser to work out as the page opens (each callback run then costs
+    the renderer ~30 ms): the screen's title and the time in China are drawn."""
+    from datetime import datetime
+
+    page = layout_for(app, "http://wall/?screen=operations")
+    assert find(page, ids.SCREEN_TITLE)["props"]["children"] == "运行与安全"
+    clock = find(page, ids.CLOCK)["props"]["children"]
+    shown = datetime.strptime(clock, "%Y-%m-%d %H:%M").replace(tzinfo=CHINA)
+    assert abs((datetime.now(CHINA) - shown).total_seconds()) < 120
+
+
 def test_the_other_screens_wait_for_the_carousel(app):
     page = layout_for(app, "http://wall/?screen=operations")
     assert find(page, ids.screen("operations"))["props"]["className"] == "screen active"

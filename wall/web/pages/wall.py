@@ -271,7 +271,12 @@ def wall_layout(services, view: View | None) -> html.Div:
                         ],
                         className="title-block",
                     ),
-                    html.Div(id=ids.SCREEN_TITLE, className="screen-title"),
+                    # the title and the clock drawn with the page, so that nothing needs
+                    # computing in the browser as it opens (assets/wall.js keeps them after:
+                    # each callback run on opening cost dash-renderer ~30 ms)
+                    html.Div(
+                        layouts.screen(active).title, id=ids.SCREEN_TITLE, className="screen-title"
+                    ),
                     frame.asof_control(services.plan, None, with_label=False),
                     html.Div(
                         [
@@ -294,7 +299,11 @@ def wall_layout(services, view: View | None) -> html.Div:
                     access.user_badge(),
                     html.Div(  # the time, and how fresh what the screen shows is
                         [
-                            html.Div(id=ids.CLOCK, className="clock"),
+                            html.Div(
+                                f"{datetime.now(CHINA):%Y-%m-%d %H:%M}",
+                                id=ids.CLOCK,
+                                className="clock",
+                            ),
                             html.Div(asof_label(state), id=ids.ASOF, className="asof stamp"),
                         ],
                         className="clock-block",
@@ -408,6 +417,7 @@ clientside(
     Input(ids.URL, "search"),
     State(ids.CONFIG, "data"),
     State(ids.SCREEN, "data"),
+    prevent_initial_call=True,
 )
 clientside(  # the date control and ?asof= in the URL follow each other (every page)
     ClientsideFunction("wall", "asof"),
@@ -416,6 +426,7 @@ clientside(  # the date control and ?asof= in the URL follow each other (every p
     Input(ids.URL, "search"),
     Input(ids.ASOF_PICK, "date"),
     Input(ids.ASOF_LIVE, "n_clicks"),
+    prevent_initial_call=True,
 )
 clientside(
     ClientsideFunction("wall", "pace"),
@@ -426,6 +437,7 @@ clientside(
     State(ids.CONFIG, "data"),
     State(ids.SCREEN, "data"),
     State(ids.DONE, "data"),
+    prevent_initial_call=True,
 )
 clientside(  # ▶ 回放: started, paused, stepped, and given way to a day picked
     ClientsideFunction("wall", "replay"),
