@@ -50,8 +50,9 @@ class LiveAhead:
     def _run(self) -> None:
         while True:
             if time.monotonic() - self._seen > self.watch_s:
-                self._wake.clear()
-                self._wake.wait()
+                self._wake.clear()  # then looked at again: a screen seen just before stays seen
+                if time.monotonic() - self._seen > self.watch_s:
+                    self._wake.wait()
                 continue
             now = time.time()
             start = now - now % self.bucket_s + self.bucket_s  # the next bucket's
