@@ -8,8 +8,10 @@ CHECK = """() => {
   const cut = [];
   let smallest = 1e9;
   const boxes = '.screen.active .panel, .screen.active .panel-body, .screen.active .tile, .wall-header';
-  // cut short by an ellipsis or squeezed: tiles' lines, and everything in the header
-  const lines = '.screen.active .tile > div, .screen.active .tile span, .wall-header > *, .title-block > *';
+  // cut short by an ellipsis or squeezed: tiles' lines, the node cards' names, and
+  // everything in the header
+  const lines = '.screen.active .tile > div, .screen.active .tile span, .screen.active .node-name, '
+    + '.wall-header > *, .title-block > *';
   for (const el of document.querySelectorAll(boxes + ', ' + lines)) {
     const tall = el.matches(boxes) && el.scrollHeight > el.clientHeight + 2;
     if (tall || el.scrollWidth > el.clientWidth + 2) {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from datetime import date
 
@@ -18,6 +19,16 @@ from wall.web.panels.registry import panel, remember
 from wall.web.urls import node_href
 from wall.web.widgets import STATE_CLASS, verdict_attrs, verdict_cell
 
+# how wide a name one column of the node grid holds on one line, in em of the name's text
+# (wall.css: a column at least 9.5 units, less 0.9 of padding, is 7.7 em of names 1.1 units
+# tall), with a little to spare
+CARD_NAME_EM = 7.5
+
+
+def name_em(text: str) -> float:
+    """A text's width in em: a Chinese (wide) character 1, any other about half."""
+    return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.6 for c in text)
+
 
 def node_card(view: NodeView, replay_day=None) -> html.A:
     """A node's name, state (as text and colour), deadline and whether it is late."""
@@ -31,9 +42,14 @@ def node_card(view: NodeView, replay_day=None) -> html.A:
         bits.append(html.Span("⚠ 逾期未完成", className="late"))
     if node.pilot:
         bits.append(html.Span("试点", className="badge"))
+    classes = ["node-card"]
+    if view.late and not view.done:
+        classes.append("node-late")
+    if name_em(node.name) > CARD_NAME_EM:  # a long name takes two columns, not a clipped one
+        classes.append("node-wide")
     return html.A(  # the card is the link to the node's page
         [html.Div(node.name, className="node-name"), html.Div(bits, className="node-meta")],
-        className="node-card" + (" node-late" if view.late and not view.done else ""),
+        className=" ".join(classes),
         id=f"node-{node.id}",
         title=node.id,
         href=node_href(node.id, replay_day),
