@@ -21,6 +21,7 @@ from tests.conftest import ROOT
 
 RUN_TIME_FILES = [  # read at run time, by path, relative to the installed packages
     "wall/web/assets/wall.css", "wall/web/assets/wall.js", "wall/web/assets/plotly-geo.min.js",
+    "wall/web/assets/vendor/regenerator-runtime.js",
     "wall/web/assets/fonts/wall-sans-regular.woff2", "wall/layouts/overview.yaml",
     "wall/layouts/thresholds.yaml", "wall/core/plan/guangdong-2019.yaml",
     "wall/bulletin/bulletin.yaml", "wall/bulletin/vendor/echarts.min.js",

@@ -138,6 +138,19 @@ def test_assets_are_compressed_and_kept_by_the_browser(app):
     assert "package_data/plotly.min.js" not in html
 
 
+def test_the_page_carries_the_generator_runtime_not_the_whole_polyfill(app):
+    """Dash's @babel/polyfill (core-js 2 and regenerator-runtime) slowed every page's opening
+    with copies of functions today's browsers have; only the runtime dcc needs is on the page,
+    before dcc (the browser tests draw every page with it)."""
+    client = client_of(app)
+    srcs = re.findall(r'<script src="([^"]+)"', client.get("/").get_data(as_text=True))
+    assert [s for s in srcs if "polyfill" in s] == []
+    runtime = next(i for i, s in enumerate(srcs) if "regenerator-runtime" in s)
+    assert runtime < next(i for i, s in enumerate(srcs) if "dash_core_components" in s)
+    r = client.get(srcs[runtime], headers=CHROME)
+    assert r.status_code == 200 and "immutable" in r.headers["Cache-Control"]
+
+
 def test_the_vendored_plotly_bundle_matches_the_python_package():
     from plotly.offline import get_plotlyjs_version
 
