@@ -399,12 +399,13 @@ def refresh(services, _trigger, screen_id, search, replay=None, shown=None):
     done["drawn"] = digests
     colour = next((p.colour for p in screen.panels if p.panel == PanelKind.map), "plan")
     maps = [gdmap.patch(state.views, colour) if m["screen"] == screen.id else nu for m in map_ids]
-    # the replay's next frame, read while the browser draws this one (and as it starts, its
-    # last day: the history all its frames look up)
-    ahead = [replay.get(k) for k in ("next", "last")] if isinstance(frame_day, str) else []
-    ahead = ["?" + urlencode({**params, "asof": day}) for day in ahead if isinstance(day, str)]
-    if ahead:
-        services.read_ahead(ahead, layouts.thresholds)
+    # as a replay starts, its last day (the history all its frames look up) read before the
+    # first frame is answered; the replay's next frame, read while the browser draws this one
+    if isinstance(frame_day, str):
+        search = {k: ["?" + urlencode({**params, "asof": replay[k]})]
+                  if isinstance(replay.get(k), str) else [] for k in ("last", "next")}  # fmt: skip
+        services.read_now(search["last"], layouts.thresholds)
+        services.read_ahead(search["next"], layouts.thresholds)
     return drawn, maps, banner(state, services.layouts.error), asof_label(state), done, days
 
 
