@@ -207,9 +207,16 @@ def test_the_served_font_has_every_character_the_wall_shows():
 
 
 def test_the_index_asks_for_the_layout_while_its_scripts_load(app):
-    html = client_of(app).get("/").get_data(as_text=True)
+    client = client_of(app)
+    html = client.get("/").get_data(as_text=True)
     head = html[: html.index("</head>")]
     assert '<link rel="preload" href="/_dash-layout" as="fetch" crossorigin="anonymous">' in head
+    # and on the wall, the map's boundaries; not on a page that draws no map
+    boundaries = re.compile(r'<link rel="preload" href="/geo/cities-[0-9a-f]+\.geojson"')
+    assert boundaries.search(head)
+    for page in ("/node/city-heyuan", "/alerts", "/admin"):
+        html = client.get(page).get_data(as_text=True)
+        assert "/_dash-layout" in html and not boundaries.search(html), page
 
 
 def test_a_layout_is_never_kept_by_the_browser(app):

@@ -21,7 +21,7 @@ from wall.read.view import ViewError
 from wall.state import StateDatabaseError, StateDB, auth, connect
 from wall.store import Store, StoreError, store_from_settings
 from wall.web import access, encoding, frame, health, ids, pages, requestlog  # noqa: F401 - pages register
-from wall.web.pages.wall import wall_layout
+from wall.web.pages.wall import geometry_url, wall_layout
 from wall.web.registry import ACTIONS, CLIENTSIDE, DOWNLOADS, PAGES, Action, Page
 from wall.web.services import NotFound, Services
 
@@ -148,7 +148,8 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
     app.server.after_request(_cache_headers)
     for chunk in EAGER_CHUNKS:
         app.scripts.append_script({"relative_package_path": chunk, "namespace": "dash"})
-    app.index_string = _index_with_preloads(app, settings.geometry_file)
+    app.index_string = _index_with_preloads(app)
+    app.map_preload = _preload(app, geometry_url(settings.geometry_file).lstrip("/"))
     app.layout = lambda: layout(services)
     actions = {**ACTIONS}
     for page in PAGES.values():
@@ -186,8 +187,15 @@ class WallDash(dash.Dash):
 
     POLYFILL = re.compile(r'<script src="[^"]*/deps/polyfill@[^"]*"></script>')
     RUNTIME = "vendor/regenerator-runtime.js"
+    map_preload = ""  # the map's boundaries, asked for with the wall's scripts (create_app)
 
     def interpolate_index(self, **kwargs) -> str:
+        from flask import request
+
+        # the boundaries only on the wall's page: the operators' pages draw no map (the
+        # browser fetched 230 KB for nothing and warned of a preload never used)
+        if request.path == self.config.requests_pathname_prefix:
+            kwargs["css"] += self.map_preload
         runtime = ASSETS_DIR / self.RUNTIME
         src = f"{self.get_asset_url(self.RUNTIME)}?m={runtime.stat().st_mtime}"
         kwargs["scripts"] = self.POLYFILL.sub(
@@ -224,19 +232,18 @@ def _geometry(settings: Settings):
 EAGER_CHUNKS = ("dcc/async-graph.js", "dcc/async-datepicker.js")
 
 
-def _index_with_preloads(app: dash.Dash, geometry_file) -> str:
+def _index_with_preloads(app: dash.Dash) -> str:
     """The layout and the callback list are asked for while the scripts still load, not after
     (the renderer's own requests then find the answers already on their way)."""
-    prefix = app.config.requests_pathname_prefix
-    from wall.web.pages.wall import geometry_url
-
-    # and the map's boundaries, which plotly would only ask for once the page has rendered
-    paths = ("_dash-layout", "_dash-dependencies", geometry_url(geometry_file).lstrip("/"))
-    preloads = "".join(
-        f'\n        <link rel="preload" href="{prefix}{path}" as="fetch" crossorigin="anonymous">'
-        for path in paths
-    )
+    preloads = "".join(_preload(app, path) for path in ("_dash-layout", "_dash-dependencies"))
     return dash.dash._default_index.replace("{%css%}", "{%css%}" + preloads)
+
+
+def _preload(app: dash.Dash, path: str) -> str:
+    prefix = app.config.requests_pathname_prefix
+    return (
+        f'\n        <link rel="preload" href="{prefix}{path}" as="fetch" crossorigin="anonymous">'
+    )
 
 
 def _cache_headers(response):
