@@ -82,3 +82,13 @@ def test_downtime_counts_each_hour_s_share_down_and_runs_of_such_hours():
     hours, outages = _downtime(hourly)
     assert hours == 0.5 + 1 + 0.25  # the hour without data is neither up nor down
     assert outages == 2  # hours 1-2, then hour 5
+
+
+def test_the_newest_values_of_several_measurements_are_traced_each(tmp_path):
+    traced = TracedStore(_store(tmp_path))
+    with figure("now"):
+        got = traced.latest_many({"usage": ["cpu_util"]})
+    assert [r.method for r in traced.reads] == ["latest"]
+    assert traced.trace == {"now": [traced.reads[0].id]}
+    [(tags, field, value, _)] = got["usage"].rows
+    assert (tags, field, value) == (("gz",), "cpu_util", 0.9)  # the last of 48 hours

@@ -134,6 +134,11 @@ class TracedStore:
     def series(self, *args, **kwargs):
         return self._read("series", *args, **kwargs)
 
+    def latest_many(self, wanted):
+        # one traced `latest` a measurement: passed straight through to a store that reads
+        # them in one request, the reads went unrecorded
+        return Store.latest_many(self, wanted)
+
     def counters(self, *args, **kwargs):
         return self._read("counters", *args, **kwargs)
 
