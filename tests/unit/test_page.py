@@ -108,6 +108,47 @@ def test_the_wall_arrives_with_its_title_and_clock(app):
     assert abs((datetime.now(CHINA) - shown).total_seconds()) < 120
 
 
+def opening_callbacks(app, page: dict) -> list[str]:
+    """The callbacks the renderer runs as this layout opens: those not told to wait whose
+    every input is on the page (what the page itself sends: its own callback list)."""
+    with app.server.test_request_context("/"):
+        callbacks = app.dependencies().get_json()
+    present = ids_in(page, set()) | {json.dumps(k, sort_keys=True) for k in pattern_ids_in(page)}
+
+    def on_page(component_id: str) -> bool:
+        if not component_id.startswith("{"):
+            return component_id in present
+        wanted = {k: v for k, v in json.loads(component_id).items() if v != ["ALL"]}
+        return any(wanted.items() <= json.loads(p).items() for p in present if p.startswith("{"))
+
+    return [
+        cb["output"]
+        for cb in callbacks
+        if not cb["prevent_initial_call"] and all(on_page(i["id"]) for i in cb["inputs"])
+    ]
+
+
+def pattern_ids_in(node) -> list[dict]:
+    if isinstance(node, dict):
+        found = [node["props"]["id"]] if isinstance(node.get("props", {}).get("id"), dict) else []
+        return found + [x for v in node.values() for x in pattern_ids_in(v)]
+    if isinstance(node, list):
+        return [x for v in node for x in pattern_ids_in(v)]
+    return []
+
+
+def test_the_wall_opens_running_only_the_callback_that_scales_its_map(app):
+    """Each callback run as the page opens costs the renderer ~30 ms: the replay's waits for a
+    click, and starts by itself only on a ?replay= link."""
+    plain = opening_callbacks(app, layout_for(app, "http://wall/?screen=overview"))
+    assert len(plain) == 1 and '"type":"map"' in plain[0] and ".figure" in plain[0], plain
+    link = layout_for(app, "http://wall/?screen=overview&replay=2019-06..2019-09")
+    linked = opening_callbacks(app, link)
+    assert len(linked) == 2 and plain[0] in linked, linked
+    [start] = [c for c in linked if c != plain[0]]
+    assert f"{ids.REPLAY}.data" in start, start  # the replay's first frame asked for
+
+
 def test_the_other_screens_wait_for_the_carousel(app):
     page = layout_for(app, "http://wall/?screen=operations")
     assert find(page, ids.screen("operations"))["props"]["className"] == "screen active"
@@ -364,6 +405,7 @@ def test_every_component_a_callback_names_is_on_a_page_and_the_browser_is_not_to
     from wall.web.registry import PAGES
 
     addresses = [p.path.replace("<node_id>", "city-heyuan") for p in PAGES.values()]
+    addresses.append("/?replay=2019-06..2019-09")  # the wall as a replay link draws it
     found: set = set()
     for address in addresses:
         ids_in(layout_for(app, f"http://wall{address}"), found)

@@ -20,6 +20,7 @@ RANGE_APPLY = "range-apply"
 COMPARE_NODES = "compare-nodes"  # the nodes side by side on the compare page
 BANNER = "wall-banner"
 REPLAY = "wall-replay"  # the replayed day the browser asks for (set by assets/wall.js)
+REPLAY_LINK = "wall-replay-link"  # on the page only when its address asks for a replay
 REPLAY_PLAY = "replay-play"  # ▶ 回放 / ‖ 暂停
 REPLAY_STEP = "replay-step"  # 单步: one step forward
 

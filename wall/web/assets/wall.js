@@ -258,6 +258,9 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       }
       return out(nu, nu);
     },
+    replayLink: function (link, search, config) {  // ?replay=…: started as the page opens
+      return window.dash_clientside.wall.replay(undefined, undefined, search, config);
+    },
     scaleMap: function (size, figures) {
       // the map's texts and markers in multiples of the screen's unit (trace `meta`, set by
       // wall/web/panels/gdmap.py), as every other text of the wall: plotly takes pixels.

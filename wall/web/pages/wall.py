@@ -257,6 +257,9 @@ def wall_layout(services, view: View | None) -> html.Div:
             dcc.Interval(id=ids.TICK, interval=1000),
             dcc.Store(id=ids.CONFIG, data=page_config(layouts, replay_range(services.plan, state))),
             dcc.Store(id=ids.REPLAY),
+            # only on a ?replay= link: starts it as the page opens (the replay's own callback
+            # waits for a click, not running for nothing on every other opening)
+            *([dcc.Store(id=ids.REPLAY_LINK, data=True)] if "replay" in parse_qs(search) else []),
             dcc.Store(id=ids.TRIGGER),
             dcc.Store(id=ids.NAV),
             dcc.Store(id=ids.DONE, data=landed(state, layouts, digests)),
@@ -449,6 +452,17 @@ clientside(  # ▶ 回放: started, paused, stepped, and given way to a day pick
     Input(ids.REPLAY_STEP, "n_clicks"),
     Input(ids.URL, "search"),
     State(ids.CONFIG, "data"),
+    prevent_initial_call=True,
+)
+clientside(  # a ?replay= link: the replay started as the page opens
+    ClientsideFunction("wall", "replayLink"),
+    Output(ids.REPLAY, "data", allow_duplicate=True),
+    Output(ids.REPLAY_PLAY, "children", allow_duplicate=True),
+    Output(ids.replay_day(ALL), "children", allow_duplicate=True),
+    Input(ids.REPLAY_LINK, "data"),
+    State(ids.URL, "search"),
+    State(ids.CONFIG, "data"),
+    prevent_initial_call="initial_duplicate",
 )
 clientside(  # the map's texts and markers follow the screen's size: at once when the page
     # loads (initial call), then when the window's size changes
