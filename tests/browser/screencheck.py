@@ -18,6 +18,15 @@ CHECK = """() => {
       cut.push((el.id || el.className) + ` ${el.scrollWidth}x${el.scrollHeight}>${el.clientWidth}x${el.clientHeight}`);
     }
   }
+  // an alert's row: its mark and since-when whole inside it (its text may end in an ellipsis)
+  for (const row of document.querySelectorAll('.screen.active .alert')) {
+    const box = row.getBoundingClientRect();
+    for (const part of row.children) {
+      if (part.getBoundingClientRect().right > box.right + 1) {
+        cut.push(`${row.className}: ${part.className || part.tagName} past the row's end`);
+      }
+    }
+  }
   // every visible text, the map's SVG labels, legend and markers' names included (hover
   // labels excepted: they are read up close)
   let smallestText = '';

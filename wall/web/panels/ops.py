@@ -85,9 +85,14 @@ def alert_item(alert: Alert, replay_day=None, episode=None) -> html.Li:
     """One alert; a node's alert links to the node page that explains it. With its episode:
     since when it holds, and whether someone has acknowledged it."""
     text = (
-        html.A(alert.text, href=node_href(alert.subject, replay_day), className="alert-link")
+        html.A(
+            alert.text,
+            href=node_href(alert.subject, replay_day),
+            className="alert-link",
+            title=alert.text,
+        )
         if alert.kind in NODE_ALERTS
-        else html.Span(alert.text)
+        else html.Span(alert.text, title=alert.text)
     )
     extra = []
     if episode is not None:
