@@ -405,10 +405,10 @@ def refresh(services, _trigger, screen_id, search, replay=None, shown=None):
     # as a replay starts, its last day (the history all its frames look up) read before the
     # first frame is answered; the replay's next frame, read while the browser draws this one
     if isinstance(frame_day, str):
-        search = {k: ["?" + urlencode({**params, "asof": replay[k]})]
-                  if isinstance(replay.get(k), str) else [] for k in ("last", "next")}  # fmt: skip
-        services.read_now(search["last"], layouts.thresholds)
-        services.read_ahead(search["next"], layouts.thresholds)
+        asked = {k: ["?" + urlencode({**params, "asof": replay[k]})]
+                 if isinstance(replay.get(k), str) else [] for k in ("last", "next")}  # fmt: skip
+        services.read_now(asked["last"], layouts.thresholds)
+        services.read_ahead(asked["next"], layouts.thresholds)
     return drawn, maps, banner(state, services.layouts.error), asof_label(state), done, days
 
 
