@@ -5,6 +5,7 @@ headers. Every asset is served by the app itself (no CDN, no remote font)."""
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 import re
@@ -196,12 +197,13 @@ class WallDash(dash.Dash):
         # browser fetched 230 KB for nothing and warned of a preload never used)
         if request.path == self.config.requests_pathname_prefix:
             kwargs["css"] += self.map_preload
-        runtime = ASSETS_DIR / self.RUNTIME
-        src = f"{self.get_asset_url(self.RUNTIME)}?m={runtime.stat().st_mtime}"
-        kwargs["scripts"] = self.POLYFILL.sub(
-            f'<script src="{src}"></script>', kwargs["scripts"], 1
-        )
+        kwargs["scripts"] = self.POLYFILL.sub(self._runtime_tag, kwargs["scripts"], 1)
         return super().interpolate_index(**kwargs)
+
+    @functools.cached_property
+    def _runtime_tag(self) -> str:  # fingerprinted as Dash does its assets: kept for good
+        mtime = (ASSETS_DIR / self.RUNTIME).stat().st_mtime
+        return f'<script src="{self.get_asset_url(self.RUNTIME)}?m={mtime}"></script>'
 
 
 def _geometry(settings: Settings):

@@ -92,49 +92,47 @@ class Services:
     def reader(self, view: View) -> Reader:
         return Reader(self.backend, view)
 
-    def read_ahead(self, searches: list[str], thresholds) -> bool:
-        """Work out the wall's state as of some addresses, in order, in the background: a
-        replay's next frame, read while the browser draws this one, so that asking for it
-        finds it kept. One job at a time (a frame asked while one runs is not read ahead);
-        an address that is not a view, or a read that fails, costs nothing but itself: the
-        frame is read when it is asked for. Whether it was taken on."""
-        views = self._views(searches)
-        if not views or not self._ahead_busy.acquire(blocking=False):
+    def read_ahead(self, search: str, thresholds) -> bool:
+        """Work out the wall's state as of an address in the background: a replay's next
+        frame, read while the browser draws this one, so that asking for it finds it kept.
+        One job at a time (a frame asked while one runs is not read ahead); an address that
+        is not a view, or a read that fails, costs nothing but itself: the frame is read when
+        it is asked for. Whether it was taken on."""
+        view = self._view(search)
+        if view is None or not self._ahead_busy.acquire(blocking=False):
             return False
 
         def run():
             try:
-                self._work_out(views, thresholds)
+                self._work_out(view, thresholds)
             finally:
                 self._ahead_busy.release()
 
         self._ahead.submit(run)
         return True
 
-    def read_now(self, searches: list[str], thresholds) -> None:
-        """Work out the wall's state as of some addresses before answering: as a replay
-        starts, its last day, and with it the history every frame of it looks up (each
-        year's daily tables, each city's first year, up to a second or so cold). Read in
-        the background, it took the CPU from the replay's first frames (on 2 cores, 3 of
-        them 100-230 ms late); read with the first frame, the frames after it find it kept.
-        As with reading ahead, nonsense or a failed read costs nothing but itself."""
-        self._work_out(self._views(searches), thresholds)
+    def read_now(self, search: str, thresholds) -> None:
+        """Work out the wall's state as of an address before answering: as a replay starts,
+        its last day, and with it the history every frame of it looks up (each year's daily
+        tables, each city's first year, up to a second or so cold). Read in the background,
+        it took the CPU from the replay's first frames (on 2 cores, 3 of them 100-230 ms
+        late); read with the first frame, the frames after it find it kept. As with reading
+        ahead, nonsense or a failed read costs nothing but itself."""
+        view = self._view(search)
+        if view is not None:
+            self._work_out(view, thresholds)
 
-    def _views(self, searches: list[str]) -> list[View]:
-        views = []
-        for search in searches:
-            try:
-                views.append(self.view("/", search)[1])
-            except ViewError:
-                continue
-        return views
+    def _view(self, search: str) -> View | None:
+        try:
+            return self.view("/", search)[1]
+        except ViewError:
+            return None
 
-    def _work_out(self, views: list[View], thresholds) -> None:
-        for view in views:
-            try:
-                self.reader(view).wall_state(thresholds)
-            except Exception as exc:  # the frame's own request reads it again
-                log.info("read-ahead as of %s failed: %s", view.asof, exc)
+    def _work_out(self, view: View, thresholds) -> None:
+        try:
+            self.reader(view).wall_state(thresholds)
+        except Exception as exc:  # the frame's own request reads it again
+            log.info("read-ahead as of %s failed: %s", view.asof, exc)
 
     def viewer(self) -> Viewer:
         user = access.signed_in()

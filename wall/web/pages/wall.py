@@ -405,10 +405,9 @@ def refresh(services, _trigger, screen_id, search, replay=None, shown=None):
     # as a replay starts, its last day (the history all its frames look up) read before the
     # first frame is answered; the replay's next frame, read while the browser draws this one
     if isinstance(frame_day, str):
-        asked = {k: ["?" + urlencode({**params, "asof": replay[k]})]
-                 if isinstance(replay.get(k), str) else [] for k in ("last", "next")}  # fmt: skip
-        services.read_now(asked["last"], layouts.thresholds)
-        services.read_ahead(asked["next"], layouts.thresholds)
+        for key, read in (("last", services.read_now), ("next", services.read_ahead)):
+            if isinstance(day := replay.get(key), str):
+                read("?" + urlencode({**params, "asof": day}), layouts.thresholds)
     return drawn, maps, banner(state, services.layouts.error), asof_label(state), done, days
 
 
