@@ -3,6 +3,7 @@ edited while it runs."""
 
 from __future__ import annotations
 
+import itertools
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -18,6 +19,8 @@ from wall.state.db import connect
 from wall.state.progress import add_event
 from wall.store import Sample, open_store
 from wall.web import ids
+
+SCREENS = ("overview", "operations")
 
 
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
@@ -227,6 +230,30 @@ def test_on_a_quiet_day_the_alert_panel_gives_its_room_to_the_next_deadlines(pla
     got = page.page.evaluate(CHECK)
     assert got["cut"] == []  # the rows fit the panel, the header holds the document number
     assert "粤办函〔2019〕288号" in page.page.inner_text(".title-block .doc-no")
+
+
+def test_a_busy_day_fits_the_alert_panels_at_every_size(plain_wall, page):
+    # with no progress recorded, 2020-07-01 has more alerts than the panels hold (every city
+    # node and Pearl River Delta cloud overdue), 2019-10-15 three (milestones 2a, 7 and 8a
+    # overdue) and two of the next deadlines under them: at
+    # 1080p the alerts once ran 38 px past the operations screen's panel on such a day
+    url, _ = plain_wall
+    p = page.page
+    for (w, h), day, screen in itertools.product(SIZES, ("2020-07-01", "2019-10-15"), SCREENS):
+        p.set_viewport_size({"width": w, "height": h})
+        open_wall(page, url, screen, f"&asof={day}")
+        p.wait_for_timeout(500)
+        alerts = p.locator(".screen.active .alert").count()
+        more = p.locator(".screen.active .alerts-more").all_inner_texts()
+        if day == "2020-07-01":  # the last row counts the rest
+            assert alerts == 5 and len(more) == 1 and more[0].startswith("另有"), (screen, more)
+        else:  # the alerts, then the next deadlines in the rows they leave
+            texts = p.locator(".screen.active .alert").all_inner_texts()
+            assert alerts == 3 and p.locator(".screen.active .upcoming .deadline").count() == 2, (
+                texts
+            )
+        got = p.evaluate(CHECK)
+        assert got["cut"] == [], (w, h, day, screen)
 
 
 def test_a_slow_store_neither_freezes_the_screen_nor_piles_up_requests(tmp_path, browser):

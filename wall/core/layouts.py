@@ -136,7 +136,7 @@ class Panel(Strict):
     wide: Area | None = None  # the area on a wall at least three times wider than high
     tiles: list[Literal[TILE_KINDS]] | None = None  # type: ignore[valid-type]
     thresholds: list[FieldName] = []  # the fields of thresholds.yaml this panel judges by
-    limit: int = Field(8, ge=1, le=50)  # rows of a list panel (alerts, milestones)
+    limit: int = Field(8, ge=2, le=50)  # rows of a list panel (alerts, milestones)
     # what a map's colours answer: the plan (the judge's verdicts; health marked only where
     # something is wrong) or the nodes' health
     colour: Literal["plan", "health"] = "plan"

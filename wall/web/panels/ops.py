@@ -106,38 +106,50 @@ def alert_item(alert: Alert, replay_day=None, episode=None) -> html.Li:
     )
 
 
+def alert_rows(alerts: int, limit: int) -> tuple[int, int]:
+    """How an alert panel spends its `limit` rows, all of one height (wall.css): the alerts
+    shown, the last row counting the rest when they do not all fit; and the rows left over for
+    the quiet room (the "no alert" line takes one)."""
+    shown = alerts if alerts <= limit else limit - 1
+    used = max(shown, 1) + (shown < alerts)
+    return shown, limit - used
+
+
 def alerts(state: WallState, limit: int, quiet: str = "none") -> html.Div:
-    """What needs attention now, most severe first; the rest counted. The room the alerts
-    leave goes to what the layout says (`quiet`): the plan's next deadlines."""
+    """What needs attention now, most severe first; the rest counted. The rows the alerts
+    leave go to what the layout says (`quiet`): the plan's next deadlines."""
     items = state.alerts
+    count, room = alert_rows(len(items), limit)
     shown = [
         alert_item(a, state.replay_day, state.episodes.get(f"{a.kind}:{a.subject}"))
-        for a in items[:limit]
+        for a in items[:count]
     ]
-    more = len(items) - limit
-    room = limit - len(shown)  # the deadlines take the room of three alerts: fewer, none
-    extra = upcoming(state, min(3, room)) if quiet == "deadlines" and room >= 3 else None
+    more = len(items) - count
     return html.Div(
         [
             html.Ul(shown, className="alerts")
             if shown
             else html.Div("✔ 当前无告警", className="panel-empty ok"),
             html.Div(f"另有 {more} 条", className="alerts-more") if more > 0 else None,
-            extra,
+            upcoming(state, room) if quiet == "deadlines" else None,
         ],
         className="alerts-body" + (" quiet" if not shown else ""),
     )
 
 
-def upcoming(state: WallState, count: int) -> html.Div | None:
-    """The plan's next deadlines with the days left, the late-running first to the eye; once
-    every deadline is past, how the plan ended (the judge's milestone states)."""
-    rows = state.next_deadlines(count)
-    if rows:
-        items = [deadline_item(v, left) for v, left in rows]
+def upcoming(state: WallState, rows: int) -> html.Div | None:
+    """In `rows` rows, a heading and the plan's next deadlines (up to three) with the days
+    left; once every deadline is past, how the plan ended (the judge's milestone states, two
+    rows). None when there is no room for it."""
+    if rows < 2:
+        return None
+    if pending := state.next_deadlines(min(3, rows - 1)):
+        items = [deadline_item(v, left) for v, left in pending]
         return html.Div(
             [html.H3("即将到期"), html.Ul(items, className="deadlines")], className="upcoming"
         )
+    if rows < 3:
+        return None
     counts: dict[str, int] = {}
     for v in state.verdicts.milestones:
         counts[v.label] = counts.get(v.label, 0) + 1
