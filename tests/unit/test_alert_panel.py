@@ -9,8 +9,9 @@ from types import SimpleNamespace
 import pytest
 
 from wall.core.alerts import Alert
+from wall.core.layouts import Area, Panel
 from wall.read.judge import State, Verdict
-from wall.web.panels.ops import alert_rows, alerts
+from wall.web.panels.ops import alert_rows, alerts, alerts_panel
 
 DUE = [Verdict(id=f"m{i}", seq=f"m{i}", title=f"里程碑{i}", section="附件", state=State.not_due,
                due=date(2020, 3, i)) for i in range(1, 6)]  # fmt: skip
@@ -84,3 +85,16 @@ def test_the_rows_the_alerts_leave_go_to_a_heading_and_up_to_three_deadlines():
 def test_once_every_deadline_is_past_the_results_need_three_rows():
     assert "score" in rows_of(alerts(state(3, deadlines=[]), 6, "deadlines"))
     assert rows_of(alerts(state(4, deadlines=[]), 6, "deadlines"))[4:] == []
+
+
+def test_a_wide_area_holds_its_own_rows_beside_the_narrow_ones():
+    # the server cannot know which area a screen's CSS shows: both are sent, marked
+    area = Area(col=1, row=1, width=1, height=1)
+    spec = Panel(panel="alerts", area=area, wide=area, limit=6, wide_limit=20)
+    narrow, wide = alerts_panel(spec, state(14), None).children
+    assert "narrow-only" in narrow.className and "wide-only" in wide.className
+    assert len(rows_of(narrow)) == 6 and "alerts-more" in rows_of(narrow)
+    # twenty rows: the fourteen alerts, then a heading and three deadlines
+    assert rows_of(wide) == ["alert alert-warn alert-cpu"] * 14 + ["H3"] + ["deadline"] * 3
+    same = Panel(panel="alerts", area=area, limit=6)
+    assert alerts_panel(same, state(14), None).className == "alerts-body"

@@ -46,6 +46,8 @@ def test_threshold_levels_follow_the_direction():
         ("overview.yaml", "colour: plan ", "colour: weather ", "overview.yaml:21: panels[1].colour"),
         ("overview.yaml", "    limit: 6", "    limit: 6\n    colour: health", "overview.yaml:36: panels[3].colour"),
         ("overview.yaml", "    limit: 18", "    limit: 18\n    quiet: deadlines", "overview.yaml:30: panels[2].quiet"),
+        ("overview.yaml", "    limit: 18", "    limit: 18\n    wide_limit: 30", "overview.yaml:30: panels[2].wide_limit"),
+        ("overview.yaml", "    wide_limit: 20", "    wide_limit: 1", "overview.yaml:36: panels[3].wide_limit"),
         ("thresholds.yaml", "    warn: 0.80\n    bad: 0.90", "    warn: 0.80\n    bad: 0.70", "thresholds.yaml:11: fields.node_utilization"),
         ("thresholds.yaml", "    careful: 0.70\n    warn: 0.80", "    careful: 0.85\n    warn: 0.80", "thresholds.yaml:11: fields.node_utilization"),
     ],

@@ -137,6 +137,8 @@ class Panel(Strict):
     tiles: list[Literal[TILE_KINDS]] | None = None  # type: ignore[valid-type]
     thresholds: list[FieldName] = []  # the fields of thresholds.yaml this panel judges by
     limit: int = Field(8, ge=2, le=50)  # rows of a list panel (alerts, milestones)
+    # an alert panel's rows in its wide area, when that holds more (or fewer) than `area`
+    wide_limit: int | None = Field(None, ge=2, le=50)
     # what a map's colours answer: the plan (the judge's verdicts; health marked only where
     # something is wrong) or the nodes' health
     colour: Literal["plan", "health"] = "plan"
@@ -207,6 +209,8 @@ def load_screen(path: Path, thresholds: Thresholds) -> Screen:
             )
         if "quiet" in p.model_fields_set and p.panel != PanelKind.alerts:
             problems.append(doc.problem(("panels", i, "quiet"), "quiet is an alert panel's"))
+        if p.wide_limit is not None and p.panel != PanelKind.alerts:
+            problems.append(doc.problem(("panels", i, "wide_limit"), "wide_limit is an alert panel's"))  # fmt: skip
         if "colour" in p.model_fields_set and p.panel != PanelKind.map:
             problems.append(doc.problem(("panels", i, "colour"), "colour is a map's: plan or health"))  # fmt: skip
         if p.wide and not _fits(p.wide, g.wide_columns or g.columns, g.wide_rows or g.rows):

@@ -182,4 +182,12 @@ def security_panel(spec: Panel, state: WallState, layouts: Layouts) -> html.Div:
 
 @panel("alerts")
 def alerts_panel(spec: Panel, state: WallState, layouts: Layouts) -> html.Div:
-    return alerts(state, spec.limit, spec.quiet)
+    """The alerts in the panel's rows; with a `wide_limit`, in those rows too, the CSS
+    showing the one its area's grid holds (the server cannot know which a screen shows)."""
+    narrow = alerts(state, spec.limit, spec.quiet)
+    if spec.wide_limit in (None, spec.limit):
+        return narrow
+    wide = alerts(state, spec.wide_limit, spec.quiet)
+    narrow.className += " narrow-only"
+    wide.className += " wide-only"
+    return html.Div([narrow, wide], className="alerts-variants")
