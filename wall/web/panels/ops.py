@@ -133,7 +133,7 @@ def alerts(state: WallState, limit: int, quiet: str = "none") -> html.Div:
             html.Div(f"另有 {more} 条", className="alerts-more") if more > 0 else None,
             upcoming(state, room) if quiet == "deadlines" else None,
         ],
-        className="alerts-body" + (" quiet" if not shown else ""),
+        className="alerts-body",
     )
 
 
