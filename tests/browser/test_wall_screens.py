@@ -76,6 +76,74 @@ def test_a_window_resized_after_loading_rescales_the_map_texts(demo_wall, browse
         context.close()
 
 
+def _names_size(page) -> float:
+    """The city names' font size on the map as drawn (px); the centres' labels are smaller."""
+    return max(label["size"] for label in page.evaluate(MAP_LABELS))
+
+
+def _served_names_size(response) -> float:
+    """The city names' font size in the map figure of a /_dash-layout answer."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("type") == "Graph" and "figure" in node.get("props", {}):
+                for trace in node["props"]["figure"]["data"]:
+                    if trace.get("name") == "names":
+                        found.append(trace["textfont"]["size"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(response.json())
+    return found[0]
+
+
+def test_the_map_arrives_drawn_at_the_screens_size_and_another_is_rescaled(demo_wall, browser):
+    """A screen reloaded gets its map already sized for it (the unit its browser measured last
+    time, kept in a cookie): plotly draws it once, at the size shown. A map sent for another
+    size (the cookie of another screen, or a window changed since) is rescaled as it opens."""
+    url, _ = demo_wall
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, bypass_csp=True)
+    drawn = ".screen.active .map-graph .scattergeo text"
+    try:
+        page = context.new_page()
+        page.goto(f"{url}/?screen=overview", wait_until="networkidle")
+        page.wait_for_selector(drawn, timeout=30_000)
+        deadline = time.monotonic() + 10
+        while (first := _names_size(page)) == 17:  # the size sent with no cookie yet
+            assert time.monotonic() < deadline, "the map was never scaled to the screen"
+            page.wait_for_timeout(250)
+        unit = page.evaluate(
+            "() => document.querySelector('.unit-probe').getBoundingClientRect().width"
+        )
+        cookie = {c["name"]: c["value"] for c in context.cookies()}["gdwall_unit"]
+        assert float(cookie) == pytest.approx(unit, abs=0.005)
+        assert first == pytest.approx(unit * 1.15, abs=0.06)  # names are 1.15 units tall
+
+        with page.expect_response(lambda r: r.url.endswith("/_dash-layout")) as answer:
+            page.reload(wait_until="networkidle")
+        assert _served_names_size(answer.value) == first  # sent at the size it is shown
+        page.wait_for_selector(drawn, timeout=30_000)
+        assert _names_size(page) == first
+
+        # the cookie of a screen whose unit is 30 px: sent at 34.5 px, shown at this one's
+        context.add_cookies([{"name": "gdwall_unit", "value": "30", "url": url}])
+        with page.expect_response(lambda r: r.url.endswith("/_dash-layout")) as answer:
+            page.reload(wait_until="networkidle")
+        assert _served_names_size(answer.value) == 34.5
+        page.wait_for_selector(drawn, timeout=30_000)
+        deadline = time.monotonic() + 10
+        while _names_size(page) != first:
+            assert time.monotonic() < deadline, _names_size(page)
+            page.wait_for_timeout(250)
+        assert {c["name"]: c["value"] for c in context.cookies()}["gdwall_unit"] == cookie
+    finally:
+        context.close()
+
+
 def contrast(fg: str, bg: str) -> float:
     """WCAG 2 contrast ratio of two CSS rgb() colours (an rgba background is taken as drawn
     over the wall's own dark background)."""

@@ -190,3 +190,58 @@ def test_utilization_is_read_against_the_plans_floor_and_pressure_apart():
     assert view(views, 440600).plan_label == "佛山<br>47%"
     colours = {v.name: gdmap.label_color(v, "plan") for v in views}
     assert colours["梅州"] != colours["汕头"] == "#ffffff" != colours["河源"]
+
+
+def test_a_map_sized_for_a_screen_has_its_texts_and_markers_in_its_pixels():
+    """The server sends a browser the map at the unit it measured last (gdmap.sized): city
+    names 1.15 units, the centres' labels 1 unit and their markers 1.1, the annotations 1
+    unit, to a tenth of a pixel, as the browser's own scaling rounds them (half up)."""
+    original = gdmap.figure(gdmap.city_views(PLAN, {}, {}, NOW)).to_plotly_json()
+    before = repr(original)
+
+    def sizes(fig):
+        traces = {t.get("name"): t for t in fig["data"]}
+        return (
+            traces["names"]["textfont"]["size"],
+            traces["datacentres"]["textfont"]["size"],
+            traces["datacentres"]["marker"]["size"],
+            {a["font"]["size"] for a in fig["layout"]["annotations"]},
+        )
+
+    # 1920×1080: unit 15.36 px → 17.664, 15.36, 16.896
+    assert sizes(gdmap.sized(original, 15.36)) == (17.7, 15.4, 16.9, {15.4})
+    assert sizes(gdmap.sized(original, 20.0)) == (23.0, 20.0, 22.0, {20.0})
+    assert sizes(gdmap.sized(original, 31.32)) == (36.0, 31.3, 34.5, {31.3})  # 4K: 36.018
+    assert gdmap.sized(original, 20.0)["layout"]["meta"]["unit"] == 20.0
+    # the rest as it was (colours, geometry), and the figure it was made from untouched
+    # (it is the process's cached map)
+    assert gdmap.sized(original, 20.0)["data"][0] is original["data"][0]
+    assert repr(original) == before
+    assert sizes(original) == (17, 15, 17, {15})
+
+
+def test_the_unit_a_browser_tells_is_taken_only_as_a_screens_px():
+    from flask import Flask
+
+    from wall.web.pages.wall import screen_unit
+
+    app = Flask(__name__)
+    assert screen_unit() is None  # no request: no browser to ask
+    for cookie, unit in [
+        (None, None),
+        ("15.36", 15.36),
+        ("15.3649", 15.36),
+        ("31.32", 31.32),
+        ("", None),
+        ("abc", None),
+        ("nan", None),
+        ("inf", None),
+        ("-15", None),
+        ("0", None),
+        ("3.9", None),
+        ("401", None),
+        ("1e3", None),
+    ]:
+        headers = {"Cookie": f"gdwall_unit={cookie}"} if cookie is not None else {}
+        with app.test_request_context("/_dash-layout", headers=headers):
+            assert screen_unit() == unit, cookie

@@ -144,6 +144,41 @@ function declutterMap(gd) {
   }
 }
 
+function screenUnit() {  // the wall's unit in px (CSS --unit), to a hundredth; kept for the
+  // server, which sends the next page's map sized for it (gdmap.sized)
+  const probe = document.querySelector(".unit-probe");
+  const unit = probe ? Math.round(probe.getBoundingClientRect().width * 100) / 100 : 0;
+  if (unit) {
+    document.cookie = `gdwall_unit=${unit}; Path=/; Max-Age=31536000; SameSite=Strict` +
+      (location.protocol === "https:" ? "; Secure" : "");
+  }
+  return unit;
+}
+
+function mapsDrawn() {  // once the wall's maps are on the page: their labels kept apart, the
+  // window's size watched, and the maps rescaled if they were sent for another unit
+  const gds = Array.from(document.querySelectorAll(".map-graph"), b => b.querySelector(".js-plotly-plot"));
+  if (!gds.length || gds.some(gd => !gd || !gd.on || !gd.layout)) { return false; }
+  watchMapLabels();
+  let pending = null;
+  const resized = () => window.dash_clientside.set_props(
+    "wall-size", {data: [window.innerWidth, window.innerHeight]});
+  window.addEventListener("resize", () => { clearTimeout(pending); pending = setTimeout(resized, 200); });
+  const unit = screenUnit();
+  if (gds.some(gd => ((gd.layout || {}).meta || {}).unit !== unit)) { resized(); }
+  return true;
+}
+
+(function awaitMaps() {  // on the wall's page (the app's root), as the renderer draws it
+  const root = document.getElementById("react-entry-point");
+  const config = document.getElementById("_dash-config");
+  if (!root || !config || location.pathname !== JSON.parse(config.textContent).requests_pathname_prefix) {
+    return;
+  }
+  const seen = new MutationObserver(() => { if (mapsDrawn()) { seen.disconnect(); } });
+  seen.observe(root, {childList: true, subtree: true});
+})();
+
 function watchMapLabels() {  // every map, once plotly has drawn it (looked for until then)
   let waiting = false;
   for (const box of document.querySelectorAll(".map-graph")) {
@@ -264,27 +299,16 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     scaleMap: function (size, figures) {
       // the map's texts and markers in multiples of the screen's unit (trace `meta`, set by
       // wall/web/panels/gdmap.py), as every other text of the wall: plotly takes pixels.
-      // Run when the page loads and when the window's size changes (told by the listener
-      // set here, not by the clock: a callback a second costs the renderer a visit of every
-      // component, all day)
+      // The server sends the map sized for the unit this browser last measured (a cookie);
+      // run when the window's size changes, or when the page opens on a screen whose unit
+      // is another (mapsDrawn), never by the clock: a callback a second costs the renderer a
+      // visit of every component, all day
       const nu = window.dash_clientside.no_update;
-      const w = window.gdwall = window.gdwall || {};
-      if (!w.sizeWatched) {
-        w.sizeWatched = true;
-        let pending = null;
-        window.addEventListener("resize", () => {
-          clearTimeout(pending);
-          pending = setTimeout(() => window.dash_clientside.set_props(
-            "wall-size", {data: [window.innerWidth, window.innerHeight]}), 200);
-        });
-      }
-      watchMapLabels();  // each map drawn, its labels kept apart
-      const probe = document.querySelector(".unit-probe");
-      if (!probe || !figures) { return (figures || []).map(() => nu); }
-      const unit = probe.getBoundingClientRect().width;
+      const unit = screenUnit();
+      if (!figures || !unit) { return (figures || []).map(() => nu); }
       const px = k => Math.round(unit * k * 10) / 10;
       return figures.map(fig => {
-        if (!fig || !fig.data || !unit) { return nu; }
+        if (!fig || !fig.data) { return nu; }
         let changed = false;
         const data = fig.data.map(t => {
           if (!t.meta) { return t; }
@@ -306,6 +330,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
             a => Object.assign({}, a, {font: Object.assign({}, a.font, {size: px(k)})}));
           changed = true;
         }
+        layout.meta = Object.assign({}, layout.meta, {unit: unit});
         return changed ? Object.assign({}, fig, {data: data, layout: layout}) : nu;
       });
     },

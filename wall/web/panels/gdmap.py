@@ -13,6 +13,8 @@ any resolution, as the rest of the wall does."""
 
 from __future__ import annotations
 
+import math
+
 import plotly.graph_objects as go
 from dash import Patch
 
@@ -301,6 +303,42 @@ def with_views(figure: dict, views: list[CityView], colour: str = "plan") -> dic
             target = target[key]
         target[path[-1]] = value
     return fig
+
+
+UNIT_COOKIE = "gdwall_unit"  # the screen's unit in px, as the browser last measured it
+
+
+def unit_px(unit: float, k: float) -> float:
+    """k units in px to a tenth, rounded half up as assets/wall.js rounds (Math.round)."""
+    return math.floor(unit * k * 10 + 0.5) / 10
+
+
+def sized(figure: dict, unit: float) -> dict:
+    """A copy of a figure dict with its texts and markers sized for a screen whose unit is
+    `unit` px (the traces' and the layout's `meta`), and that unit in layout.meta.unit: the
+    browser that told it (the cookie its wall.js writes) draws the map once, at its size,
+    and rescales it (scaleMap) only when its unit is another."""
+    data = []
+    for trace in figure["data"]:
+        meta = trace.get("meta") or {}
+        if not isinstance(meta, dict) or not ("text" in meta or "marker" in meta):
+            data.append(trace)
+            continue
+        trace = dict(trace)
+        if "text" in meta:
+            trace["textfont"] = {**trace.get("textfont", {}), "size": unit_px(unit, meta["text"])}
+        if "marker" in meta:
+            trace["marker"] = {**trace.get("marker", {}), "size": unit_px(unit, meta["marker"])}
+        data.append(trace)
+    layout = dict(figure["layout"])
+    meta = {**layout.get("meta", {}), "unit": unit}
+    if (k := meta.get("annotation_text")) and layout.get("annotations"):
+        layout["annotations"] = [
+            {**a, "font": {**a.get("font", {}), "size": unit_px(unit, k)}}
+            for a in layout["annotations"]
+        ]
+    layout["meta"] = meta
+    return {**figure, "data": data, "layout": layout}
 
 
 def legend(colour: str = "plan", floor: float | None = None) -> list:
