@@ -306,7 +306,8 @@ def test_a_busy_day_fits_the_alert_panels_at_every_size(plain_wall, page):
     # 7 and 8a overdue) and two of the next deadlines under them: at 1080p the alerts once ran
     # 38 px past the operations screen's panel on such a day. A wall three times wider than
     # high gives the panel five or six of its six grid rows: there the layouts' wide_limit
-    # (20 and 24 rows) shows them all
+    # (20 and 24 rows) shows them all. On the overview the map's labels, long on such a day
+    # ("…逾期未对接" under the Pearl River Delta), must not cover each other either
     url, _ = plain_wall
     p = page.page
     for (w, h), day, screen in itertools.product(SIZES, ("2020-07-01", "2019-10-15"), SCREENS):
@@ -330,6 +331,13 @@ def test_a_busy_day_fits_the_alert_panels_at_every_size(plain_wall, page):
             assert len(shown) == 3 and deadlines == 2, shown
         got = p.evaluate(CHECK)
         assert got["cut"] == [], (w, h, day, screen)
+        if screen == "overview":  # the map's labels, longest on such a day, kept apart too
+            deadline = time.monotonic() + 8
+            while overlapping(labels := p.evaluate(MAP_LABELS)) and time.monotonic() < deadline:
+                p.wait_for_timeout(250)
+            assert overlapping(labels) == [], (w, h, day)
+            late = [x["text"] for x in labels if "逾期" in x["text"]]
+            assert len(late) >= (7 if day == "2020-07-01" else 0), late
 
 
 def test_a_slow_store_neither_freezes_the_screen_nor_piles_up_requests(tmp_path, browser):
