@@ -288,10 +288,12 @@ def test_on_a_quiet_day_the_alert_panel_gives_its_room_to_the_next_deadlines(pla
     # three city nodes and 附件第2项's first three by 2019-09-30 (60 days)
     url, _ = plain_wall
     open_wall(page, url, "overview", "&asof=2019-08-01")
-    page.page.wait_for_selector(".screen.active .upcoming:visible .deadline", timeout=15_000)
+    page.page.wait_for_selector(
+        ".screen.active .upcoming:visible .deadline:visible", timeout=15_000
+    )
     panel = page.page.inner_text(".screen.active .panel-alerts")
     assert "当前无告警" in panel and "即将到期" in panel
-    rows = page.page.locator(".screen.active .upcoming:visible .deadline").all_inner_texts()
+    rows = page.page.locator(".screen.active .upcoming:visible .deadline:visible").all_inner_texts()
     assert len(rows) == 3
     assert rows[0].startswith("30 天") and "2019年8月31日" in rows[0]
     assert all(r.startswith("60 天") and "2019年9月30日" in r for r in rows[1:])
@@ -316,12 +318,14 @@ def test_a_busy_day_fits_the_alert_panels_at_every_size(plain_wall, page):
         p.wait_for_timeout(500)
         shown = p.locator(".screen.active .alert:visible").all_inner_texts()
         more = p.locator(".screen.active .alerts-more:visible").all_inner_texts()
-        deadlines = p.locator(".screen.active .upcoming:visible .deadline").count()
-        # every alert the wall has that day, from the narrow panel's rows and its count of
+        deadlines = p.locator(".screen.active .upcoming:visible .deadline:visible").count()
+        # every alert the wall has that day, from the narrow area's rows and its count of
         # the rest (whether or not it is the one on show)
-        narrow = ".screen.active .narrow-only"
-        rest = p.locator(f"{narrow} .alerts-more").all_text_contents()
-        total = p.locator(f"{narrow} .alert").count() + sum(int(t.split()[1]) for t in rest)
+        narrow = ":not(.wide-only)"
+        rest = p.locator(f".screen.active .alerts-more{narrow}").all_text_contents()
+        total = p.locator(f".screen.active .alert{narrow}").count() + sum(
+            int(t.split()[1]) for t in rest
+        )
         assert total > 6 if day == "2020-07-01" else total == 3  # more than six rows hold
         if w / h >= 3:  # every alert in the wide panel's rows, none counted
             assert len(shown) == total and more == [], (screen, day, total, more)

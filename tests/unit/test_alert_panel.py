@@ -29,12 +29,18 @@ def state(n_alerts: int, deadlines=DUE):
     )
 
 
-def rows_of(component) -> list[str]:
-    """The panel's rows as a reader counts them, top to bottom."""
+def rows_of(component, wide: bool = False) -> list[str]:
+    """The panel's rows as a reader counts them, top to bottom, in the area the screen's grid
+    uses: outside a wall three times wider than high (the default) or on one (`wide`); a row
+    marked for the other area only is not there (wall.css hides it)."""
     out = []
+    hidden = "narrow-only" if wide else "wide-only"
 
     def walk(c):
         name = getattr(c, "className", None) or ""
+        if hidden in name.split():
+            return
+        name = " ".join(n for n in name.split() if n not in ("narrow-only", "wide-only"))
         if (
             type(c).__name__ == "Li"
             or name in ("alerts-more", "panel-empty ok")
@@ -88,13 +94,39 @@ def test_once_every_deadline_is_past_the_results_need_three_rows():
 
 
 def test_a_wide_area_holds_its_own_rows_beside_the_narrow_ones():
-    # the server cannot know which area a screen's CSS shows: both are sent, marked
+    # the server cannot know which area a screen's CSS shows: one list serves both, each row
+    # the other area does not hold marked so
     area = Area(col=1, row=1, width=1, height=1)
     spec = Panel(panel="alerts", area=area, wide=area, limit=6, wide_limit=20)
-    narrow, wide = alerts_panel(spec, state(14), None).children
-    assert "narrow-only" in narrow.className and "wide-only" in wide.className
-    assert len(rows_of(narrow)) == 6 and "alerts-more" in rows_of(narrow)
+    panel = alerts_panel(spec, state(14), None)
+    assert rows_of(panel) == ["alert alert-warn alert-cpu"] * 5 + ["alerts-more"]
+    assert [c.children for c in panel.children if "alerts-more" in c.className] == ["另有 9 条"]
     # twenty rows: the fourteen alerts, then a heading and three deadlines
-    assert rows_of(wide) == ["alert alert-warn alert-cpu"] * 14 + ["H3"] + ["deadline"] * 3
+    assert (
+        rows_of(panel, wide=True) == ["alert alert-warn alert-cpu"] * 14 + ["H3"] + ["deadline"] * 3
+    )
+    # a quiet day: the same alert in both areas, sent once; three deadlines in both
+    quiet = alerts_panel(spec, state(1), None)
+    assert rows_of(quiet) == rows_of(quiet, wide=True) == ["alert alert-warn alert-cpu", "H3"] + ["deadline"] * 3  # fmt: skip
+    assert "only" not in repr(quiet)
+    # four alerts: one deadline left in six rows, three in twenty
+    assert rows_of(alerts_panel(spec, state(4), None))[4:] == ["H3", "deadline"]
+    assert rows_of(alerts_panel(spec, state(4), None), wide=True)[4:] == ["H3"] + ["deadline"] * 3
+    # each alert is sent once, whichever area shows it
+    assert repr(panel).count("节点13 CPU") == 2  # its text and its tooltip
     same = Panel(panel="alerts", area=area, limit=6)
-    assert alerts_panel(same, state(14), None).className == "alerts-body"
+    assert rows_of(alerts_panel(same, state(14), None), wide=True) == rows_of(alerts_panel(same, state(14), None))  # fmt: skip
+
+
+@pytest.mark.parametrize("deadlines", [DUE, []], ids=["deadlines", "all-past"])
+@pytest.mark.parametrize("wide_limit", [2, 3, 5, 6, 7, 20])
+@pytest.mark.parametrize("limit", [2, 3, 6])
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 5, 6, 7, 14, 25])
+def test_each_area_shows_exactly_what_a_panel_of_its_rows_would(n, limit, wide_limit, deadlines):
+    """One list for two areas: each shows the rows a panel of its own limit alone shows."""
+    area = Area(col=1, row=1, width=1, height=1)
+    spec = Panel(panel="alerts", area=area, wide=area, limit=limit, wide_limit=wide_limit)
+    both = alerts_panel(spec, state(n, deadlines), None)
+    assert rows_of(both) == rows_of(alerts(state(n, deadlines), limit, "deadlines"))
+    alone = alerts(state(n, deadlines), wide_limit, "deadlines")
+    assert rows_of(both, wide=True) == rows_of(alone) == rows_of(alone, wide=True)

@@ -115,50 +115,82 @@ def alert_rows(alerts: int, limit: int) -> tuple[int, int]:
     return shown, limit - used
 
 
-def alerts(state: WallState, limit: int, quiet: str = "none") -> html.Div:
+def _only(component, narrow: bool, wide: bool):
+    """A row with the class that hides it in the area that does not show it: `wide-only`
+    outside a wall three times wider than high, `narrow-only` on one (wall.css)."""
+    if narrow != wide:
+        where = "narrow-only" if narrow else "wide-only"
+        name = getattr(component, "className", None)
+        component.className = f"{name} {where}" if name else where
+    return component
+
+
+def alerts(
+    state: WallState, limit: int, quiet: str = "none", wide_limit: int | None = None
+) -> html.Div:
     """What needs attention now, most severe first; the rest counted. The rows the alerts
-    leave go to what the layout says (`quiet`): the plan's next deadlines."""
+    leave go to what the layout says (`quiet`): the plan's next deadlines. With a
+    `wide_limit` (the panel's rows in its wide area) one list serves both areas, each row
+    the other does not hold marked so (_only): the server cannot know which a screen shows,
+    and a second copy of the panel cost the page's opening ~50 ms (benchmarks)."""
     items = state.alerts
     count, room = alert_rows(len(items), limit)
+    wide_count, wide_room = alert_rows(len(items), wide_limit) if wide_limit else (count, room)
     shown = [
-        alert_item(a, state.replay_day, state.episodes.get(f"{a.kind}:{a.subject}"))
-        for a in items[:count]
-    ]
-    more = len(items) - count
-    return html.Div(
-        [
-            html.Ul(shown, className="alerts")
-            if shown
-            else html.Div("✔ 当前无告警", className="panel-empty ok"),
-            html.Div(f"另有 {more} 条", className="alerts-more") if more > 0 else None,
-            upcoming(state, room) if quiet == "deadlines" else None,
-        ],
-        className="alerts-body",
-    )
-
-
-def upcoming(state: WallState, rows: int) -> html.Div | None:
-    """In `rows` rows, a heading and the plan's next deadlines (up to three) with the days
-    left; once every deadline is past, how the plan ended (the judge's milestone states, two
-    rows). None when there is no room for it."""
-    if rows < 2:
-        return None
-    if pending := state.next_deadlines(min(3, rows - 1)):
-        items = [deadline_item(v, left) for v, left in pending]
-        return html.Div(
-            [html.H3("即将到期"), html.Ul(items, className="deadlines")], className="upcoming"
+        _only(
+            alert_item(a, state.replay_day, state.episodes.get(f"{a.kind}:{a.subject}")),
+            i < count,
+            i < wide_count,
         )
-    if rows < 3:
+        for i, a in enumerate(items[: max(count, wide_count)])
+    ]
+    rows = [
+        html.Ul(shown, className="alerts")
+        if shown
+        else html.Div("✔ 当前无告警", className="panel-empty ok")
+    ]
+    more: dict[int, set[bool]] = {}  # how many more → in which areas (wide or not)
+    for n, wide in ((len(items) - count, False), (len(items) - wide_count, True)):
+        if n > 0:
+            more.setdefault(n, set()).add(wide)
+    for n, where in more.items():
+        rows.append(_only(html.Div(f"另有 {n} 条", className="alerts-more"), False in where, True in where))  # fmt: skip
+    if quiet == "deadlines":
+        rows.append(upcoming(state, room, wide_room))
+    return html.Div(rows, className="alerts-body")
+
+
+def upcoming(state: WallState, rows: int, wide_rows: int | None = None) -> html.Div | None:
+    """In `rows` rows (`wide_rows` in the wide area), a heading and the plan's next deadlines
+    (up to three) with the days left; once every deadline is past, how the plan ended (the
+    judge's milestone states, two rows). None when there is no room for it in either area."""
+    wide_rows = rows if wide_rows is None else wide_rows
+    most = max(rows, wide_rows)
+    if most < 2:
+        return None
+    if pending := state.next_deadlines(min(3, most - 1)):
+        items = [
+            _only(deadline_item(v, left), i < rows - 1, i < wide_rows - 1)
+            for i, (v, left) in enumerate(pending)
+        ]
+        return _only(
+            html.Div([html.H3("即将到期"), html.Ul(items, className="deadlines")], className="upcoming"),
+            rows >= 2,
+            wide_rows >= 2,
+        )  # fmt: skip
+    if most < 3:
         return None
     counts: dict[str, int] = {}
     for v in state.verdicts.milestones:
         counts[v.label] = counts.get(v.label, 0) + 1
     summary = [html.Span([html.B(str(n)), f" {label}"], className="score-item")
                for label, n in sorted(counts.items(), key=lambda kv: -kv[1])]  # fmt: skip
-    return html.Div(
-        [html.H3("规划期截止日期均已过 · 里程碑结果"), html.Div(summary, className="score")],
-        className="upcoming",
-    )
+    return _only(
+        html.Div([html.H3("规划期截止日期均已过 · 里程碑结果"), html.Div(summary, className="score")],
+                 className="upcoming"),
+        rows >= 3,
+        wide_rows >= 3,
+    )  # fmt: skip
 
 
 def deadline_item(v, left: int) -> html.Li:
@@ -182,12 +214,5 @@ def security_panel(spec: Panel, state: WallState, layouts: Layouts) -> html.Div:
 
 @panel("alerts")
 def alerts_panel(spec: Panel, state: WallState, layouts: Layouts) -> html.Div:
-    """The alerts in the panel's rows; with a `wide_limit`, in those rows too, the CSS
-    showing the one its area's grid holds (the server cannot know which a screen shows)."""
-    narrow = alerts(state, spec.limit, spec.quiet)
-    if spec.wide_limit in (None, spec.limit):
-        return narrow
-    wide = alerts(state, spec.wide_limit, spec.quiet)
-    narrow.className += " narrow-only"
-    wide.className += " wide-only"
-    return html.Div([narrow, wide], className="alerts-variants")
+    """The alerts in the panel's rows, and in its wide area's (`wide_limit`) when it has one."""
+    return alerts(state, spec.limit, spec.quiet, spec.wide_limit)
