@@ -223,7 +223,7 @@ def test_a_map_sized_for_a_screen_has_its_texts_and_markers_in_its_pixels():
 def test_the_unit_a_browser_tells_is_taken_only_as_a_screens_px():
     from flask import Flask
 
-    from wall.web.pages.wall import screen_unit
+    from wall.web.frame import screen_unit
 
     app = Flask(__name__)
     assert screen_unit() is None  # no request: no browser to ask

@@ -128,6 +128,24 @@ def address_day(plan: Plan) -> str | None:
     return day.isoformat() if day else None
 
 
+UNIT_COOKIE = "gdwall_unit"  # the screen's unit in px, as assets/wall.js last measured it
+UNIT_RANGE = (4.0, 400.0)  # px: a 640×360 window's unit to a 16K wall's
+
+
+def screen_unit() -> float | None:
+    """The screen's unit the asking browser last measured (assets/wall.js keeps it in a
+    cookie), or None: no cookie, or not a number of px a screen can have."""
+    from flask import has_request_context, request
+
+    if not has_request_context():
+        return None
+    try:
+        unit = round(float(request.cookies.get(UNIT_COOKIE, "")), 2)
+    except ValueError:
+        return None
+    return unit if UNIT_RANGE[0] <= unit <= UNIT_RANGE[1] else None
+
+
 def for_a_page() -> bool:
     """Whether a browser is asking for its page's layout (not Dash checking the layout at
     start-up or rendering its index): only then is the store read for it."""

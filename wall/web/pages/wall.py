@@ -85,23 +85,6 @@ def initial_map(plan, geometry_path, colour: str = "plan") -> dict:
     return _MAPS[key]
 
 
-UNIT_RANGE = (4.0, 400.0)  # px: a 640×360 window's unit to a 16K wall's
-
-
-def screen_unit() -> float | None:
-    """The screen's unit the asking browser last measured (assets/wall.js keeps it in a
-    cookie), or None: no cookie, or not a number of px a screen can have."""
-    import flask
-
-    if not flask.has_request_context():
-        return None
-    try:
-        unit = round(float(flask.request.cookies.get(gdmap.UNIT_COOKIE, "")), 2)
-    except ValueError:
-        return None
-    return unit if UNIT_RANGE[0] <= unit <= UNIT_RANGE[1] else None
-
-
 def screen_div(
     screen: Screen,
     services,
@@ -125,7 +108,7 @@ def screen_div(
             figure = initial_map(plan, services.settings.geometry_file, p.colour)
             if state is not None:
                 figure = gdmap.with_views(figure, state.views, p.colour)
-            if (unit := screen_unit()) is not None:
+            if (unit := frame.screen_unit()) is not None:
                 figure = gdmap.sized(figure, unit)
             floor = plan.target("city-utilization").value
             body = html.Div(
@@ -482,10 +465,10 @@ clientside(  # a ?replay= link: the replay started as the page opens
     State(ids.CONFIG, "data"),
     prevent_initial_call="initial_duplicate",
 )
-clientside(  # the map's texts and markers follow the screen's size: sent sized for the unit
-    # the browser last measured (screen_unit), rescaled when the window's size changes or the
-    # page finds its unit another (assets/wall.js sets SIZE then). Not at every page's
-    # opening: an initial call holds the map's first draw back by ~70 ms (benchmarks)
+clientside(  # the map's texts and markers follow the screen's size: sent sized for the
+    # unit the browser last measured (frame.screen_unit), rescaled when the window's size
+    # changes or the page finds its unit another (assets/wall.js sets SIZE then). Not at
+    # every page's opening: an initial call held the map's first draw back by ~70 ms
     ClientsideFunction("wall", "scaleMap"),
     Output(ids.map_graph(ALL), "figure", allow_duplicate=True),
     Input(ids.SIZE, "data"),

@@ -305,9 +305,6 @@ def with_views(figure: dict, views: list[CityView], colour: str = "plan") -> dic
     return fig
 
 
-UNIT_COOKIE = "gdwall_unit"  # the screen's unit in px, as the browser last measured it
-
-
 def unit_px(unit: float, k: float) -> float:
     """k units in px to a tenth, rounded half up as assets/wall.js rounds (Math.round)."""
     return math.floor(unit * k * 10 + 0.5) / 10

@@ -149,12 +149,11 @@ def alerts(
         if shown
         else html.Div("✔ 当前无告警", className="panel-empty ok")
     ]
-    more: dict[int, set[bool]] = {}  # how many more → in which areas (wide or not)
-    for n, wide in ((len(items) - count, False), (len(items) - wide_count, True)):
-        if n > 0:
-            more.setdefault(n, set()).add(wide)
-    for n, where in more.items():
-        rows.append(_only(html.Div(f"另有 {n} 条", className="alerts-more"), False in where, True in where))  # fmt: skip
+    more, wide_more = len(items) - count, len(items) - wide_count
+    if more > 0:  # the last row counts the rest: one row when both areas count the same
+        rows.append(_only(html.Div(f"另有 {more} 条", className="alerts-more"), True, wide_more == more))  # fmt: skip
+    if wide_more > 0 and wide_more != more:
+        rows.append(_only(html.Div(f"另有 {wide_more} 条", className="alerts-more"), False, True))  # fmt: skip
     if quiet == "deadlines":
         rows.append(upcoming(state, room, wide_room))
     return html.Div(rows, className="alerts-body")
