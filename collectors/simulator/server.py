@@ -359,10 +359,9 @@ class QuietHandler(WSGIRequestHandler):
 class SimulatorServer:
     """The simulator's endpoints served from a background thread (for demo and tests)."""
 
-    def __init__(self, province: Province, host: str = "127.0.0.1", port: int = 0):
-        self._server = make_server(
-            host, port, create_app(province), threaded=True, request_handler=QuietHandler
-        )
+    def __init__(self, province: Province, host: str = "127.0.0.1", port: int = 0, clock=None):
+        app = create_app(province) if clock is None else create_app(province, clock)
+        self._server = make_server(host, port, app, threaded=True, request_handler=QuietHandler)
         self.port = self._server.server_port
         self.url = f"http://{host}:{self.port}"
         self._thread = threading.Thread(

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,6 +68,7 @@ class Server:
     argv: list[str]
     workdir: Path
     ready_path: str | None = None  # HTTP path that answers 2xx when ready
+    ready: Callable[[], bool] | None = None  # when an open port is not yet ready (PostgreSQL)
     proc: subprocess.Popen | None = None
     extra: dict = field(default_factory=dict)
     client: dict = field(default_factory=dict)  # how to ask it: httpx options (CA, auth)
@@ -103,6 +105,8 @@ class Server:
         raise RuntimeError(f"{self.name} did not become ready in {timeout}s: {self.log_tail()}")
 
     def _answers(self) -> bool:
+        if self.ready is not None:
+            return self.ready()
         if self.ready_path is None:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
@@ -350,12 +354,24 @@ def postgresql(root: Path) -> Server:
             check=True, capture_output=True,
         )  # fmt: skip
     port = free_port()
+    url = f"postgresql://gdwall@127.0.0.1:{port}/postgres"
+
+    def accepts() -> bool:  # its port opens while it still answers "starting up"
+        import psycopg
+
+        try:
+            psycopg.connect(url, connect_timeout=1).close()
+        except psycopg.OperationalError:
+            return False
+        return True
+
     return Server(
         "postgresql",
-        f"postgresql://gdwall@127.0.0.1:{port}/postgres",
+        url,
         [*as_user, str(bindir / "postgres"), "-D", str(data), "-p", str(port), "-k", str(root),
          "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off"],
         root,
+        ready=accepts,
     )  # fmt: skip
 
 
