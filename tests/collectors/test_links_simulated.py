@@ -20,9 +20,30 @@ from wall.core.plan import load_plan
 PROVINCE = Province(load_plan())
 
 
+class Clock:
+    """The simulator's time, as the test sets it: what the exporters answer is the model's
+    state of that instant, and the test reads the truth at the same one (on the wall clock a
+    loaded machine could cross a second between the two, and the per-second noise moved)."""
+
+    def __init__(self):
+        self.t = float(int(time.time()))
+
+    def __call__(self) -> float:
+        return self.t
+
+    @property
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.t, UTC)
+
+
 @pytest.fixture(scope="module")
-def simulator():
-    server = SimulatorServer(PROVINCE).start()
+def clock():
+    return Clock()
+
+
+@pytest.fixture(scope="module")
+def simulator(clock):
+    server = SimulatorServer(PROVINCE, clock=clock).start()
     yield server
     server.stop()
 
@@ -31,9 +52,9 @@ def _source(simulator, kind):
     return next(s for s in simulated_sources(PROVINCE, simulator.url, 15) if s.type == kind)
 
 
-def test_every_live_links_state_is_collected_as_the_model_has_it(simulator):
+def test_every_live_links_state_is_collected_as_the_model_has_it(simulator, clock):
     collector = BlackboxCollector(_source(simulator, "blackbox"))
-    now = datetime.now(UTC)
+    now = clock.now
     got = {s.tags["link"]: s for s in collector.collect(now)}
     assert len(got) == len(PROVINCE.links_file.links)  # every node is live in the present
     for link_id, sample in got.items():
@@ -46,26 +67,17 @@ def test_every_live_links_state_is_collected_as_the_model_has_it(simulator):
     assert len(meizhou) == 17  # the city's own link, eight counties, eight township aggregations
 
 
-def test_the_routers_counters_give_each_links_traffic():
-    # The router's counters integrate the rate of the instant it is asked; a clock of the
-    # test's own keeps that instant the one the truth is read at (a wall clock crossed a
-    # second between the two on a loaded machine, and the rate's noise moved 15 %).
-    at = [float(int(time.time()))]
-    server = SimulatorServer(PROVINCE, clock=lambda: at[0]).start()
-    try:
-        collector = SnmpCollector(_source(server, "snmp"))
-        first = collector.collect(datetime.fromtimestamp(at[0], UTC))
-        assert all(set(s.fields) == {"oper_up"} for s in first)  # no rate from one reading
-        at[0] += 60
-        second = {
-            s.tags["link"]: s.fields for s in collector.collect(datetime.fromtimestamp(at[0], UTC))
-        }
-    finally:
-        server.stop()
+def test_the_routers_counters_give_each_links_traffic(simulator, clock):
+    # the router's counters integrate the rate of the instant it is asked
+    collector = SnmpCollector(_source(simulator, "snmp"))
+    first = collector.collect(clock.now)
+    assert all(set(s.fields) == {"oper_up"} for s in first)  # no rate from one reading
+    clock.t += 60
+    second = {s.tags["link"]: s.fields for s in collector.collect(clock.now)}
     assert len(second) == len(PROVINCE.links_file.links)
     for link_id, fields in second.items():
         sim = PROVINCE.links[link_id]
-        truth = PROVINCE.link_state(sim, np.array([int(at[0])]))
+        truth = PROVINCE.link_state(sim, np.array([int(clock.t)]))
         assert fields["in_mbps"] == pytest.approx(truth["in_mbps"][0], abs=0.01), link_id
         assert fields["out_mbps"] == pytest.approx(truth["out_mbps"][0], abs=0.01), link_id
         assert fields["util"] == pytest.approx(
