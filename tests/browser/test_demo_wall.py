@@ -285,3 +285,28 @@ def test_the_date_control_speaks_chinese_under_an_english_browser(plain_wall, br
         assert page.get_attribute("#asof-pick", "placeholder") == "选择日期"
     finally:
         context.close()
+
+
+def test_while_it_loads_the_page_says_so_in_chinese_under_an_english_browser(plain_wall, browser):
+    url, _ = plain_wall
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="en-US")
+    held = []  # the layout's requests, left unanswered: the page stays loading
+    try:
+        page = context.new_page()
+        sign_in_page(RecordingPage(page), url)
+        page.route("**/_dash-layout", lambda route: held.append(route))
+        page.goto(f"{url}/?screen=overview", wait_until="load")
+        page.wait_for_function("() => window.dash_clientside !== undefined")  # scripts ran
+        assert held, "the layout was not asked for"
+        assert page.evaluate("document.documentElement.lang") == "zh-CN"
+        loading = page.locator("._dash-loading")
+        assert loading.count() == 1 and loading.is_visible()
+        said = loading.evaluate("""el => ({
+            own: getComputedStyle(el).fontSize,
+            shown: getComputedStyle(el, '::after').content,
+            size: parseFloat(getComputedStyle(el, '::after').fontSize)})""")
+        assert said["own"] == "0px"  # "Loading..." takes no room and shows nothing
+        assert said["shown"] == '"正在加载…"'
+        assert said["size"] >= 1080 * 0.013  # readable from the back of the room
+    finally:
+        context.close()

@@ -236,9 +236,11 @@ EAGER_CHUNKS = ("dcc/async-graph.js", "dcc/async-datepicker.js")
 
 def _index_with_preloads(app: dash.Dash) -> str:
     """The layout and the callback list are asked for while the scripts still load, not after
-    (the renderer's own requests then find the answers already on their way)."""
+    (the renderer's own requests then find the answers already on their way). The page says
+    it is Chinese: browsers choose the CJK glyphs and offer no translation by it."""
     preloads = "".join(_preload(app, path) for path in ("_dash-layout", "_dash-dependencies"))
-    return dash.dash._default_index.replace("{%css%}", "{%css%}" + preloads)
+    index = dash.dash._default_index.replace("{%css%}", "{%css%}" + preloads)
+    return index.replace("<html>", '<html lang="zh-CN">', 1)
 
 
 def _preload(app: dash.Dash, path: str) -> str:
