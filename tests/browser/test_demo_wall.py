@@ -310,3 +310,35 @@ def test_while_it_loads_the_page_says_so_in_chinese_under_an_english_browser(pla
         assert said["size"] >= 1080 * 0.013  # readable from the back of the room
     finally:
         context.close()
+
+
+def test_a_page_whose_layout_failed_says_so_and_heals_itself(plain_wall, browser):
+    url, _ = plain_wall
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    failing = {"left": 2}  # the next two loads get a proxy's 502 for the layout
+
+    def layout(route):
+        if failing["left"]:
+            route.fulfill(status=502, body="Bad Gateway")
+        else:
+            route.continue_()
+
+    try:
+        page = context.new_page()
+        sign_in_page(RecordingPage(page), url)
+        page.route("**/_dash-layout", layout)
+        page.goto(f"{url}/?screen=overview", wait_until="commit")
+        waits = []
+        for _ in range(2):
+            error = page.wait_for_selector("._dash-error[data-retry]", timeout=30_000)
+            waits.append(error.get_attribute("data-retry"))
+            shown = error.evaluate("el => getComputedStyle(el, '::after').content")
+            assert "页面未能加载" in shown and waits[-1] in shown
+            assert error.evaluate("el => getComputedStyle(el).fontSize") == "0px"  # no English
+            failing["left"] -= 1
+            page.wait_for_event("load", timeout=30_000)  # the page loads itself again
+        assert waits == ["5 秒后自动重试", "10 秒后自动重试"]  # each wait twice the last
+        page.wait_for_selector(".screen.active .tile .tile-value", timeout=30_000)
+        assert page.evaluate("sessionStorage.getItem('gdwall_load_retries')") is None
+    finally:
+        context.close()

@@ -179,6 +179,29 @@ function mapsDrawn() {  // once the wall's maps are on the page: their labels ke
   seen.observe(root, {childList: true, subtree: true});
 })();
 
+// A page whose layout or callback list did not arrive (a server restarting under a deploy, a
+// proxy's 502) shows Dash's "Error loading layout" for good, and a screen on the wall must
+// heal itself: it says so in Chinese (wall.css) and loads the page again, waiting 5 s, then
+// twice as long each time up to 2 minutes; a page that arrives starts the count afresh.
+const RETRIES = "gdwall_load_retries";
+(function retryFailedLoad() {
+  const root = document.getElementById("react-entry-point");
+  if (!root) { return; }
+  const look = new MutationObserver(() => {
+    const first = root.firstElementChild;
+    if (!first || first.classList.contains("_dash-loading")) { return; }
+    look.disconnect();
+    if (!first.classList.contains("_dash-error")) { sessionStorage.removeItem(RETRIES); return; }
+    const n = Number(sessionStorage.getItem(RETRIES) || 0);
+    const wait = Math.min(5 * 2 ** n, 120);
+    sessionStorage.setItem(RETRIES, String(n + 1));
+    first.setAttribute("data-retry", `${wait} 秒后自动重试`);
+    setTimeout(() => window.location.reload(), wait * 1000);
+  });
+  // the renderer turns its loading box into the error box: the same element, another class
+  look.observe(root, {childList: true, subtree: true, attributeFilter: ["class"]});
+})();
+
 function watchMapLabels() {  // every map, once plotly has drawn it (looked for until then)
   let waiting = false;
   for (const box of document.querySelectorAll(".map-graph")) {
