@@ -419,6 +419,41 @@ def test_a_layout_edited_while_running_is_reloaded_and_a_bad_one_refused(
     assert "告警 · 值班关注" in page.page.inner_text("body")  # the last good layout stays
 
 
+def test_a_reload_due_while_the_server_is_unreachable_waits_for_it(plain_wall, page, tmp_path):
+    """The page reloads itself when its layout changes (and every reload_s); if the server
+    does not answer then, the screen keeps what it shows and reloads once it answers, rather
+    than ending on the browser's own error page."""
+    url, _ = plain_wall
+    open_wall(page, url)
+    page.page.evaluate("window.__sameDocument = 'yes'")
+    down = {"on": True}
+
+    def index(route):  # the server unreachable for the page's own address
+        if down["on"]:
+            route.abort("connectionrefused")
+        else:
+            route.continue_()
+
+    page.page.route("**/?screen=*", index)
+    overview = tmp_path / "layouts" / "overview.yaml"
+    text = overview.read_text()
+    overview.write_text(text.replace("title: 告警 · 需要关注", "title: 告警 · 值班关注"))
+    asked = []
+    page.page.on("request", lambda r: asked.append(r.method) if "?screen=" in r.url else None)
+    deadline = time.monotonic() + 30
+    while asked.count("HEAD") < 2:  # the reload is due, and asked for twice in vain
+        assert page.page.url.startswith(url), f"the screen went to {page.page.url}"
+        assert time.monotonic() < deadline, f"no reload was asked for: {asked}"
+        page.page.wait_for_timeout(300)
+    assert page.page.evaluate("window.__sameDocument") == "yes"  # still the wall, not an error
+    assert "告警 · 需要关注" in page.page.inner_text("body")
+    down["on"] = False
+    page.page.wait_for_function(
+        "document.body.innerText.includes('告警 · 值班关注')", timeout=30_000
+    )  # reloaded once the server answered
+    assert page.page.evaluate("window.__sameDocument") is None
+
+
 def test_replay_plays_the_plan_period_frame_by_frame(demo_wall, browser):
     """?replay=2019-06..2019-09 plays a week a step, every frame the as-of view of its day,
     none skipped, and ends on the range's last day; cities light up as they go live (the

@@ -184,6 +184,21 @@ function mapsDrawn() {  // once the wall's maps are on the page: their labels ke
 // heal itself: it says so in Chinese (wall.css) and loads the page again, waiting 5 s, then
 // twice as long each time up to 2 minutes; a page that arrives starts the count afresh.
 const RETRIES = "gdwall_load_retries";
+const RELOAD_ASK_MS = 5000;
+
+// Loads the page again once its server answers for it: reloaded while the server is down (a
+// restart, the extranet cut), the screen would be left on the browser's own error page, which
+// nothing of the wall's reloads. Asked at most every 5 s; a page that answers with the sign-in
+// form (a session ended) is reloaded too, and shows it.
+function reloadWhenServed() {
+  const w = window.gdwall = window.gdwall || {};
+  const now = Date.now();
+  if (w.reloadAsked && now - w.reloadAsked < RELOAD_ASK_MS) { return; }
+  w.reloadAsked = now;
+  fetch(window.location.href, {method: "HEAD", cache: "no-store", credentials: "same-origin"})
+    .then(answer => { if (answer.ok) { window.location.reload(); } })
+    .catch(() => {});
+}
 (function retryFailedLoad() {
   const root = document.getElementById("react-entry-point");
   if (!root) { return; }
@@ -196,7 +211,7 @@ const RETRIES = "gdwall_load_retries";
     const wait = Math.min(5 * 2 ** n, 120);
     sessionStorage.setItem(RETRIES, String(n + 1));
     first.setAttribute("data-retry", `${wait} 秒后自动重试`);
-    setTimeout(() => window.location.reload(), wait * 1000);
+    setTimeout(() => { reloadWhenServed(); setInterval(reloadWhenServed, RELOAD_ASK_MS); }, wait * 1000);
   });
   // the renderer turns its loading box into the error box: the same element, another class
   look.observe(root, {childList: true, subtree: true, attributeFilter: ["class"]});
@@ -395,9 +410,10 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
         w.landed = now;
         // the page itself arrived drawn: its first refresh is due one period later
         w.asked = w.asked || now;
-        if (done.version && done.version !== config.version) { window.location.reload(); }
+        if (done.version && done.version !== config.version) { w.reloadDue = true; }
       }
-      if (config.reload_ms && now - w.loaded > config.reload_ms) { window.location.reload(); }
+      if (config.reload_ms && now - w.loaded > config.reload_ms) { w.reloadDue = true; }
+      if (w.reloadDue) { reloadWhenServed(); }
       const s = config.screens.find(x => x.id === screen) || config.screens[0];
       let status = "";
       if (w.inflight && now - w.inflight > 2 * s.refresh_ms) {
