@@ -523,3 +523,23 @@ def test_readyz_stays_ready_with_the_cache_degraded(tmp_path):
     assert r.status_code == 200 and "cache degraded" in body and "store ok" in body
     metrics = c.get("/metrics").get_data(as_text=True)
     assert re.search(r"^gdwall_cache_degraded 1\.0$", metrics, re.M), metrics[-1500:]
+
+
+def _viewer(c, path: str = "/") -> str | None:
+    found = re.search(r'id="last-screen-script" data-viewer="([0-9a-f]+)"', c.get(path).text)
+    return found.group(1) if found else None
+
+
+def test_the_last_screen_is_named_for_its_session_and_only_on_the_wall(wall):
+    # the wall's page names the session whose screen a tab may show again; another session,
+    # even of the same user, has another name; an operator page keeps no screen
+    first, again = client(wall, "admin"), client(wall, "admin")
+    viewer = _viewer(first)
+    assert viewer and len(viewer) == 32
+    assert _viewer(first) == viewer  # the same session: the same name
+    assert _viewer(again) not in (None, viewer)
+    assert _viewer(client(wall, "screen")) not in (None, viewer)
+    assert first.get("/alerts").status_code == 200
+    assert _viewer(first, "/alerts") is None
+    sid = first.get_cookie("gdwall_session").value
+    assert viewer not in sid  # a name of the session, not the session's id

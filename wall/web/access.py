@@ -204,6 +204,17 @@ def signed_in() -> User | None:
     return None if user is None or user.kind == "demo" else user
 
 
+def viewer_token() -> str:
+    """A name of the request's session that says nothing of it (an HMAC of its id under the
+    app's secret): a tab shows the screen it last drew again at once on a reload
+    (assets/early/last-screen.js) only to the session that drew it."""
+    from flask import current_app
+
+    sid = session.get("sid") if isinstance(session.get("sid"), str) else "no-session"
+    key = str(current_app.secret_key).encode()
+    return hmac.new(key, f"viewer:{sid}".encode(), "sha256").hexdigest()[:32]
+
+
 def may(capability: str) -> bool:
     """Whether the request's user holds a capability (everyone does in demo mode)."""
     from flask import has_request_context

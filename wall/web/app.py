@@ -144,7 +144,7 @@ def create_app(settings: Settings, store: Store | None = None) -> dash.Dash:
         # components: the browser would log each other page's as missing. That each one
         # is on the page it serves is tested against the pages as drawn (test_page.py).
         suppress_callback_exceptions=True,
-        assets_path_ignore=["vendor"],  # listed by WallDash where they belong, not after
+        assets_path_ignore=["vendor", "early"],  # listed by WallDash where they belong, not after
     )
     app.server.after_request(_cache_headers)
     for chunk in EAGER_CHUNKS:
@@ -197,13 +197,24 @@ class WallDash(dash.Dash):
         # browser fetched 230 KB for nothing and warned of a preload never used)
         if request.path == self.config.requests_pathname_prefix:
             kwargs["css"] += self.map_preload
+            # the screen this tab last drew, shown while the page loads (before the other
+            # scripts are even read), to the session that drew it
+            kwargs["app_entry"] += (
+                f'<script src="{self._fingerprinted(self.LAST_SCREEN)}" id="last-screen-script" '
+                f'data-viewer="{access.viewer_token()}"></script>'
+            )
         kwargs["scripts"] = self.POLYFILL.sub(self._runtime_tag, kwargs["scripts"], 1)
         return super().interpolate_index(**kwargs)
 
+    LAST_SCREEN = "early/last-screen.js"
+
+    @functools.cache  # noqa: B019 - one app a process, a handful of files
+    def _fingerprinted(self, name: str) -> str:  # as Dash does its assets: kept for good
+        return f"{self.get_asset_url(name)}?m={(ASSETS_DIR / name).stat().st_mtime}"
+
     @functools.cached_property
-    def _runtime_tag(self) -> str:  # fingerprinted as Dash does its assets: kept for good
-        mtime = (ASSETS_DIR / self.RUNTIME).stat().st_mtime
-        return f'<script src="{self.get_asset_url(self.RUNTIME)}?m={mtime}"></script>'
+    def _runtime_tag(self) -> str:
+        return f'<script src="{self._fingerprinted(self.RUNTIME)}"></script>'
 
 
 def _geometry(settings: Settings):

@@ -207,6 +207,8 @@ function reloadWhenServed() {
     if (!first || first.classList.contains("_dash-loading")) { return; }
     look.disconnect();
     if (!first.classList.contains("_dash-error")) { sessionStorage.removeItem(RETRIES); return; }
+    const kept = document.getElementById("last-screen");  // the last screen gives way to the error
+    if (kept) { kept.remove(); }
     const n = Number(sessionStorage.getItem(RETRIES) || 0);
     const wait = Math.min(5 * 2 ** n, 120);
     sessionStorage.setItem(RETRIES, String(n + 1));
@@ -215,6 +217,70 @@ function reloadWhenServed() {
   });
   // the renderer turns its loading box into the error box: the same element, another class
   look.observe(root, {childList: true, subtree: true, attributeFilter: ["class"]});
+})();
+
+// The wall's screen, kept in the tab for the next load of the same address
+// (assets/early/last-screen.js shows it until the live screen has drawn its map, then this
+// removes it): once the live screen is drawn and as refreshes land, at most every 15 s, in
+// the browser's idle time (kept as the page is left, it lengthened every reload by 30-80 ms).
+// Kept only while the screen shown is the one the page opens on (the carousel turns), and
+// dropped when the page is left by signing out.
+const LAST_SCREEN = "gdwall_last_screen";
+const KEEP_EVERY_MS = 15000;
+function liveMapDrawn(root) {
+  return !!root.querySelector(".screen.active .map-graph path.choroplethlocation");
+}
+(function keepLastScreen() {
+  const root = document.getElementById("react-entry-point");
+  const me = document.getElementById("last-screen-script");  // on the wall's page only
+  if (!root || !me) { return; }
+  let openedOn = null;
+  let signingOut = false;
+  let keptAt = 0;
+  // the stylesheets' own text: Chromium writes a rule whose shorthand holds a var() followed
+  // by a longhand (wall.css's .tile border) back as empty longhands, which style nothing
+  const written = {};
+  function keep() {
+    const active = root.querySelector(".screen.active");
+    if (signingOut || !openedOn || !active || active.id !== openedOn || !liveMapDrawn(root)) {
+      return;
+    }
+    // wall.css and Dash's sheets as written; plotly's rules as inserted into its style element
+    const styles = Array.from(document.styleSheets, sheet => sheet.href
+      ? {href: sheet.href, text: written[sheet.href]}
+      : {href: null, text: Array.from(sheet.cssRules, rule => rule.cssText).join("\n")});
+    if (styles.some(s => typeof s.text !== "string")) { return; }  // a sheet not read: not kept
+    keptAt = Date.now();
+    try {
+      sessionStorage.setItem(LAST_SCREEN, JSON.stringify({
+        viewer: me.dataset.viewer, href: window.location.href, t: keptAt,
+        w: window.innerWidth, h: window.innerHeight, styles, html: root.innerHTML,
+      }));
+    } catch (e) { /* no room in the tab's storage: nothing kept */ }
+  }
+  function keepSoon() {
+    if (Date.now() - keptAt < KEEP_EVERY_MS) { return; }
+    keptAt = Date.now();  // asked: not asked again before it is done
+    window.requestIdleCallback(() => { keptAt = 0; keep(); }, {timeout: 5000});
+  }
+  const look = new MutationObserver(() => {
+    if (!liveMapDrawn(root)) { return; }
+    look.disconnect();
+    openedOn = root.querySelector(".screen.active").id;
+    const shown = document.getElementById("last-screen");
+    if (shown) { shown.remove(); }
+    const reads = Array.from(document.styleSheets, sheet => !sheet.href ? null
+      : fetch(sheet.href).then(r => (r.ok ? r.text() : null))
+        .then(text => { written[sheet.href] = text; }).catch(() => {}));
+    Promise.all(reads).then(keepSoon);
+  });
+  look.observe(root, {childList: true, subtree: true});
+  document.addEventListener("submit", () => {
+    signingOut = true;
+    sessionStorage.removeItem(LAST_SCREEN);
+  });
+  const w = window.gdwall = window.gdwall || {};
+  w.keepLastScreen = keepSoon;  // pace(): a refresh has landed
 })();
 
 function watchMapLabels() {  // every map, once plotly has drawn it (looked for until then)
@@ -408,6 +474,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
         w.done = done.t;
         w.inflight = null;
         w.landed = now;
+        if (w.keepLastScreen) { w.keepLastScreen(); }
         // the page itself arrived drawn: its first refresh is due one period later
         w.asked = w.asked || now;
         if (done.version && done.version !== config.version) { w.reloadDue = true; }
