@@ -261,7 +261,8 @@ function liveMapDrawn(root) {
   function keepSoon() {
     if (Date.now() - keptAt < KEEP_EVERY_MS) { return; }
     keptAt = Date.now();  // asked: not asked again before it is done
-    window.requestIdleCallback(() => { keptAt = 0; keep(); }, {timeout: 5000});
+    const idle = window.requestIdleCallback || (task => setTimeout(task, 1000));  // not in Safari
+    idle(() => { keptAt = 0; keep(); }, {timeout: 5000});
   }
   const look = new MutationObserver(() => {
     if (!liveMapDrawn(root)) { return; }
