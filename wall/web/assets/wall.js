@@ -179,11 +179,6 @@ function mapsDrawn() {  // once the wall's maps are on the page: their labels ke
   seen.observe(root, {childList: true, subtree: true});
 })();
 
-// A page whose layout or callback list did not arrive (a server restarting under a deploy, a
-// proxy's 502) shows Dash's "Error loading layout" for good, and a screen on the wall must
-// heal itself: it says so in Chinese (wall.css) and loads the page again, waiting 5 s, then
-// twice as long each time up to 2 minutes; a page that arrives starts the count afresh.
-const RETRIES = "gdwall_load_retries";
 const RELOAD_ASK_MS = 5000;
 
 // Loads the page again once its server answers for it: reloaded while the server is down (a
@@ -199,6 +194,12 @@ function reloadWhenServed() {
     .then(answer => { if (answer.ok) { window.location.reload(); } })
     .catch(() => {});
 }
+
+// A page whose layout or callback list did not arrive (a server restarting under a deploy, a
+// proxy's 502) shows Dash's "Error loading layout" for good, and a screen on the wall must
+// heal itself: it says so in Chinese (wall.css) and loads the page again, waiting 5 s, then
+// twice as long each time up to 2 minutes; a page that arrives starts the count afresh.
+const RETRIES = "gdwall_load_retries";
 (function retryFailedLoad() {
   const root = document.getElementById("react-entry-point");
   if (!root) { return; }
@@ -233,7 +234,8 @@ function liveMapDrawn(root) {
 (function keepLastScreen() {
   const root = document.getElementById("react-entry-point");
   const me = document.getElementById("last-screen-script");  // on the wall's page only
-  if (!root || !me) { return; }
+  // a replay's frames are not what its address opens on
+  if (!root || !me || new URLSearchParams(window.location.search).has("replay")) { return; }
   let openedOn = null;
   let signingOut = false;
   let keptAt = 0;
