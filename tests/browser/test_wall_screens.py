@@ -496,8 +496,12 @@ def test_replay_plays_the_plan_period_frame_by_frame(demo_wall, browser):
         assert "asof=" not in page.url and "replay=2019-06..2019-09" in page.url
         # ▶ plays the range again from its start
         page.click("#replay-play")
-        page.wait_for_function("window.gdwall.replay.frames.length >= 2", timeout=30_000)
-        assert page.evaluate("window.gdwall.replay.frames[0]") == "2019-06-01"
+        # read in one evaluation: the list is started afresh as the click's answer lands
+        page.wait_for_function(
+            "window.gdwall.replay.frames.length >= 2"
+            " && window.gdwall.replay.frames[0] === '2019-06-01'",
+            timeout=30_000,
+        )
         # ‖ pauses (a frame already asked for may still land), 单步 shows the next one
         page.click("#replay-play")
         assert page.inner_text("#replay-play") == "▶ 回放"
