@@ -181,6 +181,11 @@ function mapsDrawn() {  // once the wall's maps are on the page: their labels ke
 
 const RELOAD_ASK_MS = 5000;
 
+function dropLastScreen() {  // what assets/early/last-screen.js shows while the page loads
+  const shown = document.getElementById("last-screen");
+  if (shown) { shown.remove(); }
+}
+
 // Loads the page again once its server answers for it: reloaded while the server is down (a
 // restart, the extranet cut), the screen would be left on the browser's own error page, which
 // nothing of the wall's reloads. Asked at most every 5 s; a page that answers with the sign-in
@@ -208,8 +213,7 @@ const RETRIES = "gdwall_load_retries";
     if (!first || first.classList.contains("_dash-loading")) { return; }
     look.disconnect();
     if (!first.classList.contains("_dash-error")) { sessionStorage.removeItem(RETRIES); return; }
-    const kept = document.getElementById("last-screen");  // the last screen gives way to the error
-    if (kept) { kept.remove(); }
+    dropLastScreen();  // the last screen gives way to the error
     const n = Number(sessionStorage.getItem(RETRIES) || 0);
     const wait = Math.min(5 * 2 ** n, 120);
     sessionStorage.setItem(RETRIES, String(n + 1));
@@ -270,8 +274,7 @@ function liveMapDrawn(root) {
     if (!liveMapDrawn(root)) { return; }
     look.disconnect();
     openedOn = root.querySelector(".screen.active").id;
-    const shown = document.getElementById("last-screen");
-    if (shown) { shown.remove(); }
+    dropLastScreen();
     const reads = Array.from(document.styleSheets, sheet => !sheet.href ? null
       : fetch(sheet.href).then(r => (r.ok ? r.text() : null))
         .then(text => { written[sheet.href] = text; }).catch(() => {}));
