@@ -219,8 +219,8 @@ def test_map_draws_the_21_cities_offline_and_a_click_opens_the_node_page(demo_wa
 
 def test_replaying_the_deadline_day_shows_what_was_late_when(plain_wall, page):
     """13 city nodes live by June 2020, the 14th two weeks late: on 2020-06-30 milestone 2c
-    was behind (13 of 14 on its last day), on 2020-07-01 overdue (red), and today it reads
-    done late."""
+    was behind (13 of 14 on its last day), on 2020-07-01 overdue (red, and alerted as late
+    since that day), and today it reads done late."""
     url, data = plain_wall
     from datetime import datetime
 
@@ -258,7 +258,8 @@ def test_replaying_the_deadline_day_shows_what_was_late_when(plain_wall, page):
     )
     assert overdue_red == "rgb(255, 77, 79)"  # var(--bad): red from across the room
     open_wall(page, url, "overview", "&asof=2020-07-01")
-    assert "里程碑 2c 逾期" in page.page.inner_text(".screen.active .panel-alerts")
+    late = page.page.locator(".screen.active .panel-alerts li", has_text="里程碑 2c 逾期")
+    assert "自 2020年7月1日" in late.inner_text()  # late since its deadline, as of that day
     status, cls, tile = row("")
     assert "逾期完成" in status and tile == "14/14"
     assert "2020年7月15日" in page.page.inner_text("#ms-m2c-all-cities")

@@ -123,6 +123,10 @@ YEAR_DUE = {
     "city-yunfu": "2021-06-11", "city-shanwei": "2021-09-04",
 }  # fmt: skip
 YEAR_MISSED = {"city-meizhou", "city-heyuan", "city-shanwei"}
+# the late rows alerted, late since (the day after a deadline): 6c since 梅州's first
+# anniversary (2020-06-28) was missed; 4 (on 2020-12-31) since 湛江's platform was due
+# (2020-10-24; deployed 12-24), 江门's late from 12-06 on before that ended: no break
+LATE_SINCE = {"m6c-city-migration": "2020-06-29", "m4-security-platforms": "2020-10-25"}
 # 附件第2项: each node's own deadline, and whether it was met by then
 BUILT_LATE = {"city-shanwei", "prd-shenzhen", "prd-huizhou", "prd-dongguan", "prd-zhongshan"}
 
@@ -224,6 +228,7 @@ def record_of(store, progress, label: str, out) -> dict[str, tuple]:
 
 def test_every_surface_gives_the_judges_one_answer_and_it_is_the_plans(province, tmp_path):
     client, store, progress, _ = province
+    dated = []  # the late rows of one date, checked against their deadlines
     for day, label in DAYS.items():
         query = "" if day == TODAY else f"?asof={day}"
         record = record_of(store, progress, label, tmp_path)
@@ -266,6 +271,14 @@ def test_every_surface_gives_the_judges_one_answer_and_it_is_the_plans(province,
         bad = {mid for mid, (state, _) in EXPECTED[day].items()
                if state in ("overdue", "missed") and not PLAN.milestone(mid).checkpoint}  # fmt: skip
         assert alerted == bad, day
+        # each late since the plan's deadlines say (not since the wall first saw it)
+        for p in components(pages["alerts"]):
+            mid = str(p.get("id", "")).removeprefix("alert-overdue-")
+            if mid in bad:
+                began = p["children"][3]["props"]["children"]
+                assert began == f"{LATE_SINCE[mid]} 00:00", (day, mid, began)
+                dated.append((day, mid))
+    assert {mid for _, mid in dated} == set(LATE_SINCE), dated
 
 
 def _due(mid: str) -> str | None:

@@ -3,7 +3,8 @@ last row counting the rest when they do not all fit, then in the rows left the p
 deadlines under a heading (a busy day at 1080p once pushed three alerts and three deadlines
 38 px past the operations screen's panel)."""
 
-from datetime import date
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -130,3 +131,74 @@ def test_each_area_shows_exactly_what_a_panel_of_its_rows_would(n, limit, wide_l
     assert rows_of(both) == rows_of(alerts(state(n, deadlines), limit, "deadlines"))
     alone = alerts(state(n, deadlines), wide_limit, "deadlines")
     assert rows_of(both, wide=True) == rows_of(alone) == rows_of(alone, wide=True)
+
+
+# -- since when: a plan's alert is late since its deadline, not since the wall first saw it
+
+
+def verdict(state, due=None, parts=()):
+    return Verdict(id="m", seq="6c", title="里程碑", section="附件", state=state, due=due,
+                   parts=tuple(parts))  # fmt: skip
+
+
+def test_a_late_verdict_is_late_from_the_day_after_its_due_day_in_china():
+    from wall.core.chinatime import CHINA
+
+    late = verdict(State.overdue, date(2020, 6, 30))
+    assert late.late_since == datetime(2020, 7, 1, tzinfo=CHINA)
+    assert late.late_since == datetime(2020, 6, 30, 16, tzinfo=UTC)
+    assert verdict(State.missed, date(2019, 12, 31)).late_since == datetime(
+        2020, 1, 1, tzinfo=CHINA
+    )
+    for state in (State.not_due, State.met_on_time, State.met_late, State.unknown):
+        assert verdict(state, date(2020, 6, 30)).late_since is None
+
+
+def test_a_per_node_row_is_late_since_its_first_node_was():
+    from wall.core.chinatime import CHINA
+
+    parts = [verdict(State.met_on_time, date(2020, 5, 1)), verdict(State.missed, date(2020, 7, 8)),
+             verdict(State.missed, date(2020, 6, 28)), verdict(State.not_due, date(2020, 6, 1))]  # fmt: skip
+    row = verdict(State.missed, None, parts)  # 6c: ongoing, no date of its own
+    assert row.late_since == datetime(2020, 6, 29, tzinfo=CHINA)
+
+
+def test_a_per_node_row_is_late_since_its_lateness_began_without_a_break():
+    """Late from 10-25 to 12-24 (met late), another late from 12-06 on: the row has been
+    late since 10-25; a node late and done before that (02-26 to 03-25) does not count."""
+    from wall.core.chinatime import CHINA
+
+    def met_late(due, met):
+        return replace(verdict(State.met_late, due), met_at=met)
+
+    parts = [met_late(date(2020, 2, 25), datetime(2020, 3, 25, 10, tzinfo=CHINA)),
+             met_late(date(2020, 10, 24), datetime(2020, 12, 24, 10, tzinfo=CHINA)),
+             verdict(State.overdue, date(2020, 12, 5)), verdict(State.met_on_time, date(2020, 9, 1))]  # fmt: skip
+    assert verdict(State.overdue, date(2020, 12, 31), parts).late_since == datetime(
+        2020, 10, 25, tzinfo=CHINA
+    )
+    parts[1] = met_late(date(2020, 10, 24), datetime(2020, 12, 5, 23, tzinfo=CHINA))
+    assert verdict(State.overdue, date(2020, 12, 31), parts).late_since == datetime(
+        2020, 12, 6, tzinfo=CHINA
+    )  # done the evening before the other's lateness began: a break
+
+
+def test_the_panel_says_since_the_deadline_not_since_the_episode_began():
+    from wall.core.chinatime import CHINA
+    from wall.web.panels.ops import alert_item
+
+    today = SimpleNamespace(first_seen=datetime(2026, 12, 2, 11, 50, tzinfo=CHINA), acked_by=None)
+    plan = Alert(
+        "bad", "overdue", "m2c", "里程碑 2c 逾期", since=datetime(2020, 7, 1, tzinfo=CHINA)
+    )
+    text = texts(alert_item(plan, None, today))
+    assert "自 2020年7月1日" in text and "12-02" not in text
+    node = Alert("bad", "down", "city-meizhou", "梅州政务云节点 云平台不可用")
+    assert "自 12-02 11:50" in texts(alert_item(node, None, today))
+
+
+def texts(component) -> str:
+    if isinstance(component, str):
+        return component
+    kids = getattr(component, "children", None)
+    return " ".join(texts(k) for k in (kids if isinstance(kids, list) else [kids]) if k is not None)

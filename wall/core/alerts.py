@@ -4,6 +4,7 @@ badly. The read layer raises them; the state database keeps their episodes."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from wall.core.layouts import Level
 
@@ -14,3 +15,4 @@ class Alert:
     kind: str  # down, stale, utilization, cpu, overdue, security
     subject: str  # a node or milestone id
     text: str
+    since: datetime | None = None  # when it began, where the plan says (a deadline passed)

@@ -110,6 +110,26 @@ class Verdict:
     def bad(self) -> bool:
         return self.state in BAD
 
+    @property
+    def late_since(self) -> datetime | None:
+        """When an overdue or missed verdict became so, from the plan's deadlines (not when
+        the wall first noticed): the end of its due day (China); for a per-node row, the
+        start of its lateness without a break: from its earliest part late now, back through
+        parts late before and met late after it began. None for any other verdict."""
+        if self.state not in (State.overdue, State.missed):
+            return None
+        if not self.parts:
+            return deadline_end(self.due) if self.due is not None else None
+        start = min((s for p in self.parts if (s := p.late_since) is not None), default=None)
+        was_late = [(deadline_end(p.due), p.met_at) for p in self.parts
+                    if p.state == State.met_late and p.due is not None and p.met_at is not None]  # fmt: skip
+        while start is not None:
+            earlier = [began for began, ended in was_late if began < start <= ended]
+            if not earlier:
+                break
+            start = min(earlier)
+        return start
+
 
 def _day(when: datetime | None) -> date | None:
     return when.astimezone(CHINA).date() if when is not None else None

@@ -270,7 +270,8 @@ def alerts(state: WallState) -> list[Alert]:
         if v.checkpoint or v.state not in (State.overdue, State.missed):
             continue
         word = "逾期" if v.state == State.overdue else "未达成"
-        out.append(Alert(Level.bad, "overdue", v.id, f"里程碑 {v.seq} {word}：{v.title}"))
+        out.append(Alert(Level.bad, "overdue", v.id, f"里程碑 {v.seq} {word}：{v.title}",
+                         since=v.late_since))  # fmt: skip
     if "high_events_24h" in th.fields:
         for row in state.security_rows:
             high = row.events.get("high", 0)

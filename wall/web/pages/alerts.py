@@ -33,7 +33,11 @@ def alerts_body(state: WallState, signed_in: str | None = None, may_ack: bool = 
     rows = []
     for a in state.alerts:
         ep = state.episodes.get(f"{a.kind}:{a.subject}")
-        since = ep.first_seen if ep else None
+        # since the plan's deadline when it says (its duration as of the view), else since
+        # the wall first saw it
+        since, until = (
+            (a.since, state.asof) if a.since else (ep.first_seen if ep else None, state.now)
+        )
         what = (dcc.Link(a.text, href=node_href(a.subject, state.replay_day), refresh=True)
                 if a.kind in NODE_ALERTS else a.text)  # fmt: skip
         if ep is None:
@@ -64,9 +68,7 @@ def alerts_body(state: WallState, signed_in: str | None = None, may_ack: bool = 
                     html.Td(KIND_LABEL.get(a.kind, a.kind)),
                     html.Td(what),
                     html.Td(f"{since.astimezone(CHINA):%Y-%m-%d %H:%M}" if since else "—"),
-                    html.Td(
-                        age_text(max((state.now - since).total_seconds(), 0)) if since else "—"
-                    ),
+                    html.Td(age_text(max((until - since).total_seconds(), 0)) if since else "—"),
                     html.Td(ack),
                 ],
                 id=f"alert-{a.kind}-{a.subject}",

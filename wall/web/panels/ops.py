@@ -95,7 +95,10 @@ def alert_item(alert: Alert, replay_day=None, episode=None) -> html.Li:
         else html.Span(alert.text, title=alert.text)
     )
     extra = []
-    if episode is not None:
+    if alert.since is not None:  # the plan's own date: late since its deadline, not today
+        day = format_cn_date(alert.since.astimezone(CHINA).date())
+        extra.append(html.Span(f"自 {day}", className="alert-since"))
+    elif episode is not None:
         extra.append(html.Span(f"自 {episode.first_seen.astimezone(CHINA):%m-%d %H:%M}",
                                className="alert-since"))  # fmt: skip
         if episode.acked_by:
