@@ -18,7 +18,7 @@ from wall.web.widgets import ALERT_ICON, NODE_ALERTS
 
 KIND_LABEL = {"down": "节点中断", "stale": "数据中断", "degraded": "主机故障",
               "node_utilization": "容量压力", "cpu_util": "CPU 利用率",
-              "overdue": "里程碑逾期", "security": "安全事件"}  # fmt: skip
+              "overdue": "实施计划", "security": "安全事件"}  # fmt: skip
 
 
 @page("alerts", "/alerts", "告警", "pages", order=40)
