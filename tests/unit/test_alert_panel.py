@@ -18,7 +18,16 @@ DUE = [Verdict(id=f"m{i}", seq=f"m{i}", title=f"里程碑{i}", section="附件",
                due=date(2020, 3, i)) for i in range(1, 6)]  # fmt: skip
 
 
-def state(n_alerts: int, deadlines=DUE):
+CITIES = ("梅州", "河源", "汕尾")
+MISSED = {f"city-{i}": Verdict(id=f"year/city-{i}", seq="6c", title="上线一年内", section="附件第6项",
+                               state=State.missed, due=date(2020, 6 + i, 28), node_id=f"city-{i}",
+                               reason=f"云资源整体使用率 4{i}.0% 低于 60%")
+          for i in range(len(CITIES))}  # fmt: skip
+NODES = [SimpleNamespace(node=SimpleNamespace(id=f"city-{i}", city=c, name=f"{c}政务云节点"))
+         for i, c in enumerate(CITIES)]  # fmt: skip
+
+
+def state(n_alerts: int, deadlines=DUE, missed=MISSED):
     return SimpleNamespace(
         alerts=[
             Alert("warn", "cpu", f"node-{i}", f"节点{i} CPU 使用率高") for i in range(n_alerts)
@@ -26,7 +35,8 @@ def state(n_alerts: int, deadlines=DUE):
         replay_day=None,
         episodes={},
         next_deadlines=lambda count: [(v, 10 + i) for i, v in enumerate(deadlines[:count])],
-        verdicts=SimpleNamespace(milestones=DUE),
+        verdicts=SimpleNamespace(milestones=DUE, year=missed),
+        overview=SimpleNamespace(nodes=NODES),
     )
 
 
@@ -44,7 +54,7 @@ def rows_of(component, wide: bool = False) -> list[str]:
         name = " ".join(n for n in name.split() if n not in ("narrow-only", "wide-only"))
         if (
             type(c).__name__ == "Li"
-            or name in ("alerts-more", "panel-empty ok")
+            or name in ("alerts-more", "panel-empty ok", "year-missed-line")
             or type(c).__name__ == "H3"
         ):
             out.append(name or type(c).__name__)
@@ -90,8 +100,35 @@ def test_the_rows_the_alerts_leave_go_to_a_heading_and_up_to_three_deadlines():
 
 
 def test_once_every_deadline_is_past_the_results_need_three_rows():
-    assert "score" in rows_of(alerts(state(3, deadlines=[]), 6, "deadlines"))
+    assert "score" in rows_of(alerts(state(3, deadlines=[], missed={}), 6, "deadlines"))
     assert rows_of(alerts(state(4, deadlines=[]), 6, "deadlines"))[4:] == []
+
+
+def test_after_the_results_the_cities_that_missed_their_one_year_target():
+    """The rows the results leave name the cities that missed 附件第6项: a row each with what
+    failed when all fit under their heading, else one row naming them all."""
+    room = rows_of(alerts(state(0, deadlines=[]), 10, "deadlines"))
+    assert room == ["panel-empty ok", "H3", "score", "score", "H3"] + ["deadline"] * 3
+    panel = alerts(state(0, deadlines=[]), 10, "deadlines")
+    shown = texts(panel)
+    assert "上线一周年目标未达成 · 3 市" in shown
+    for i, city in enumerate(CITIES):
+        assert f"{city} 云资源整体使用率 4{i}.0% 低于 60% 一周年 2020年{6 + i}月28日" in shown
+    # one alert in six rows (the overview at 16:9): one row left, naming them
+    tight = alerts(state(1, deadlines=[]), 6, "deadlines")
+    assert rows_of(tight) == [
+        "alert alert-warn alert-cpu",
+        "H3",
+        "score",
+        "score",
+        "year-missed-line",
+    ]
+    assert "上线一周年目标未达成：梅州、河源、汕尾" in texts(tight)
+    # no row left, or none missed: nothing of it
+    assert "未达成" not in texts(alerts(state(3, deadlines=[]), 6, "deadlines"))
+    assert "未达成" not in texts(alerts(state(0, deadlines=[], missed={}), 10, "deadlines"))
+    # while deadlines remain, they have the room
+    assert "未达成" not in texts(alerts(state(0), 10, "deadlines"))
 
 
 def test_a_wide_area_holds_its_own_rows_beside_the_narrow_ones():

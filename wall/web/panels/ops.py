@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from dash import html
 
 from wall.core.alerts import Alert
 from wall.core.chinatime import CHINA, format_cn_date
 from wall.core.layouts import Layouts, Level, Panel, Thresholds
+from wall.read.judge import State
 from wall.read.queries import SEVERITIES
 from wall.read.wallstate import WallState
 from wall.web.panels.registry import panel
@@ -187,12 +190,58 @@ def upcoming(state: WallState, rows: int, wide_rows: int | None = None) -> html.
         counts[v.label] = counts.get(v.label, 0) + 1
     summary = [html.Span([html.B(str(n)), f" {label}"], className="score-item")
                for label, n in sorted(counts.items(), key=lambda kv: -kv[1])]  # fmt: skip
-    return _only(
+    results = _only(
         html.Div([html.H3("规划期截止日期均已过 · 里程碑结果"), html.Div(summary, className="score")],
                  className="upcoming"),
         rows >= 3,
         wide_rows >= 3,
     )  # fmt: skip
+    missed = year_missed(state, rows - 3, wide_rows - 3)
+    return html.Div([results, *missed]) if missed else results
+
+
+def year_missed(state: WallState, rows: int, wide_rows: int) -> list:
+    """In the rows the plan's results leave: the cities whose one-year target (附件第6项) was
+    missed, the failures a leader asks about once every deadline is past: under a heading, a
+    row each with what failed and the anniversary; where they do not all fit, one row naming
+    them. Nothing where no row is left or none missed."""
+    missed = sorted((v for v in state.verdicts.year.values() if v.state == State.missed),
+                    key=lambda v: (v.due or date.max, v.id))  # fmt: skip
+    if not missed:
+        return []
+    names = {v.node.id: v.node.city or v.node.name for v in state.overview.nodes}
+
+    def form(left: int) -> str:
+        return "rows" if left >= len(missed) + 1 else "line" if left >= 1 else "none"
+
+    narrow, wide = form(rows), form(wide_rows)
+    heading = "上线一周年目标未达成"
+    out = []
+    if "line" in (narrow, wide):
+        cities = "、".join(names.get(v.node_id, v.node_id) for v in missed)
+        line = html.H3(
+            f"{heading}：{cities}", className="year-missed-line", title=f"{heading}：{cities}"
+        )
+        out.append(_only(line, narrow == "line", wide == "line"))
+    if "rows" in (narrow, wide):
+        items = [year_missed_item(v, names.get(v.node_id, v.node_id)) for v in missed]
+        block = html.Div([html.H3(f"{heading} · {len(missed)} 市"), html.Ul(items, className="deadlines")],
+                         className="upcoming year-missed")  # fmt: skip
+        out.append(_only(block, narrow == "rows", wide == "rows"))
+    return out
+
+
+def year_missed_item(v, city: str) -> html.Li:
+    due = html.Span(f"一周年 {format_cn_date(v.due)}" if v.due else "", className="deadline-due")
+    return html.Li(
+        [
+            html.Span(city, className="days-left"),
+            html.Span(v.reason, className="deadline-title", title=v.reason),
+            due,
+        ],
+        className="deadline",
+        **verdict_attrs(v),
+    )
 
 
 def deadline_item(v, left: int) -> html.Li:
