@@ -79,3 +79,31 @@ def test_a_link_that_answered_too_few_days_keeps_it_open_past_its_date(tmp_path)
     assert v.state == State.overdue and v.figure_text == "1/2 条链路"
     late = _verdict(store, _links("link-a", "link-b"), date(2020, 2, 1), [report])
     assert late.state == State.overdue  # it stopped answering after three days
+
+
+def test_a_replays_frames_read_the_answers_once_and_each_sees_only_its_own_days(tmp_path):
+    """Frames as of 12-31, 12-15 and 12-31 again, in one cache (as ▶ 回放 asks them): each
+    the same verdict as decided alone (above), from one read of the link history."""
+    store = open_store(f"sqlite:///{tmp_path}/m.db")
+    store.write(_answers("link-a", date(2019, 10, 1), 30) + _answers("link-b", date(2019, 12, 10), 20)
+                + _answers("link-b", date(2019, 12, 12), 1, up=0.0))  # fmt: skip
+    links = _links("link-a", "link-b")
+    reads = []
+    rollup = store.rollup
+    store.rollup = lambda measurement, *a, **k: (
+        reads.append(measurement) or rollup(measurement, *a, **k)
+    )
+    cache.configure(cache.QueryCache())
+
+    def frame(day: date):
+        at = datetime.combine(day, datetime.max.time(), CHINA)
+        return Judge(PLAN, Progress(PLAN, []), store, at, links=links).milestone(M5A)
+
+    for day in (date(2019, 12, 31), date(2019, 12, 15), date(2019, 12, 31)):
+        v = frame(day)
+        if day.day == 15:
+            assert v.state == State.not_due and v.figure_text == "1/2 条链路"
+        else:
+            assert v.state == State.met_on_time
+            assert v.met_at.astimezone(CHINA).date() == date(2019, 12, 17)
+    assert reads.count("link") == 1

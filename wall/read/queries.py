@@ -14,6 +14,7 @@ What a screen reads follows what changes when:
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -295,10 +296,22 @@ def link_series(
     return out
 
 
-@cached(ttl_s=HISTORY_TTL_S)
 def link_answer_days(store: Store, end_day: datetime) -> dict[str, list[datetime]]:
     """Per link, the China days before end_day on which a probe answered (the daily rollup's
-    max of `up` is 1), in order: what a network milestone counts (kept an hour)."""
+    max of `up` is 1), in order: what a network milestone counts. An end_day not after today
+    is looked up in the whole past's (one read an hour, where a replay's frames each read the
+    history up to their own day: 78 frames, 78 reads of it)."""
+    today = day_start(datetime.now(CHINA).date())
+    if end_day > today:
+        return _link_answer_days(store, end_day)
+    past = _link_answer_days(store, today)
+    out = {link: days[: bisect.bisect_left(days, end_day)] for link, days in past.items()}
+    return {link: days for link, days in out.items() if days}
+
+
+@cached(ttl_s=HISTORY_TTL_S)
+def _link_answer_days(store: Store, end_day: datetime) -> dict[str, list[datetime]]:
+    """link_answer_days, read (kept an hour)."""
     frame = store.rollup("link", "up", HISTORY_START, end_day, Resolution.daily,
                          stats=("max",), by=("node", "link"))  # fmt: skip
     out: dict[str, list[datetime]] = {}
