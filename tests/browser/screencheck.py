@@ -73,3 +73,28 @@ def overlapping(labels: list[dict]) -> list[tuple[str, str]]:
             if min(ar, br) - max(al, bl) > 1 and min(ab, bb) - max(at, bt) > 1:
                 pairs.append((a["text"], b["text"]))
     return pairs
+
+
+def contrast(fg: str, bg: str) -> float:
+    """WCAG 2 contrast ratio of two CSS rgb() colours (an rgba background is taken as drawn
+    over the wall's own dark background)."""
+
+    def channels(css: str) -> list[float]:
+        values = [float(v) for v in css[css.index("(") + 1 : -1].split(",")]
+        if len(values) == 4:  # over the page's background, #07121f
+            alpha = values[3]
+            values = [
+                v * alpha + b * (1 - alpha) for v, b in zip(values, (7, 18, 31), strict=False)
+            ]
+        return values[:3]
+
+    def luminance(css: str) -> float:
+        def linear(c: float) -> float:
+            c /= 255
+            return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+        r, g, b = (linear(c) for c in channels(css))
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    light, dark = sorted((luminance(fg), luminance(bg)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)

@@ -3,10 +3,21 @@
 import re
 from pathlib import Path
 
+from tests.browser.screencheck import contrast
 from tests.conftest import ROOT, RecordingPage, sign_in_page
 from wall.core.plan import load_plan
 
 SHOTS = ROOT / "screenshots"
+# an element's text colour and the background drawn under it (its own, or its nearest
+# ancestor's that is not transparent)
+DRAWN_COLOURS = """e => {
+  const fg = getComputedStyle(e).color;
+  for (let n = e; n; n = n.parentElement) {
+    const bg = getComputedStyle(n).backgroundColor;
+    if (bg !== 'rgba(0, 0, 0, 0)' && bg !== 'transparent') { return [fg, bg]; }
+  }
+  return [fg, 'rgb(7, 18, 31)'];
+}"""
 
 
 def open_wall(page, url: str, screen: str = "overview", query: str = "") -> None:
@@ -260,6 +271,14 @@ def test_replaying_the_deadline_day_shows_what_was_late_when(plain_wall, page):
     open_wall(page, url, "overview", "&asof=2020-07-01")
     late = page.page.locator(".screen.active .panel-alerts li", has_text="里程碑 2c 逾期")
     assert "自 2020年7月1日" in late.inner_text()  # late since its deadline, as of that day
+    # the alert list says the same, its level readable (it was red on a red cell)
+    page.page.goto(f"{url}/alerts?asof=2020-07-01", wait_until="networkidle")
+    cells = page.page.locator("#alert-overdue-m2c-all-cities td")
+    cells.first.wait_for(timeout=30_000)
+    level, kind, _, began = (cells.nth(i).inner_text() for i in range(4))
+    assert (level, kind, began) == ("✖ 严重", "实施计划", "2020-07-01 00:00")
+    fg, bg = cells.first.evaluate(DRAWN_COLOURS)
+    assert contrast(fg, bg) >= 4.5, (fg, bg)
     status, cls, tile = row("")
     assert "逾期完成" in status and tile == "14/14"
     assert "2020年7月15日" in page.page.inner_text("#ms-m2c-all-cities")

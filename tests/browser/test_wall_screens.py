@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.browser.screencheck import CHECK, MAP_LABELS, SIZES, overlapping
+from tests.browser.screencheck import CHECK, MAP_LABELS, SIZES, contrast, overlapping
 from tests.browser.test_demo_wall import open_wall
 from tests.conftest import RecordingPage, _wall_process, sign_in_page
 from wall.core.chinatime import CHINA
@@ -142,31 +142,6 @@ def test_the_map_arrives_drawn_at_the_screens_size_and_another_is_rescaled(demo_
         assert {c["name"]: c["value"] for c in context.cookies()}["gdwall_unit"] == cookie
     finally:
         context.close()
-
-
-def contrast(fg: str, bg: str) -> float:
-    """WCAG 2 contrast ratio of two CSS rgb() colours (an rgba background is taken as drawn
-    over the wall's own dark background)."""
-
-    def channels(css: str) -> list[float]:
-        values = [float(v) for v in css[css.index("(") + 1 : -1].split(",")]
-        if len(values) == 4:  # over the page's background, #07121f
-            alpha = values[3]
-            values = [
-                v * alpha + b * (1 - alpha) for v, b in zip(values, (7, 18, 31), strict=False)
-            ]
-        return values[:3]
-
-    def luminance(css: str) -> float:
-        def linear(c: float) -> float:
-            c /= 255
-            return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-        r, g, b = (linear(c) for c in channels(css))
-        return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-    light, dark = sorted((luminance(fg), luminance(bg)), reverse=True)
-    return (light + 0.05) / (dark + 0.05)
 
 
 def test_the_carousel_turns_to_the_next_screen(plain_wall, page):

@@ -239,3 +239,26 @@ def texts(component) -> str:
         return component
     kids = getattr(component, "children", None)
     return " ".join(texts(k) for k in (kids if isinstance(kids, list) else [kids]) if k is not None)
+
+
+def test_the_alert_list_names_every_kind_the_wall_raises_in_chinese():
+    """Every kind of alert the read layer raises (wall/read/wallstate.py), in the alert list's
+    category column in Chinese: link alerts showed `link_degraded`."""
+    import re
+
+    from wall.web.pages.alerts import alerts_body
+
+    kinds = ("down", "link_down", "stale", "degraded", "node_utilization", "cpu_util",
+             "link_degraded", "overdue", "security")  # fmt: skip
+    now = datetime(2026, 12, 2, tzinfo=UTC)
+    listed = SimpleNamespace(alerts=[Alert("bad", k, f"s-{k}", f"告警 {k}") for k in kinds],
+                             episodes={}, replay_day=None, replay=False, now=now, asof=now)  # fmt: skip
+    table = alerts_body(listed)[1].children
+    rows = table.children[1].children
+    assert len(rows) == len(kinds)
+    for row in rows:
+        category = row.children[1].children
+        assert category and not re.search(r"[a-z_]", category.replace("CPU", "")), (
+            row.id,
+            category,
+        )

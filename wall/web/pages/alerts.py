@@ -18,6 +18,7 @@ from wall.web.widgets import ALERT_ICON, NODE_ALERTS
 
 KIND_LABEL = {"down": "节点中断", "stale": "数据中断", "degraded": "主机故障",
               "node_utilization": "容量压力", "cpu_util": "CPU 利用率",
+              "link_down": "链路中断", "link_degraded": "链路质量",
               "overdue": "实施计划", "security": "安全事件"}  # fmt: skip
 
 
