@@ -190,6 +190,9 @@ def test_the_province_and_prd_pages(demo_wall, page):
     open_page_any(page, f"{url}/province")
     assert page.page.locator("#centres tbody tr").count() == 2
     assert "两中心均在线" in page.page.inner_text("#dr-status")
+    # the plan's table: each date and each verdict on one line (they broke as 2019年12 / 月31日)
+    for cell in page.page.locator("#province-targets td.day, #province-targets td.ms-status").all():
+        assert cell.evaluate(LINES) == 1, cell.inner_text()
     page.page.wait_for_selector("#province-vcpu_total .scatterlayer .trace", state="attached")
     open_page_any(page, f"{url}/prd")
     rows = page.page.locator("#prd-table tbody tr")

@@ -160,7 +160,7 @@ def targets_card(state) -> html.Div:
         if v is None:
             continue
         rows.append(html.Tr([html.Td(v.title, title=v.section), html.Td(v.figure_text or "—", className="num"),
-                             html.Td(v.goal_text or "—"), html.Td(format_cn_date(v.due) if v.due else "持续"),
+                             html.Td(v.goal_text or "—"), html.Td(format_cn_date(v.due) if v.due else "持续", className="day"),
                              verdict_cell(v)], id=f"target-{tid}", **verdict_attrs(v)))  # fmt: skip
     dr = state.verdicts.milestone("b1-disaster-recovery")
     rows.append(html.Tr([html.Td(dr.title, title=dr.section), html.Td(dr.figure_text or "—"), html.Td("两地三中心"),
