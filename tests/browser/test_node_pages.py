@@ -1,6 +1,7 @@
 """Operator pages in a real headless Chromium: from the wall to a node's cause, with every
 view in its URL."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from tests.browser.test_demo_wall import open_wall
@@ -193,6 +194,10 @@ def test_the_province_and_prd_pages(demo_wall, page):
     # the plan's table: each date and each verdict on one line (they broke as 2019年12 / 月31日)
     for cell in page.page.locator("#province-targets td.day, #province-targets td.ms-status").all():
         assert cell.evaluate(LINES) == 1, cell.inner_text()
+    # its dates the Chinese way, the done ones' too (已完成 2020-12-22 before)
+    table = page.page.inner_text("#province-targets")
+    assert re.search(r"已完成 \d{4}年\d{1,2}月\d{1,2}日", table), table
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", table), table
     page.page.wait_for_selector("#province-vcpu_total .scatterlayer .trace", state="attached")
     open_page_any(page, f"{url}/prd")
     rows = page.page.locator("#prd-table tbody tr")

@@ -31,7 +31,7 @@ from functools import cached_property
 
 import pandas as pd
 
-from wall.core.chinatime import CHINA, add_months, day_start, deadline_end, on_time
+from wall.core.chinatime import CHINA, add_months, day_start, deadline_end, format_cn_date, on_time
 from wall.core.formats import format_cn_number, percent
 from wall.core.links import LinksFile, in_use
 from wall.core.plan.models import Milestone, Node, NodeState, Plan, Target, Tier
@@ -264,7 +264,7 @@ class Judge:
         state = self._by_deadline(deployed, due)
         reason = "节点尚未上线" if live is None and state == State.not_due else ""
         return Verdict(**base, state=state, reason=reason,
-                       figure_text=f"已部署 {_day(deployed)}" if deployed else "未部署")  # fmt: skip
+                       figure_text=f"已部署 {format_cn_date(_day(deployed))}" if deployed else "未部署")  # fmt: skip
 
     @_once
     def city_year(self, node: Node) -> Verdict:
@@ -421,7 +421,7 @@ class Judge:
         if due is None and done is None:
             return Verdict(**base, state=State.unknown, reason="尚无完成的进度记录（证据）")
         state = self._by_deadline(done, due)
-        text = f"已完成 {_day(done)}" if done else "未完成"
+        text = f"已完成 {format_cn_date(_day(done))}" if done else "未完成"
         return Verdict(**base, state=state, met_at=done, figure_text=text,
                        reason="以进度记录（证据）为准")  # fmt: skip
 
