@@ -167,7 +167,8 @@ def _province_frame(
             measurement, field, node.id, start, end, timedelta(days=1), "last", Resolution.daily
         )
         parts.append(s.set_index("time")["value"].rename(node.id))
-    return pd.concat(parts, axis=1) if parts else pd.DataFrame()
+    # sorted by day when the centres' days differ (one silent today), as pandas 4 will not by itself
+    return pd.concat(parts, axis=1, sort=True) if parts else pd.DataFrame()
 
 
 @cached()
