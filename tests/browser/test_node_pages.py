@@ -285,6 +285,9 @@ def test_an_evaluator_makes_a_bulletin_and_downloads_it(demo_wall, page, tmp_pat
     )
     row = f"#archived-{period.replace('..', '_')}"
     links = page.page.inner_text(row)
+    first, last = today - timedelta(days=20), today - timedelta(days=1)
+    named = f"{first.year}年{first.month}月{first.day}日至{last.year}年{last.month}月{last.day}日"
+    assert named in links and named in page.page.inner_text("#bulletin-message")
     for label in ("Word", "Excel", "HTML", "数据记录"):
         assert label in links
     with page.page.expect_download() as got:

@@ -70,3 +70,17 @@ def test_a_long_list_of_cities_is_named_by_its_first_and_its_count():
     assert short_unit("省政务服务数据管理局") == "省政数局"
     few = "广州、深圳等地级以上市政务服务数据管理局"  # short lists stay as the plan writes them
     assert compact_cities(few) == few
+
+
+def test_a_bulletins_period_is_named_as_a_chinese_document_names_it():
+    from wall.bulletin.evaluation import period_name
+
+    assert period_name("2026-11") == "2026年11月"
+    assert period_name("2026-02") == "2026年2月"
+    assert period_name("2026-Q3") == "2026年第三季度"
+    assert period_name("2020-q1") == "2020年第一季度"
+    assert period_name("2020") == "2020年"
+    assert period_name("2020-01-01..2020-03-31") == "2020年1月1日至2020年3月31日"
+    assert period_name("2020-01-01_2020-03-31") == "2020年1月1日至2020年3月31日"  # a file's
+    assert period_name("2020-02-30_2020-03-31") == "2020-02-30_2020-03-31"  # not a day: as is
+    assert period_name("上半年") == "上半年"

@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from wall.core.chinatime import CHINA, day_start, deadline_end
+from wall.core.chinatime import CHINA, day_start, deadline_end, format_cn_date
 from wall.core.links import LinksFile, in_use
 from wall.core.plan.models import Node, Plan, Tier
 from wall.core.progress import Progress
@@ -118,6 +118,23 @@ class Period:
     @property
     def title(self) -> str:
         return f"{self.first.year}年{self.first.month}月{self.first.day}日至{self.last.year}年{self.last.month}月{self.last.day}日"
+
+
+def period_name(label: str) -> str:
+    """A period's label (as given, or as its files name it: FROM_TO) in the words of a Chinese
+    document: 2026年11月, 2026年第三季度, 2026年, 2020年1月1日至2020年3月31日; as given if not one."""
+    if m := re.fullmatch(r"(\d{4})-(\d{2})", label):
+        return f"{m[1]}年{int(m[2])}月"
+    if m := re.fullmatch(r"(\d{4})-Q([1-4])", label, re.IGNORECASE):
+        return f"{m[1]}年第{'一二三四'[int(m[2]) - 1]}季度"
+    if re.fullmatch(r"\d{4}", label):
+        return f"{label}年"
+    if m := re.fullmatch(r"(\d{4}-\d{2}-\d{2})(?:\.\.|_)(\d{4}-\d{2}-\d{2})", label):
+        try:
+            return "至".join(format_cn_date(date.fromisoformat(d)) for d in (m[1], m[2]))
+        except ValueError:
+            return label
+    return label
 
 
 def parse_period(text: str, today: date) -> Period:

@@ -10,6 +10,7 @@ import dash
 from dash import Input, Output, State, dcc, html
 
 from wall.bulletin import FORMATS
+from wall.bulletin.evaluation import period_name
 from wall.web import actions, ids
 from wall.web.registry import action, download, page
 from wall.web.services import PageContext
@@ -26,7 +27,7 @@ def archive_rows(archive: list[tuple[str, datetime, list[Path]]]) -> list:
                    className="range", id=f"download-{f.name}")
             for f in files
         ]  # fmt: skip
-        rows.append(html.Tr([html.Td(label), html.Td(f"{when:%Y-%m-%d %H:%M}"), html.Td(links)],
+        rows.append(html.Tr([html.Td(period_name(label)), html.Td(f"{when:%Y-%m-%d %H:%M}"), html.Td(links)],
                             id=f"archived-{label}"))  # fmt: skip
     return rows
 
@@ -87,7 +88,7 @@ def make_bulletin(services, clicks, period, formats):
         label = actions.make_bulletin(services, period or "", list(formats or []))
     except actions.ActionRefused as exc:
         return bulletins_body(archive(), f"⚠ {exc}", error=True)
-    return bulletins_body(archive(), f"✔ 已生成 {label} 的通报，见下方归档")
+    return bulletins_body(archive(), f"✔ 已生成 {period_name(label)} 的通报，见下方归档")
 
 
 @download("/bulletins/download/<name>", capability="bulletins")
