@@ -105,6 +105,7 @@ class Period:
     label: str  # as given: 2020-06, 2020-Q2, 2020, 2020-01-01..2020-03-31
     first: date
     last: date  # inclusive
+    kind: str = "days"  # month, quarter, year or days: what the label named
 
     @property
     def start(self) -> datetime:
@@ -117,24 +118,26 @@ class Period:
 
     @property
     def title(self) -> str:
-        return f"{self.first.year}年{self.first.month}月{self.first.day}日至{self.last.year}年{self.last.month}月{self.last.day}日"
+        return f"{format_cn_date(self.first)}至{format_cn_date(self.last)}"
+
+    @property
+    def name(self) -> str:
+        """As a Chinese document names it: 2026年11月, 2026年第三季度, 2026年, or its days."""
+        year = f"{self.first.year}年"
+        if self.kind == "month":
+            return f"{year}{self.first.month}月"
+        if self.kind == "quarter":
+            return f"{year}第{'一二三四'[(self.first.month - 1) // 3]}季度"
+        return year if self.kind == "year" else self.title
 
 
 def period_name(label: str) -> str:
-    """A period's label (as given, or as its files name it: FROM_TO) in the words of a Chinese
-    document: 2026年11月, 2026年第三季度, 2026年, 2020年1月1日至2020年3月31日; as given if not one."""
-    if m := re.fullmatch(r"(\d{4})-(\d{2})", label):
-        return f"{m[1]}年{int(m[2])}月"
-    if m := re.fullmatch(r"(\d{4})-Q([1-4])", label, re.IGNORECASE):
-        return f"{m[1]}年第{'一二三四'[int(m[2]) - 1]}季度"
-    if re.fullmatch(r"\d{4}", label):
-        return f"{label}年"
-    if m := re.fullmatch(r"(\d{4}-\d{2}-\d{2})(?:\.\.|_)(\d{4}-\d{2}-\d{2})", label):
-        try:
-            return "至".join(format_cn_date(date.fromisoformat(d)) for d in (m[1], m[2]))
-        except ValueError:
-            return label
-    return label
+    """A period's label, as given or as its files name it (FROM_TO), by its Chinese name
+    (Period.name); a label that is no period, as given."""
+    try:
+        return parse_period(label.replace("_", ".."), date.max).name
+    except PeriodError:
+        return label
 
 
 def parse_period(text: str, today: date) -> Period:
@@ -145,12 +148,15 @@ def parse_period(text: str, today: date) -> Period:
         if not 1 <= month <= 12:
             raise PeriodError(f"月份无效：{text}")
         first, last = date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+        kind = "month"
     elif m := re.fullmatch(r"(\d{4})-Q([1-4])", text, re.IGNORECASE):
         year, q = int(m[1]), int(m[2])
         first = date(year, 3 * q - 2, 1)
         last = date(year, 3 * q, calendar.monthrange(year, 3 * q)[1])
+        kind = "quarter"
     elif m := re.fullmatch(r"(\d{4})", text):
         first, last = date(int(m[1]), 1, 1), date(int(m[1]), 12, 31)
+        kind = "year"
     elif m := re.fullmatch(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})", text):
         try:
             first, last = date.fromisoformat(m[1]), date.fromisoformat(m[2])
@@ -158,13 +164,14 @@ def parse_period(text: str, today: date) -> Period:
             raise PeriodError(f"日期无效：{text}（{exc}）") from None
         if last < first:
             raise PeriodError(f"起始日期晚于结束日期：{text}")
+        kind = "days"
     else:
         raise PeriodError(
             f"评估期格式无效：{text!r}（可用 2020-06、2020-Q2、2020 或 2020-01-01..2020-03-31）"
         )
     if first > today:
         raise PeriodError(f"评估期 {text} 尚未开始")
-    return Period(text, first, min(last, today))
+    return Period(text, first, min(last, today), kind)
 
 
 @dataclass(frozen=True)
